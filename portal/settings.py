@@ -1,0 +1,260 @@
+"""One settings module, driven by the environment.
+
+Development runs with no variables at all: SQLite, the django-q2 ORM broker and the embedded
+Procore sandbox at /sandbox/. Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and the
+PROCORE_* variables; with DEBUG off the module refuses to start without its secrets.
+Every variable is listed in docker/.env.example.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str = "") -> str:
+    """Read a variable, or the contents of the file named by NAME_FILE (Docker secrets)."""
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        return Path(path).read_text().strip()
+    return os.environ.get(name, default)
+
+
+def envbool(name: str, default: bool) -> bool:
+    value = env(name, "")
+    if value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def envint(name: str, default: int) -> int:
+    value = env(name, "")
+    return int(value) if value else default
+
+
+def envlist(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+DEBUG = envbool("DEBUG", True)
+TESTING = "pytest" in sys.modules or envbool("TESTING", False)
+
+SECRET_KEY = env("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production"
+
+PORTAL_PUBLIC_URL = env("PORTAL_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "")
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", PORTAL_PUBLIC_URL)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "django_q",
+    "portal.accounts",
+    "portal.accounts.providers.procore",
+    "portal.sandbox",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+ASGI_APPLICATION = "portal.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.portal",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------------
+# SQLite by default. WAL, a busy timeout and IMMEDIATE transactions let the web process and
+# the worker write at once without "database is locked".
+DATA_DIR = Path(env("DATA_DIR", str(BASE_DIR / "var")))
+DATABASE_URL = env("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "portal.sqlite3",
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+            # A file (not :memory:) so the live test server's threads each get their own
+            # connection, as the web process and the worker do in real use.
+            "TEST": {"NAME": str(DATA_DIR / "test-portal.sqlite3")},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Task queue ---------------------------------------------------------------------------
+# `retry` must exceed `timeout`, and both the longest task, or django-q2 runs a task twice.
+REDIS_URL = env("REDIS_URL")
+Q_CLUSTER: dict = {
+    "name": "portal",
+    "workers": envint("Q_WORKERS", 2),
+    "timeout": envint("Q_TIMEOUT", 3600),
+    "retry": envint("Q_RETRY", 3900),
+    "max_attempts": 3,
+    "queue_limit": 50,
+    "catch_up": False,
+    "ack_failures": True,
+    "save_limit": 1000,
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+# --- Auth ---------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "dashboard"
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+ACCOUNT_ADAPTER = "portal.accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "portal.accounts.adapters.SocialAccountAdapter"
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
+ACCOUNT_LOGOUT_ON_GET = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_QUERY_EMAIL = False
+# Tokens live in our own encrypted store (portal.accounts.tokens), not in allauth's table.
+SOCIALACCOUNT_STORE_TOKENS = False
+
+# --- Procore ------------------------------------------------------------------------------
+# The embedded sandbox is on by default in development and off in production.
+PROCORE_SANDBOX = envbool("PROCORE_SANDBOX", DEBUG)
+_sandbox_base = f"{PORTAL_PUBLIC_URL}/sandbox"
+PROCORE_LOGIN_URL = env("PROCORE_LOGIN_URL", _sandbox_base if PROCORE_SANDBOX else "https://login.procore.com").rstrip("/")
+PROCORE_API_URL = env("PROCORE_API_URL", _sandbox_base if PROCORE_SANDBOX else "https://api.procore.com").rstrip("/")
+PROCORE_CLIENT_ID = env("PROCORE_CLIENT_ID", "portal-sandbox-client" if PROCORE_SANDBOX else "")
+PROCORE_CLIENT_SECRET = env("PROCORE_CLIENT_SECRET", "portal-sandbox-secret" if PROCORE_SANDBOX else "")
+# A Developer Managed Service Account (client credentials), used for background work such
+# as webhook processing when set.
+PROCORE_SERVICE_CLIENT_ID = env("PROCORE_SERVICE_CLIENT_ID", "portal-sandbox-service" if PROCORE_SANDBOX else "")
+PROCORE_SERVICE_CLIENT_SECRET = env(
+    "PROCORE_SERVICE_CLIENT_SECRET", "portal-sandbox-service-secret" if PROCORE_SANDBOX else ""
+)
+PROCORE_TIMEOUT = float(env("PROCORE_TIMEOUT", "30"))
+# Refresh an access token this many seconds before Procore would reject it.
+PROCORE_TOKEN_REFRESH_MARGIN = envint("PROCORE_TOKEN_REFRESH_MARGIN", 300)
+
+if not DEBUG and not (PROCORE_CLIENT_ID and PROCORE_CLIENT_SECRET):
+    raise ImproperlyConfigured("PROCORE_CLIENT_ID and PROCORE_CLIENT_SECRET must be set when DEBUG is off.")
+
+SOCIALACCOUNT_PROVIDERS = {
+    "procore": {
+        "APPS": [{"client_id": PROCORE_CLIENT_ID, "secret": PROCORE_CLIENT_SECRET}],
+    },
+}
+
+# Fernet keys for tokens at rest, newest first (comma-separated). Without one, development
+# derives a key from SECRET_KEY; production must set it so rotating SECRET_KEY keeps tokens.
+TOKEN_ENCRYPTION_KEYS = envlist("TOKEN_ENCRYPTION_KEYS")
+if not DEBUG and not TOKEN_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("TOKEN_ENCRYPTION_KEYS must be set when DEBUG is off.")
+
+# Sandbox: the redirect URIs registered for the portal's app in the seed.
+SANDBOX_REDIRECT_URIS = envlist(
+    "SANDBOX_REDIRECT_URIS", f"{PORTAL_PUBLIC_URL}/accounts/procore/login/callback/"
+)
+
+# --- Static and media ---------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(DATA_DIR / "media")))
+
+# --- Security -----------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("BEHIND_PROXY", False) else None
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# --- I18N ---------------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- Email --------------------------------------------------------------------------------
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "portal@localhost")
+
+# --- Logging ------------------------------------------------------------------------------
+LOG_LEVEL = env("LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        "portal.procore": {"level": env("PROCORE_LOG_LEVEL", LOG_LEVEL)},
+    },
+}

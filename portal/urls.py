@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from portal.accounts import views as account_views
+
+urlpatterns = [
+    path("", account_views.dashboard, name="dashboard"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+]
+
+# The sandbox's URLs exist only while it is enabled; in production they do not.
+if settings.PROCORE_SANDBOX:
+    urlpatterns.append(path("sandbox/", include("portal.sandbox.urls")))
