@@ -125,10 +125,15 @@ else:
             },
             # A file (not :memory:) so the live test server's threads each get their own
             # connection, as the web process and the worker do in real use.
-            "TEST": {"NAME": str(DATA_DIR / "test-portal.sqlite3")},
+            # One file per test run, so parallel runs on one machine do not share it.
+            "TEST": {"NAME": str(DATA_DIR / f"test-portal-{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+if TESTING:
+    # Seeding hashes sandbox passwords for every test; the slow default hasher buys nothing here.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # --- Task queue ---------------------------------------------------------------------------
 # `retry` must exceed `timeout`, and both the longest task, or django-q2 runs a task twice.

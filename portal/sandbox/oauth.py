@@ -207,9 +207,15 @@ def _grant_authorization_code(app: App, params: dict[str, str]) -> AccessToken:
         code = AuthorizationCode.objects.select_for_update().filter(code=value, app=app).first()
         if code is None or code.expired:
             raise OAuthError("invalid_grant", "The authorization code is invalid or has expired.")
-        if code.used_at is not None:
-            # A replayed code: refuse it and revoke what it produced.
+        replayed = code.used_at is not None
+        if replayed:
+            # A replayed code: refuse it and revoke what it produced (committed before raising).
             AccessToken.objects.filter(authorization_code=code, revoked_at=None).update(revoked_at=timezone.now())
+    if replayed:
+        raise OAuthError("invalid_grant", "The authorization code has already been used.")
+    with transaction.atomic():
+        code = AuthorizationCode.objects.select_for_update().get(pk=code.pk)
+        if code.used_at is not None:
             raise OAuthError("invalid_grant", "The authorization code has already been used.")
         if params.get("redirect_uri", "") != code.redirect_uri:
             raise OAuthError("invalid_grant", "The redirect URI does not match the one used to authorize.")

@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
             name='AuthorizationCode',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(default=portal.sandbox.models._new_code, max_length=100, unique=True)),
+                ('code', models.CharField(default=portal.sandbox.models.core._new_code, max_length=100, unique=True)),
                 ('redirect_uri', models.CharField(max_length=500)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('used_at', models.DateTimeField(blank=True, null=True)),
@@ -72,7 +72,7 @@ class Migration(migrations.Migration):
             name='AccessToken',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('access_token', models.CharField(default=portal.sandbox.models._new_token, max_length=100, unique=True)),
+                ('access_token', models.CharField(default=portal.sandbox.models.core._new_token, max_length=100, unique=True)),
                 ('refresh_token', models.CharField(blank=True, max_length=100, null=True, unique=True)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('expires_at', models.DateTimeField()),

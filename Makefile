@@ -1,0 +1,45 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DEMO_ADDR ?= 127.0.0.1:8000
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: install demo test bench check-browser clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make demo: the portal and its embedded Procore sandbox on http://$(DEMO_ADDR), with a worker.
+demo: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py sandbox_seed
+	$(BIN)/python manage.py demo_banner --url "http://$(DEMO_ADDR)"
+	$(BIN)/python manage.py qcluster & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/python manage.py runserver --noreload $(DEMO_ADDR)
+
+## make test: the whole suite (unit, integration against the live sandbox, browser tests).
+test: install check-browser
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/python -m pytest
+
+check-browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Browser tests need Chromium at $(CHROMIUM): sudo apt-get install chromium" >&2; exit 1; \
+	  fi; }
+
+## make bench: every benchmark in bench/, each ending with a RESULT line.
+bench: install
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache

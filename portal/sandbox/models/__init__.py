@@ -1,0 +1,13 @@
+"""The sandbox's own state, one module per Procore area. The portal never imports these."""
+
+from .core import (  # noqa: F401
+    CODE_LIFETIME,
+    AccessToken,
+    App,
+    AuthorizationCode,
+    Company,
+    CompanyMembership,
+    Person,
+    Project,
+    ProjectMembership,
+)
