@@ -113,6 +113,15 @@ def seed() -> None:
         redirect_uris=[],
         service_account=Person.objects.get(id=SERVICE_ACCOUNT_ID),
     )
+    # Each area of the sandbox seeds its own data.
+    for area_seed in _area_seeds():
+        area_seed()
+
+
+def _area_seeds() -> list:
+    from . import seed_documents, seed_pdm, seed_webhooks
+
+    return [seed_documents.seed, seed_pdm.seed, seed_webhooks.seed]
 
 
 def _seed_app(*, name: str, client_id: str, client_secret: str, redirect_uris: list[str],

@@ -1,0 +1,7 @@
+"""Demo data for the sandbox's pdm area (idempotent)."""
+
+from __future__ import annotations
+
+
+def seed() -> None:
+    """Create or update this area's demo data."""

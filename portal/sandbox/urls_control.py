@@ -1,0 +1,5 @@
+"""Sandbox URLs for the control area (Procore's own paths, mounted under /sandbox/)."""
+
+from __future__ import annotations
+
+urlpatterns: list = []
