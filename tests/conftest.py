@@ -20,7 +20,8 @@ class Sandbox:
     base_url: str
 
     def url(self, path: str) -> str:
-        return f"{self.base_url}{path}"
+        """A sandbox path (as Procore spells it) or an absolute URL taken from a Link header."""
+        return path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
 
     def token(self, login: str | None = None) -> str:
         """A fresh access token for a seeded person (the service account is a login too)."""

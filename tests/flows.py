@@ -1,0 +1,75 @@
+"""Steps many tests take: signing in through Procore over HTTP, or making a signed-in person."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from urllib.parse import urljoin
+
+import requests
+from django.utils import timezone
+
+from tests.conftest import PASSWORD
+
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def start_sign_in(sandbox) -> tuple[requests.Session, requests.Response]:
+    """Press "Sign in with Procore"; return the session and the answer (a redirect to Procore)."""
+    session = requests.Session()
+    page = session.get(f"{sandbox.portal_url}/accounts/login/", timeout=10)
+    answer = session.post(
+        f"{sandbox.portal_url}/accounts/procore/login/",
+        data={"csrfmiddlewaretoken": csrf_from(page.text)},
+        headers={"Referer": page.url},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert answer.status_code == 302, answer.text
+    return session, answer
+
+
+def approve_at_procore(session: requests.Session, authorize_url: str, login: str,
+                       password: str = PASSWORD) -> requests.Response:
+    """Choose a sandbox user on Procore's sign-in page; return the redirect back to the portal."""
+    page = session.get(authorize_url, timeout=10)
+    assert page.status_code == 200, page.text
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
+    fields.update({"login": login, "password": password})
+    answer = session.post(page.url, data=fields, headers={"Referer": page.url}, allow_redirects=False, timeout=10)
+    assert answer.status_code == 302, answer.text
+    return answer
+
+
+def sign_in(sandbox, login: str, password: str = PASSWORD) -> tuple[requests.Session, requests.Response]:
+    """The whole sign-in; returns the session and the page it lands on."""
+    session, answer = start_sign_in(sandbox)
+    back = approve_at_procore(session, answer.headers["Location"], login, password)
+    landing = session.get(urljoin(sandbox.portal_url, back.headers["Location"]), timeout=30)
+    return session, landing
+
+
+def portal_user(sandbox, login: str, *, expires_in: int = 5400):
+    """A portal user holding real sandbox tokens, as if they had signed in."""
+    from django.conf import settings
+
+    from portal.accounts.models import User
+    from portal.accounts.tokens import store_tokens
+    from portal.sandbox.models import App, Person
+    from portal.sandbox.oauth import issue_token
+
+    person = Person.objects.get(login=login)
+    issued = issue_token(App.objects.get(client_id=settings.PROCORE_CLIENT_ID), person)
+    first, _, last = person.name.partition(" ")
+    user, _ = User.objects.get_or_create(
+        username=login, defaults={"email": login, "first_name": first, "last_name": last,
+                                  "procore_user_id": person.id})
+    store_tokens(user, procore_user_id=person.id, login=login, access_token=issued.access_token,
+                 refresh_token=issued.refresh_token, expires_at=timezone.now() + timedelta(seconds=expires_in))
+    return user
