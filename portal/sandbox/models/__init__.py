@@ -11,3 +11,4 @@ from .core import (  # noqa: F401
     Project,
     ProjectMembership,
 )
+from .documents import DocumentFile, DocumentFileVersion, DocumentFolder, LegacyUpload, SandboxClock  # noqa: F401
