@@ -51,6 +51,7 @@ def sandbox(live_server, settings, transactional_db) -> Sandbox:
     base = f"{live_server.url}/sandbox"
     settings.PROCORE_LOGIN_URL = base
     settings.PROCORE_API_URL = base
+    settings.SANDBOX_SEED_LARGE = False  # project 2308's 10,000-file tree: only for tests that seed it themselves
     seed()
     App.objects.get(client_id=settings.PROCORE_CLIENT_ID).add_redirect_uri(
         f"{live_server.url}/accounts/procore/login/callback/"
