@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "portal.accounts",
     "portal.accounts.providers.procore",
     "portal.sandbox",
+    "portal.throttle",
 ]
 
 MIDDLEWARE = [
@@ -83,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "portal.sandbox.gateway.GatewayMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -212,6 +214,12 @@ if not DEBUG and not TOKEN_ENCRYPTION_KEYS:
 SANDBOX_REDIRECT_URIS = envlist(
     "SANDBOX_REDIRECT_URIS", f"{PORTAL_PUBLIC_URL}/accounts/procore/login/callback/"
 )
+# Sandbox: Procore's rate limits per app and company (hourly and 10-second spike windows);
+# tests and benchmarks change them at run time (portal.sandbox.ratelimit.configure).
+SANDBOX_RATE_LIMIT_HOURLY = envint("SANDBOX_RATE_LIMIT_HOURLY", 3600)
+SANDBOX_RATE_LIMIT_SPIKE = envint("SANDBOX_RATE_LIMIT_SPIKE", 25)
+# Sandbox: /sandbox/_control/ answers loopback clients only, and needs this token when set.
+SANDBOX_CONTROL_TOKEN = env("SANDBOX_CONTROL_TOKEN")
 
 # --- Static and media ---------------------------------------------------------------------
 STATIC_URL = "static/"

@@ -51,6 +51,10 @@ def sandbox(live_server, settings, transactional_db) -> Sandbox:
     base = f"{live_server.url}/sandbox"
     settings.PROCORE_LOGIN_URL = base
     settings.PROCORE_API_URL = base
+    # Generous rate limits so the suite is not slowed by Procore's 25 requests per 10 s; tests
+    # of the limiter opt into the real defaults with portal.sandbox.ratelimit.configure().
+    settings.SANDBOX_RATE_LIMIT_HOURLY = 1_000_000
+    settings.SANDBOX_RATE_LIMIT_SPIKE = 100_000
     settings.SANDBOX_SEED_LARGE = False  # project 2308's 10,000-file tree: only for tests that seed it themselves
     seed()
     App.objects.get(client_id=settings.PROCORE_CLIENT_ID).add_redirect_uri(

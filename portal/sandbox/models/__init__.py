@@ -12,3 +12,4 @@ from .core import (  # noqa: F401
     ProjectMembership,
 )
 from .documents import DocumentFile, DocumentFileVersion, DocumentFolder, LegacyUpload, SandboxClock  # noqa: F401
+from .limits import Fault, RateLimitSettings, RateWindow  # noqa: F401
