@@ -1,5 +1,31 @@
-"""Sandbox URLs for the pdm area (Procore's own paths, mounted under /sandbox/)."""
+"""Sandbox URLs for Document Management and unified uploads (Procore's own paths, mounted under
+/sandbox/), the signed storage URLs behind them, and the PDM failure switches under
+/sandbox/_control/pdm/ (sandbox-only)."""
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import pdm_config, pdm_revisions, pdm_storage
+from .pdm_common import pdm_route
+
+V20 = ("2.0",)
+V20_21 = ("2.0", "2.1")
+V20_22 = ("2.0", "2.1", "2.2")
+
+urlpatterns: list = [
+    *pdm_route(V20, "upload_requirements", pdm_config.upload_requirements, "upload_requirements"),
+    *pdm_route(V20, "fields", pdm_config.fields_list, "fields"),
+    *pdm_route(V20, "fields/<str:field_key>/values", pdm_config.field_values, "field_values"),
+    *pdm_route(V20_21, "document_revisions", pdm_revisions.revisions_list, "revisions"),
+    *pdm_route(V20_22, "document_revisions/selected_revisions", pdm_revisions.selected_revisions,
+               "selected_revisions"),
+    *pdm_route(V20, "document_revisions/recycled_revisions", pdm_revisions.recycled_revisions,
+               "recycled_revisions"),
+    *pdm_route(V20, "document_revisions/recycled_revisions/<str:revision_id>/download",
+               pdm_revisions.recycled_revision_download, "recycled_revision_download"),
+    *pdm_route(V20_21, "document_revisions/<str:revision_id>/download", pdm_revisions.revision_download,
+               "revision_download"),
+    path("rest/v1.0/projects/<int:project_id>/users", pdm_config.project_users, name="project_users"),
+    path("storage/pdm/revisions/<str:revision_id>", pdm_storage.revision_bytes, name="pdm_storage_revision"),
+]

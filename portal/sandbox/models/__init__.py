@@ -13,3 +13,5 @@ from .core import (  # noqa: F401
 )
 from .documents import DocumentFile, DocumentFileVersion, DocumentFolder, LegacyUpload, SandboxClock  # noqa: F401
 from .limits import Fault, RateLimitSettings, RateWindow  # noqa: F401
+from .pdm import DocumentContainer, DocumentRevision, DocumentUpload, PdmField, PdmProject, PdmSwitch, PdmValue, UploadRequirement  # noqa: F401,E501
+from .uploads import FileUpload, FileUploadPart  # noqa: F401
