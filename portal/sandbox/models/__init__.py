@@ -15,3 +15,4 @@ from .documents import DocumentFile, DocumentFileVersion, DocumentFolder, Legacy
 from .limits import Fault, RateLimitSettings, RateWindow  # noqa: F401
 from .pdm import DocumentContainer, DocumentRevision, DocumentUpload, PdmField, PdmProject, PdmSwitch, PdmValue, UploadRequirement  # noqa: F401,E501
 from .uploads import FileUpload, FileUploadPart  # noqa: F401
+from .webhooks import Delivery, DeliveryAttempt, Event, Hook, Trigger  # noqa: F401
