@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 
 from .api import ApiError, timestamp
 from .models import AccessToken, Company, DocumentFile, DocumentFileVersion, DocumentFolder, Person, Project
@@ -82,7 +83,7 @@ def person_json(person: Person | None) -> dict[str, Any] | None:
 
 
 def download_url(request: HttpRequest, version: DocumentFileVersion) -> str:
-    return request.build_absolute_uri(f"/sandbox/rest/v1.0/file_versions/{version.id}/download")
+    return request.build_absolute_uri(reverse("sandbox:file_version_download", kwargs={"version_id": version.id}))
 
 
 def version_json(request: HttpRequest, version: DocumentFileVersion) -> dict[str, Any]:
