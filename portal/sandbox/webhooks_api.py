@@ -268,11 +268,15 @@ def _filter(request: HttpRequest, name: str) -> str:
 
 
 def _instant(value: str, name: str, *, end: bool) -> datetime:
-    moment = parse_datetime(value)
-    if moment is not None:
-        return moment if moment.tzinfo else moment.replace(tzinfo=dt_timezone.utc)
-    day = parse_date(value)
+    # A bare day first: parse_datetime would read "2026-01-31" as that day's midnight.
+    try:
+        day = parse_date(value) if len(value) == 10 else None
+        moment = None if day else parse_datetime(value)
+    except ValueError:
+        day = moment = None
     if day is None:
+        if moment is not None:
+            return moment if moment.tzinfo else moment.replace(tzinfo=dt_timezone.utc)
         raise ApiError(400, f"filter[{name}] must be a date (yyyy-mm-dd)", reason_code="INVALID_PROPERTY",
                        source=f"filter[{name}]")
     return datetime.combine(day, time.max if end else time.min, tzinfo=dt_timezone.utc)
