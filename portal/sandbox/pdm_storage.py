@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -25,6 +26,19 @@ from .models import DocumentRevision, FileUpload
 
 DOWNLOAD_URL_LIFETIME = 300
 CHUNK = 1024 * 1024
+
+
+def sandbox_now() -> datetime:
+    """Now, moved by the ``clock`` switch (``{"offset_seconds": N}``) so tests can expire URLs
+    and uploads without waiting."""
+    from .pdm_switches import get_switch
+
+    offset = float((get_switch("clock") or {}).get("offset_seconds", 0))
+    return timezone.now() + timedelta(seconds=offset)
+
+
+def unix(value: datetime) -> int:
+    return int(value.timestamp())
 
 
 def _key() -> bytes:
@@ -54,7 +68,7 @@ def check_signed(request: HttpRequest) -> tuple[int | None, HttpResponse | None]
     expected = signature(request.path, expires_at, user_id)
     if not hmac.compare_digest(expected, request.GET.get("sig", "")):
         return None, storage_error(403, "SignatureDoesNotMatch", "The request signature does not match")
-    if time.time() >= expires_at:
+    if unix(sandbox_now()) >= expires_at:
         return None, storage_error(403, "AccessDenied", "Request has expired")
     return user_id, None
 
@@ -73,7 +87,7 @@ def upload_chunks(upload: FileUpload) -> Iterator[bytes]:
 
 def revision_download_url(request: HttpRequest, revision: DocumentRevision, user_id: int) -> str:
     path = reverse("sandbox:pdm_storage_revision", kwargs={"revision_id": revision.id})
-    return signed_url(request, path, int(time.time()) + DOWNLOAD_URL_LIFETIME, user_id)
+    return signed_url(request, path, unix(sandbox_now()) + DOWNLOAD_URL_LIFETIME, user_id)
 
 
 @csrf_exempt

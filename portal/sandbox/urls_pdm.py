@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import pdm_config, pdm_revisions, pdm_storage
+from . import pdm_config, pdm_control, pdm_revisions, pdm_storage, unified_uploads as uu
 from .pdm_common import pdm_route
 
 V20 = ("2.0",)
@@ -28,4 +28,14 @@ urlpatterns: list = [
                "revision_download"),
     path("rest/v1.0/projects/<int:project_id>/users", pdm_config.project_users, name="project_users"),
     path("storage/pdm/revisions/<str:revision_id>", pdm_storage.revision_bytes, name="pdm_storage_revision"),
+    path("rest/v2.1/companies/<int:company_id>/projects/<int:project_id>/uploads", uu.project_create,
+         name="unified_project_create"),
+    path("rest/v2.1/companies/<int:company_id>/projects/<int:project_id>/uploads/<str:upload_id>", uu.project_upload,
+         name="unified_project_upload"),
+    path("rest/v2.1/companies/<int:company_id>/uploads", uu.company_create, name="unified_company_create"),
+    path("rest/v2.1/companies/<int:company_id>/uploads/<str:upload_id>", uu.company_upload,
+         name="unified_company_upload"),
+    path("storage/unified/<str:upload_id>", uu.put_part, name="unified_storage_single"),
+    path("storage/unified/<str:upload_id>/parts/<int:number>", uu.put_part, name="unified_storage_part"),
+    path("_control/pdm/switches", pdm_control.switches, name="control_pdm_switches"),
 ]
