@@ -38,7 +38,8 @@ def _announce(obj: DocumentFile | DocumentFolder, kind: str, event_type: str, pe
         "resource_id": obj.id,
         "user_id": person.id if person else None,
     }
-    transaction.on_commit(lambda: events.emit(**payload))
+    # robust: a failing delivery must not turn a committed change into an error answer.
+    transaction.on_commit(lambda: events.emit(**payload), robust=True)
 
 
 def child_path(folder: DocumentFolder, name: str) -> str:

@@ -5,7 +5,8 @@ api.procore.com — and behaves as S3 does for presigned requests:
 
 - Non-segmented: `POST /storage/legacy/{uuid}` multipart with every `fields` entry unchanged plus
   a `file` part → 204. The fields are signed (`x-amz-signature`, an HMAC over all the other
-  fields); a missing or altered field → 403 SignatureDoesNotMatch.
+  fields); a missing or altered field → 403 SignatureDoesNotMatch; a file of another size than
+  the `size` given at creation → 400 EntityTooLarge/EntityTooSmall.
 - Segmented: `PUT /storage/legacy/{uuid}/segments/{n}?expires=&signature=` with the headers the
   create answer listed → 200 with an `ETag` (the quoted MD5 of the segment). `Content-Length`
   must equal the declared size and the body must hash to the declared SHA-256
@@ -115,6 +116,9 @@ def post_object(request: HttpRequest, uuid: str) -> HttpResponse:
     part = request.FILES.get("file")
     if part is None:
         return s3_error(400, "InvalidArgument", "POST requires exactly one file upload per request")
+    if upload.declared_size is not None and part.size != upload.declared_size:
+        return s3_error(400, "EntityTooLarge" if part.size > upload.declared_size else "EntityTooSmall",
+                        "Your proposed upload does not match the size declared when the upload was created")
     stored, size, _, _ = _spool(part.chunks(CHUNK), f"{STORAGE_PREFIX}/{upload.uuid}/object")
     from .legacy_uploads import mark_complete
 

@@ -45,8 +45,8 @@ urlpatterns: list = [
                    delete=documents_write.company_update_file), name="company_file"),
     path("rest/v1.0/companies/<int:company_id>/file_versions", documents_write.company_create_version,
          name="company_file_versions"),
-    path("rest/v1.0/file_versions/<int:version_id>/download", documents_download.download,
-         name="file_version_download"),
+    # A file version's `url`: opaque in Procore, so outside /rest/ here; needs the bearer token.
+    path("prostore_files/<int:version_id>", documents_download.download, name="file_version_download"),
     # Legacy direct uploads, v1.0 (deprecated) and v1.1.
     re_path(r"^rest/v1\.[01]/projects/(?P<project_id>\d+)/uploads$", legacy_uploads.project_uploads,
             name="project_uploads"),

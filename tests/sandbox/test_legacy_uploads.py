@@ -69,6 +69,12 @@ def test_it_refuses_altered_fields_and_an_authorization_header(sandbox):
     assert post_to_storage(upload, b"data").status_code == 204
 
 
+def test_it_refuses_bytes_of_another_size_than_declared(sandbox):
+    upload = create(sandbox, sandbox.token(ELI), {"response_filename": "sized.pdf", "size": 5})
+    assert post_to_storage(upload, b"123456").status_code == 400
+    assert post_to_storage(upload, b"12345").status_code == 204
+
+
 def test_it_answers_403_after_an_hour_by_the_sandbox_clock(sandbox):
     upload = create(sandbox, sandbox.token(ELI), {"response_filename": "late.pdf"})
     legacy_uploads.advance_clock(timedelta(minutes=61))
