@@ -3,8 +3,8 @@
 The REST write endpoints call these, and so do tests that change the world behind the portal's
 back. Every change bumps `updated_at` (so an incremental sync on `filters[updated_at]` sees it)
 and announces itself through `events.emit` with Procore's v2 resource names ("Project Files",
-"Project Folders", "Company Files", "Company Folders"; event_type create/update/delete) once
-the transaction commits.
+"Project Folders", "Company Files", "Company Folders"; event_type create/update/delete) inside
+the change's transaction, so the change and its event commit, or roll back, together.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class NameTaken(Exception):
 
 def _announce(obj: DocumentFile | DocumentFolder, kind: str, event_type: str, person: Person | None) -> None:
     scope = "Project" if obj.project_id else "Company"
-    payload = {
+    payload: dict[str, object] = {
         "company_id": obj.company_id,
         "project_id": obj.project_id,
         "resource_name": f"{scope} {kind}",
@@ -38,8 +38,7 @@ def _announce(obj: DocumentFile | DocumentFolder, kind: str, event_type: str, pe
         "resource_id": obj.id,
         "user_id": person.id if person else None,
     }
-    # robust: a failing delivery must not turn a committed change into an error answer.
-    transaction.on_commit(lambda: events.emit(**payload), robust=True)
+    events.emit(**payload)
 
 
 def child_path(folder: DocumentFolder, name: str) -> str:

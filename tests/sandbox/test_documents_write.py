@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from portal.sandbox import events
-from portal.sandbox.models import DocumentFolder
+from portal.sandbox.models import DocumentFolder, Event
 from tests.conftest import DANA, ELI
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -158,3 +158,17 @@ def test_it_refuses_writes_to_a_project_the_person_cannot_see(sandbox):
                json={"folder": {"name": "Nope"}}).status_code == 404
     assert api(sandbox, "POST", "/rest/v1.1/projects/2305/uploads", sam,
                json={"response_filename": "x.pdf"}).status_code == 404
+
+
+def test_it_records_an_event_with_each_change_and_none_for_a_refused_one(sandbox, submittals):
+    token = sandbox.token(ELI)
+    created = api(sandbox, "POST", "/rest/v1.0/files?project_id=2305", token, json={"file": {
+        "parent_id": submittals, "name": "Event Check.pdf", "upload_uuid": uploaded(sandbox, token, b"e")}}).json()
+    api(sandbox, "DELETE", f"/rest/v1.0/files/{created['id']}?project_id=2305", token)
+    clash = api(sandbox, "POST", "/rest/v1.0/files?project_id=2305", token, json={"file": {
+        "parent_id": submittals, "name": "033000-01 Concrete Mix Design.pdf",
+        "upload_uuid": uploaded(sandbox, token, b"c")}})
+    assert clash.status_code == 422
+    events_seen = Event.objects.filter(project_id=2305, resource_name="Project Files")
+    assert [(e.event_type, e.resource_id, e.user_id) for e in events_seen] == [
+        ("create", str(created["id"]), 5448), ("delete", str(created["id"]), 5448)]
