@@ -38,6 +38,7 @@ from typing import Any, Callable
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.dateparse import parse_date, parse_datetime
 
+from . import deliveries as engine
 from .api import ApiError, api_view, json_list, paginate, timestamp
 from .models import AccessToken, Delivery, Hook, Trigger
 from .rest_core import company_for, visible_projects
@@ -308,6 +309,7 @@ def filter_deliveries(request: HttpRequest, found: Any) -> Any:
 def deliveries(request: HttpRequest, token: AccessToken, company_id: int, hook_id: int,
                project_id: int | None = None) -> HttpResponse:
     hook = hook_for(scope_for(request, token, company_id, project_id), hook_id)
+    engine.wake()  # queued work left by a restarted server resumes when someone looks
     found = filter_deliveries(request, hook.deliveries.prefetch_related("attempts"))
     page, headers = paginate(request, found, default_per_page=V2_DEFAULT_PER_PAGE,
                              max_per_page=V2_MAX_PER_PAGE, clamp=False)

@@ -36,6 +36,7 @@ from typing import Any, Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from . import deliveries as engine
 from .api import ApiError, api_view, json_list, paginate, require_company_context, timestamp
 from .models import AccessToken, Delivery, DeliveryAttempt, Hook, Project, Trigger
 from .models.webhooks import PAYLOAD_VERSIONS
@@ -256,6 +257,7 @@ def attempt_json(attempt: DeliveryAttempt) -> dict[str, Any]:
 @v1_view(["GET"])
 def deliveries(request: HttpRequest, token: AccessToken, hook_id: int) -> HttpResponse:
     hook = hook_for(scope_for(request, token), hook_id)
+    engine.wake()  # queued work left by a restarted server resumes when someone looks
     attempts = DeliveryAttempt.objects.filter(delivery__hook=hook).select_related("delivery").order_by("id")
     status = request.GET.get("filters[status]") or request.GET.get("filter[status]") or "any"
     if status not in {"any", "successful", "discarded", "failing"}:

@@ -353,3 +353,16 @@ def test_the_sandbox_deliver_command_sends_what_is_due(sandbox, receiver, manual
     call_command("sandbox_deliver", "--once")
     assert "1 webhook deliveries sent." in capsys.readouterr().out
     assert len(receiver.requests) == 1
+
+
+def test_a_change_made_over_the_api_reaches_the_receiver_without_anything_else_running(sandbox, receiver, settings):
+    settings.SANDBOX_WEBHOOK_DISPATCHER = True
+    token = sandbox.token(DANA)
+    register(sandbox, token, receiver.url, "v2.0", [("Project Folders", "create")])
+    created = requests.post(sandbox.url("/rest/v1.0/folders"), params={"project_id": PROJECT},
+                            json={"folder": {"name": "Webhook Test Folder"}},
+                            headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert created.status_code == 201, created.text
+    payload = receiver.wait_for(1)[0]["json"]
+    assert (payload["resource_name"], payload["event_type"]) == ("Project Folders", "create")
+    assert payload["resource_id"] == created.json()["id"] and payload["user_id"] == 5447
