@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "django_q",
     "portal.accounts",
     "portal.accounts.providers.procore",
+    "portal.mirror",
     "portal.sandbox",
     "portal.throttle",
 ]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", account_views.dashboard, name="dashboard"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("", include("portal.mirror.urls")),
 ]
 
 # The sandbox's URLs exist only while it is enabled; in production they do not.

@@ -1,35 +1,40 @@
-"""What the dashboard shows, read from Procore through the client."""
+"""What the dashboard shows: the person's companies and projects, from the mirror.
+
+The list is re-read from Procore (through the client) when it is older than
+MIRROR_MEMBERSHIP_MAX_AGE seconds, so a project added in Procore appears within minutes.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import timedelta
 
-from portal.procore import core
-from portal.procore.errors import NotFound, PermissionDenied
-from portal.procore.http import ProcoreClient
+from django.conf import settings
+from django.utils import timezone
 
+from portal.mirror.models import Company, Project
+from portal.mirror.sync import sync_memberships
+
+from .access import projects_for_user
 from .models import User
-from .tokens import UserTokenSource
 
 
 @dataclass
 class CompanyOverview:
-    id: int
-    name: str
-    projects: list[dict[str, Any]] = field(default_factory=list)
-    unavailable: str = ""
+    company: Company
+    projects: list[Project] = field(default_factory=list)
 
 
-def procore_overview(user: User) -> list[CompanyOverview]:
-    """Each visible company with its active projects, in Procore's order."""
-    client = ProcoreClient(UserTokenSource.for_user(user))
-    overview = []
-    for company in core.companies(client):
-        entry = CompanyOverview(id=company["id"], name=company["name"])
-        try:
-            entry.projects = sorted(core.projects(client, company["id"]), key=lambda p: p["name"].lower())
-        except (NotFound, PermissionDenied):
-            entry.unavailable = "Procore did not list this company's projects for you."
-        overview.append(entry)
-    return overview
+def memberships_stale(user: User) -> bool:
+    max_age = timedelta(seconds=getattr(settings, "MIRROR_MEMBERSHIP_MAX_AGE", 300))
+    return user.projects_synced_at is None or timezone.now() - user.projects_synced_at > max_age
+
+
+def procore_overview(user: User, *, refresh: bool = False) -> list[CompanyOverview]:
+    """Each visible company with its projects; refreshed from Procore when stale."""
+    if refresh or memberships_stale(user):
+        sync_memberships(user)
+    overview: dict[int, CompanyOverview] = {}
+    for project in projects_for_user(user).select_related("company").order_by("company__name", "name"):
+        overview.setdefault(project.company_id, CompanyOverview(project.company)).projects.append(project)
+    return list(overview.values())

@@ -12,6 +12,8 @@ class User(AbstractUser):
     """A person using the portal; signs in with Procore."""
 
     procore_user_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    # When the list of projects this person may see was last read from Procore.
+    projects_synced_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

@@ -46,8 +46,8 @@ def test_it_signs_in_and_lists_exactly_the_persons_projects(sandbox):
 
 def test_a_company_admin_sees_all_company_projects(sandbox):
     _, page = sign_in(sandbox, DANA)
-    # Northwind (admin): both active projects; Harbor Civil: the one project Dana belongs to.
-    assert re.findall(r'data-project-id="(\d+)"', page.text) == ["2306", "2305", "2307"]
+    # Harbor Civil: the one project Dana belongs to; Northwind (admin): both active projects.
+    assert re.findall(r'data-project-id="(\d+)"', page.text) == ["2307", "2306", "2305"]
 
 
 def test_signing_in_again_reuses_the_account_and_replaces_tokens(sandbox):

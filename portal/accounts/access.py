@@ -1,0 +1,26 @@
+"""Who may see what: the one place every view asks.
+
+A person sees a project when Procore listed it for them (mirror.Membership). Anything else is
+a 404, never a 403, so URLs do not reveal which projects exist.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from portal.mirror.models import Project
+
+from .models import User
+
+
+def projects_for_user(user: User) -> QuerySet[Project]:
+    return Project.objects.filter(memberships__user=user)
+
+
+def get_project_for_user(user: User, project_id: int) -> Project:
+    """The project if `user` may see it; Http404 otherwise."""
+    project = projects_for_user(user).select_related("company").filter(id=project_id).first()
+    if project is None:
+        raise Http404("No such project.")
+    return project

@@ -1,0 +1,128 @@
+"""What the project pages show, read from the mirror with a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
+
+from .models import File, Folder, NamingStandard, PdmField, PdmValue, Project, Revision, UploadRule
+
+FILE_SORTS = {
+    "name": "name", "-name": "-name",
+    "updated": "procore_updated_at", "-updated": "-procore_updated_at",
+    "size": "size", "-size": "-size",
+}
+PAGE_SIZE = 50
+
+
+@dataclass
+class FolderView:
+    current: Folder | None
+    breadcrumbs: list[Folder]
+    subfolders: list[Folder]
+    files: Page
+    search: str
+    sort: str
+
+
+def folder_view(project: Project, folder_id: int | None, search: str, sort: str, page: int | str) -> FolderView:
+    folders = list(Folder.objects.filter(project=project).only("id", "parent_id", "name", "name_with_path"))
+    by_id = {f.id: f for f in folders}
+    current = by_id.get(folder_id) if folder_id else None
+
+    breadcrumbs: list[Folder] = []
+    walker = current
+    while walker is not None and len(breadcrumbs) < 100:
+        breadcrumbs.insert(0, walker)
+        walker = by_id.get(walker.parent_id)
+
+    files: QuerySet[File] = File.objects.filter(project=project)
+    if search:
+        # Search covers the whole project, like Procore's own search box.
+        files = files.filter(Q(name__icontains=search) | Q(name_with_path__icontains=search))
+        subfolders = []
+    elif current is not None:
+        files = files.filter(folder_id=current.id)
+        subfolders = sorted((f for f in folders if f.parent_id == current.id), key=lambda f: f.name.lower())
+    else:
+        # Top level: whatever hangs under Procore's root folder, which the index does not list.
+        files = files.exclude(folder_id__in=by_id.keys()) if len(by_id) < 900 else files.exclude(
+            folder_id__in=Folder.objects.filter(project=project).values("id"))
+        subfolders = sorted((f for f in folders if f.parent_id not in by_id), key=lambda f: f.name.lower())
+    sort = sort if sort in FILE_SORTS else "name"
+    files = files.order_by(FILE_SORTS[sort], "id").only(
+        "id", "name", "name_with_path", "size", "file_type", "latest_version_number", "procore_updated_at")
+    return FolderView(current, breadcrumbs, subfolders, Paginator(files, PAGE_SIZE).get_page(page), search, sort)
+
+
+FIELD_TYPES = {
+    "string": "Text",
+    "rich_text": "Formatted text",
+    "numeric": "Number",
+    "timestamp": "Date",
+    "lov_entry": "Choose one",
+    "lov_entries": "Choose several",
+    "reference": "Choose from Procore",
+}
+
+
+@dataclass
+class RuleView:
+    rule: UploadRule
+    conditions: list[str]
+    required: list[PdmField]
+
+
+def setup_view(project: Project) -> dict[str, Any]:
+    fields = list(PdmField.objects.filter(project=project).prefetch_related("values"))
+    by_id = {f.procore_id: f for f in fields}
+    values = {v.procore_id: v for f in fields for v in f.values.all()}
+    rules = []
+    for rule in UploadRule.objects.filter(project=project).select_related("naming_standard"):
+        conditions = []
+        for qualifier in rule.qualifiers:
+            field = by_id.get(qualifier["field_id"])
+            labels = [values[v].label if v in values else v for v in qualifier["value_ids"]]
+            conditions.append(f"{field.label if field else 'a field'} is {' or '.join(labels)}")
+        rules.append(RuleView(rule, conditions, [by_id[i] for i in rule.required_field_ids if i in by_id]))
+    rules.sort(key=lambda r: (r.rule.is_default, r.rule.position))
+    standards = [
+        (standard, [by_id[i] for i in standard.field_ids if i in by_id])
+        for standard in NamingStandard.objects.filter(project=project)
+    ]
+    required_anywhere = {f.procore_id for r in rules for f in r.required}
+    return {
+        "rules": rules,
+        "standards": standards,
+        "fields": [(f, FIELD_TYPES.get(f.type, f.type), f.procore_id in required_anywhere) for f in fields
+                   if f.visible],
+    }
+
+
+def revision_view(project: Project, *, search: str, type_id: str, status_id: str, container: str,
+                  page: int | str) -> dict[str, Any]:
+    revisions = Revision.objects.filter(project=project)
+    if container:
+        revisions = revisions.filter(container_id=container).order_by("-version")
+    else:
+        if search:
+            revisions = revisions.filter(Q(name__icontains=search) | Q(number__icontains=search))
+        if type_id:
+            revisions = revisions.filter(type_value_id=type_id)
+        if status_id:
+            revisions = revisions.filter(status_value_id=status_id)
+        revisions = revisions.order_by("name", "-version")
+    revisions = revisions.defer("fields")
+    choices = {
+        name: list(PdmValue.objects.filter(field__project=project, field__name=name).order_by("label"))
+        for name in ("type", "status")
+    }
+    return {
+        "revisions": Paginator(revisions, PAGE_SIZE).get_page(page),
+        "type_choices": choices["type"],
+        "status_choices": choices["status"],
+        "container": container,
+    }

@@ -1,0 +1,4 @@
+"""The mirror's models: Procore's companies, projects and documents (core), Document Management (pdm)."""
+
+from .core import Company, File, Folder, Membership, Project, SyncRun  # noqa: F401
+from .pdm import NamingStandard, PdmField, PdmValue, Revision, UploadRule  # noqa: F401

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from portal.accounts.access import get_project_for_user
+
+from . import browse
+from .models import SyncRun
+from .sync import start_sync
+from .tasks import queue_sync
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _context(request: HttpRequest, project, tab: str) -> dict:
+    return {"project": project, "tab": tab, "last_sync": project.sync_runs.first()}
+
+
+@login_required
+@require_GET
+def project_documents(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = get_project_for_user(request.user, project_id)
+    view = browse.folder_view(project, _int_or_none(request.GET.get("folder")), request.GET.get("q", "").strip(),
+                              request.GET.get("sort", "name"), request.GET.get("page", 1))
+    return render(request, "mirror/documents.html", {**_context(request, project, "documents"), "view": view})
+
+
+@login_required
+@require_GET
+def project_setup(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = get_project_for_user(request.user, project_id)
+    return render(request, "mirror/setup.html", {**_context(request, project, "setup"),
+                                                 **browse.setup_view(project)})
+
+
+@login_required
+@require_GET
+def project_revisions(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = get_project_for_user(request.user, project_id)
+    context = browse.revision_view(
+        project, search=request.GET.get("q", "").strip(), type_id=request.GET.get("type", ""),
+        status_id=request.GET.get("status", ""), container=request.GET.get("container", ""),
+        page=request.GET.get("page", 1),
+    )
+    return render(request, "mirror/revisions.html", {**_context(request, project, "revisions"), **context,
+                                                     "q": request.GET.get("q", ""),
+                                                     "type": request.GET.get("type", ""),
+                                                     "status": request.GET.get("status", "")})
+
+
+@login_required
+@require_POST
+def sync_now(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = get_project_for_user(request.user, project_id)
+    running = project.sync_runs.filter(state__in=[SyncRun.State.QUEUED, SyncRun.State.RUNNING]).first()
+    if running is not None and running.created_at > timezone.now() - timezone.timedelta(minutes=30):
+        messages.info(request, "A sync of this project is already under way.")
+    else:
+        queue_sync(start_sync(project, request.user))
+        messages.success(request, "Sync started. This page updates as it goes.")
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return redirect(next_url)
+    return redirect("mirror:documents", project_id=project.id)
+
+
+@login_required
+@require_GET
+def sync_status(request: HttpRequest, project_id: int, run_id: int) -> JsonResponse:
+    project = get_project_for_user(request.user, project_id)
+    run = get_object_or_404(SyncRun, pk=run_id, project=project)
+    return JsonResponse({
+        "id": run.pk, "state": run.state, "state_label": run.get_state_display(), "kind": run.kind,
+        "step": run.step, "items_seen": run.items_seen, "items_removed": run.items_removed,
+        "api_calls": run.api_calls, "error": run.error, "finished": run.finished,
+    })

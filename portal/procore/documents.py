@@ -1,0 +1,44 @@
+"""The Documents tool: folders and files of a project or a company (procore-api.md §5)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+from .http import ProcoreClient
+from .pagination import iter_items
+
+# Procore recommends keeping v1 pages at or below 2,000 items; larger pages mean fewer calls.
+INDEX_PAGE_SIZE = 1000
+
+
+def instant(value: datetime) -> str:
+    """An ISO-8601 UTC instant with milliseconds, as Procore's filters take it."""
+    utc = value.astimezone(timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def root_folder(client: ProcoreClient, project_id: int) -> dict[str, Any]:
+    """The project's root folder with its immediate child folders (files left out)."""
+    return client.get_json("/rest/v1.0/folders", params={"project_id": project_id, "exclude_files": "true"})
+
+
+def project_index(
+    client: ProcoreClient,
+    project_id: int,
+    *,
+    updated_since: datetime | None = None,
+    updated_until: datetime | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Every folder and file of a project, flat, a page at a time.
+
+    With `updated_since`, only what changed in [since, until], recycled items included (they
+    come back with `is_deleted: true`) so a mirror can remove them.
+    """
+    params: dict[str, Any] = {"per_page": INDEX_PAGE_SIZE, "sort": "id", "view": "normal"}
+    if updated_since is not None:
+        upper = instant(updated_until) if updated_until else ""
+        params["filters[updated_at]"] = f"{instant(updated_since)}...{upper}"
+        params["filters[include_deleted]"] = "with"
+    return iter_items(client, f"/rest/v1.0/projects/{project_id}/documents", params)

@@ -1,0 +1,134 @@
+"""The project pages: access, browsing, and a fixed number of queries whatever the size."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from portal.mirror.models import Company, File, Folder, Membership, Project, SyncRun
+from portal.mirror.sync import run_sync, start_sync, sync_memberships
+from tests.conftest import ELI, SAM
+from tests.flows import portal_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+RIVERSIDE = 2305
+OAKRIDGE = 2306
+
+
+@pytest.fixture
+def eli_client(sandbox):
+    user = portal_user(sandbox, ELI)
+    sync_memberships(user)
+    run = run_sync(start_sync(Project.objects.get(pk=RIVERSIDE), user, full=True).pk)
+    assert run.state == SyncRun.State.DONE, run.error
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_another_persons_project_answers_404_on_every_page(eli_client, sandbox):
+    sam = portal_user(sandbox, SAM)
+    sync_memberships(sam)  # Oakridge now exists in the mirror, but Eli is not a member
+    for url in [f"/projects/{OAKRIDGE}/", f"/projects/{OAKRIDGE}/setup/", f"/projects/{OAKRIDGE}/revisions/"]:
+        assert eli_client.get(url).status_code == 404
+    assert eli_client.post(f"/projects/{OAKRIDGE}/sync/").status_code == 404
+    assert eli_client.get(f"/projects/999999/").status_code == 404
+
+
+def test_pages_require_sign_in(sandbox):
+    answer = Client().get(f"/projects/{RIVERSIDE}/")
+    assert answer.status_code == 302 and "/accounts/login/" in answer["Location"]
+
+
+def test_the_documents_page_browses_folders_and_searches_files(eli_client):
+    page = eli_client.get(f"/projects/{RIVERSIDE}/")
+    assert page.status_code == 200
+    top = Folder.objects.filter(project_id=RIVERSIDE).exclude(
+        parent_id__in=Folder.objects.filter(project_id=RIVERSIDE).values("id")).order_by("name").first()
+    assert f'data-folder-id="{top.id}"'.encode() in page.content
+
+    inside = eli_client.get(f"/projects/{RIVERSIDE}/?folder={top.id}").content.decode()
+    for file in File.objects.filter(project_id=RIVERSIDE, folder_id=top.id)[:5]:
+        assert f'data-file-id="{file.id}"' in inside
+
+    target = File.objects.filter(project_id=RIVERSIDE).order_by("id").first()
+    found = eli_client.get(f"/projects/{RIVERSIDE}/", {"q": target.name}).content.decode()
+    assert f'data-file-id="{target.id}"' in found
+
+
+def test_the_setup_page_explains_the_rules_in_words(eli_client):
+    page = eli_client.get(f"/projects/{RIVERSIDE}/setup/").content.decode()
+    assert "Default rule" in page
+    assert "When Type is" in page
+    assert "File naming standard" in page and "Procore reads" in page
+    assert 'data-field="type"' in page
+
+
+def test_the_revisions_page_filters_and_shows_version_history(eli_client):
+    from portal.mirror.models import Revision
+
+    page = eli_client.get(f"/projects/{RIVERSIDE}/revisions/")
+    assert page.status_code == 200
+    revision = Revision.objects.filter(project_id=RIVERSIDE).exclude(type_value_id="").first()
+    filtered = eli_client.get(f"/projects/{RIVERSIDE}/revisions/", {"type": revision.type_value_id}).content.decode()
+    assert f'data-revision-id="{revision.procore_id}"' in filtered
+    others = Revision.objects.filter(project_id=RIVERSIDE).exclude(type_value_id=revision.type_value_id)
+    for other in others:
+        assert f'data-revision-id="{other.procore_id}"' not in filtered
+    history = eli_client.get(f"/projects/{RIVERSIDE}/revisions/", {"container": revision.container_id}).content.decode()
+    for version in Revision.objects.filter(project_id=RIVERSIDE, container_id=revision.container_id):
+        assert f'data-revision-id="{version.procore_id}"' in history
+
+
+def test_sync_now_runs_a_sync_and_reports_its_progress(eli_client, monkeypatch):
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", True)  # run the real task function inline
+    answer = eli_client.post(f"/projects/{RIVERSIDE}/sync/", {"next": f"/projects/{RIVERSIDE}/setup/"})
+    assert answer.status_code == 302 and answer["Location"] == f"/projects/{RIVERSIDE}/setup/"
+    run = SyncRun.objects.filter(project_id=RIVERSIDE).first()
+    assert run.state == SyncRun.State.DONE and run.kind == SyncRun.Kind.INCREMENTAL
+    status = eli_client.get(f"/projects/{RIVERSIDE}/sync/{run.pk}/").json()
+    assert status["state"] == "done" and status["finished"] is True
+
+
+def test_sync_now_refuses_an_offsite_next_url(eli_client, monkeypatch):
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", True)
+    answer = eli_client.post(f"/projects/{RIVERSIDE}/sync/", {"next": "https://evil.example/"})
+    assert answer["Location"] == f"/projects/{RIVERSIDE}/"
+
+
+def _mirror_project_with(files: int, folders: int, user) -> Project:
+    company, _ = Company.objects.get_or_create(id=1, defaults={"name": "Query Count Co"})
+    project = Project.objects.create(id=100 + files, company=company, name=f"{files} files",
+                                     last_synced_at=timezone.now())
+    Membership.objects.create(user=user, project=project)
+    Folder.objects.bulk_create([Folder(id=project.id * 10_000 + i, company=company, project=project, parent_id=1,
+                                       name=f"Folder {i}") for i in range(folders)])
+    File.objects.bulk_create([File(id=project.id * 100_000 + i, company=company, project=project, folder_id=1,
+                                   name=f"Sheet {i:05}.pdf", size=1000 + i, latest_version_number=1,
+                                   procore_updated_at=timezone.now()) for i in range(files)])
+    return project
+
+
+def _queries(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize("path", ["", "?q=Sheet", "?sort=-updated&page=2"])
+def test_the_documents_page_costs_the_same_queries_for_10_or_2000_files(sandbox, path):
+    user = portal_user(sandbox, ELI)
+    small = _mirror_project_with(10, 3, user)
+    large = _mirror_project_with(2000, 300, user)
+    client = Client()
+    client.force_login(user)
+    client.get("/projects/0/")  # warm the session
+    assert _queries(client, f"/projects/{small.id}/{path}") == _queries(client, f"/projects/{large.id}/{path}")
