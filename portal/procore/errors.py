@@ -57,9 +57,17 @@ class ProcoreError(Exception):
 
 
 class TransportError(ProcoreError):
-    """No answer: connection refused or dropped, timeout."""
+    """No answer: connection refused or dropped, timeout.
+
+    `maybe_applied` is true when the request may have reached Procore before the connection
+    was lost (a non-idempotent call the client did not repeat): check before sending it again.
+    """
 
     permanent = False
+
+    def __init__(self, message: str, *, maybe_applied: bool = False, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.maybe_applied = maybe_applied
 
 
 class AuthenticationError(ProcoreError):
@@ -149,8 +157,10 @@ def from_response(response: requests.Response) -> ProcoreError:
                 extra = {k: v for k, v in item.items() if k not in {"reason_code", "message", "source"}}
                 details.append(ErrorDetail(str(item.get("reason_code") or ""), str(item.get("message") or ""),
                                            str(item.get("source") or ""), extra))
-        if details and details[0].message and details[0].message != message:
-            message = f"{message}: {details[0].message}" if message else details[0].message
+        # The top-level message is a summary ("Bad Request"); the details say what was wrong.
+        specifics = [d.message for d in details if d.message and d.message != message]
+        if specifics:
+            message = f"{message}: {'; '.join(specifics)}" if message else "; ".join(specifics)
     elif isinstance(body, dict) and "errors" in body:
         errors = body["errors"]
         if isinstance(errors, dict):

@@ -24,15 +24,22 @@ def next_link(response: requests.Response) -> str | None:
 
 
 def iter_pages(client: ProcoreClient, path: str, params: dict[str, Any] | None = None) -> Iterator[list[Any]]:
-    """Yield each page's items. v2 bodies wrap items in `data`."""
+    """Yield each page's items. v2 bodies wrap items in `data`.
+
+    Only one page is held at a time: the next one is fetched when the caller asks for it. The
+    `next` URL must be on the API's own host (the client refuses to send the token elsewhere).
+    """
     response = client.get(path, params=params)
+    seen: set[str] = set()
     while True:
         body = response.json()
         items = body.get("data", []) if isinstance(body, dict) else body
-        yield items
         url = next_link(response)
-        if not url or not items:
+        del response, body
+        yield items
+        if not url or not items or url in seen:
             return
+        seen.add(url)
         # The next URL carries every query parameter already.
         response = client.get(url)
 

@@ -30,15 +30,23 @@ MISSING_COMPANY_MESSAGE = "Missing Procore-Company-Id header!"
 
 
 class ApiError(Exception):
-    """Raised inside a view to answer with a Procore error body."""
+    """Raised inside a view to answer with a Procore error body.
 
-    def __init__(self, status: int, message: str, *, code: str = "", reason_code: str = "", source: str = ""):
+    v2: `summary` is the envelope's top-level message (e.g. "Validation errors detected"; it
+    defaults to `message`), and `details` replaces the single detail built from
+    reason_code/message/source when one response reports several problems or extra keys.
+    """
+
+    def __init__(self, status: int, message: str, *, code: str = "", reason_code: str = "", source: str = "",
+                 summary: str = "", details: list[dict[str, Any]] | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
         self.code = code
         self.reason_code = reason_code
         self.source = source
+        self.summary = summary
+        self.details = details
 
 
 V2_CODES = {
@@ -46,9 +54,12 @@ V2_CODES = {
     401: "UNAUTHORIZED",
     403: "FORBIDDEN",
     404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
     409: "CONFLICT",
     422: "VALIDATION_ERROR",
+    429: "TOO_MANY_REQUESTS",
     500: "INTERNAL_SERVER_ERROR",
+    503: "SERVICE_UNAVAILABLE",
 }
 
 
@@ -65,8 +76,8 @@ def error_response(request: HttpRequest, error: ApiError) -> HttpResponse:
         body: dict[str, Any] = {
             "error": {
                 "code": error.code or V2_CODES.get(error.status, "ERROR"),
-                "message": error.message,
-                "details": [detail],
+                "message": error.summary or error.message,
+                "details": error.details if error.details is not None else [detail],
             }
         }
     else:

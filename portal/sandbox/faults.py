@@ -129,8 +129,10 @@ def _find_socket(environ: dict[str, Any]) -> socket.socket | None:
             return None
         if isinstance(obj, socket.socket):
             return obj
-        obj = next((getattr(obj, name) for name in ("stream", "raw", "_sock", "_stream", "rfile")
-                    if getattr(obj, name, None) is not None), None)
+        inner = next((getattr(obj, name) for name in ("stream", "raw", "_sock", "_stream", "rfile")
+                      if getattr(obj, name, None) is not None), None)
+        # Django's LimitedStream keeps only the bound `read` of the stream it wraps.
+        obj = inner if inner is not None else getattr(getattr(obj, "_read", None), "__self__", None)
     return None
 
 

@@ -131,3 +131,16 @@ def test_it_counts_exactly_when_two_processes_hammer_it(sandbox):
     assert statuses.count(200) == 50
     assert statuses.count(429) == 30
     assert sum(ratelimit.accepted_per_window().values()) == 50
+
+
+def test_it_counts_exactly_when_two_server_processes_admit_at_once(sandbox):
+    """Two processes answering requests (as gunicorn workers would) share the counters exactly."""
+    ratelimit.configure(hourly=1000, spike=100_000)
+    worker = ROOT / "tests" / "procore" / "worker.py"
+    name = str(connection.settings_dict["NAME"])
+    procs = [subprocess.Popen([sys.executable, str(worker), name, "admit", "700", "app-x", "8089"],
+                              stdout=subprocess.PIPE, text=True, cwd=ROOT) for _ in range(2)]
+    accepted = [int(p.communicate(timeout=120)[0].strip().splitlines()[-1]) for p in procs]
+    assert sum(accepted) == 1000
+    hour = RateWindow.objects.get(kind=RateWindow.HOUR, app_key="app-x", company_key="8089")
+    assert hour.accepted == 1000 and hour.rejected == 400
