@@ -26,7 +26,14 @@ def switches(request: HttpRequest) -> HttpResponse:
             body = None
         if not isinstance(body, dict) or not isinstance(body.get("name"), str) or "value" not in body:
             return JsonResponse({"errors": 'the body must be {"name": ..., "value": ...}'}, status=400)
-        pdm_switches.set_switch(body["name"], body["value"])
+        if body["name"] == "workflow_conflict":
+            # Data rather than a switch: {"container_id": ...} starts a workflow in that container.
+            try:
+                pdm_switches.force_workflow_conflict(str((body["value"] or {}).get("container_id")))
+            except (AttributeError, ValueError) as exc:
+                return JsonResponse({"errors": str(exc)}, status=400)
+        else:
+            pdm_switches.set_switch(body["name"], body["value"])
         return JsonResponse({"name": body["name"], "value": body["value"]}, status=201)
     if request.method == "DELETE":
         pdm_switches.clear(request.GET.get("name") or None)

@@ -251,6 +251,6 @@ def run_ml(schema: ProjectSchema, file_name: str, mime_type: str, metadata: Meta
     if type_value is not None and type_value.label == "Drawing":
         parts = re.split(r"_", stem)
         fill("description", parts[1] if len(parts) > 1 else None)
-        revision = re.search(r"\bRev[ ._-]?([A-Z0-9]+)\b", stem, re.IGNORECASE)
+        revision = re.search(r"(?<![A-Za-z])Rev[ .-]?([A-Za-z0-9]+)(?![A-Za-z0-9])", stem)
         fill("revision", f"Rev {revision.group(1).upper()}" if revision else None)
     return "completed", {"errors": [], "success": success}

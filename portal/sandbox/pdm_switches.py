@@ -10,8 +10,9 @@ Tests and benchmarks force each documented failure with these; they live in the 
 - ``unknown_failure``: same shape, fails with UNKNOWN_FAILURE.
 - ``permission_denied``: ``{"on": true}`` — submit answers 422 PERMISSION_DENIED.
 - ``access_denied``: ``{"on": true}`` — create uploads answers 403 ACCESS_DENIED.
-- ``workflow_conflict``: ``{"containers": [ids]}`` — those containers hold a revision with an
-  active workflow and forbid concurrent revision workflows.
+- Workflow conflict: not a switch but data — ``force_workflow_conflict(container_id)`` starts a
+  workflow on the container's latest revision; the sandbox always forbids concurrent revision
+  workflows, so the next submit into that container answers WORKFLOW_CONFLICT.
 - ``workflow_insufficient_permission``: ``{"on": true}`` — the caller may not terminate workflows.
 - ``storage_verification``: ``{"next": N, "file_upload_ids": [ids], "mode": "failed" | "500"}`` —
   PATCH COMPLETED cannot verify the file: listed in ``failed[]`` (default) or a whole-request 500.
@@ -79,10 +80,6 @@ def validate_event_id() -> bool:
     return bool((get_switch("validate_event_id") or {}).get("on", True))
 
 
-def workflow_containers() -> set[str]:
-    return set((get_switch("workflow_conflict") or {}).get("containers") or [])
-
-
 def unified_completion() -> tuple[str, float]:
     value = get_switch("unified_complete_status") or {}
     return str(value.get("patch", "complete")), float(value.get("scan_seconds", 0))
@@ -103,6 +100,16 @@ def force_storage_failure(*, next: int = 0, file_upload_ids: list[str] | None = 
     set_switch("storage_verification", {"next": next, "file_upload_ids": file_upload_ids or [], "mode": mode})
 
 
-def force_workflow_conflict(container_id: str) -> None:
-    containers = workflow_containers() | {container_id}
-    set_switch("workflow_conflict", {"containers": sorted(containers)})
+def force_workflow_conflict(container_id: str, *, assigned_workflow: str = "Standard Review") -> str:
+    """Start a workflow on the latest revision of a container; return that revision's id."""
+    from .models import DocumentRevision
+    from .pdm_common import stable_ulid
+
+    revision = DocumentRevision.objects.filter(container_id=container_id, recycled_at__isnull=True) \
+        .order_by("-version").first()
+    if revision is None:
+        raise ValueError(f"container {container_id} has no revision")
+    revision.workflow = {"instance_id": stable_ulid("workflow", revision.id), "assigned_workflow": assigned_workflow,
+                         "current_step": "Under Review", "status": "In Review"}
+    revision.save(update_fields=["workflow"])
+    return revision.id

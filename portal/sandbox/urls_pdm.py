@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import pdm_config, pdm_control, pdm_revisions, pdm_storage, unified_uploads as uu
+from . import pdm_config, pdm_control, pdm_revisions, pdm_storage, pdm_submit, pdm_uploads
+from . import unified_uploads as uu
 from .pdm_common import pdm_route
 
 V20 = ("2.0",)
@@ -17,7 +18,10 @@ urlpatterns: list = [
     *pdm_route(V20, "upload_requirements", pdm_config.upload_requirements, "upload_requirements"),
     *pdm_route(V20, "fields", pdm_config.fields_list, "fields"),
     *pdm_route(V20, "fields/<str:field_key>/values", pdm_config.field_values, "field_values"),
-    *pdm_route(V20_21, "document_revisions", pdm_revisions.revisions_list, "revisions"),
+    *pdm_route(V20_21, "document_uploads", pdm_uploads.uploads_collection, "uploads"),
+    *pdm_route(V20_22, "document_uploads/selected_uploads", pdm_uploads.selected_uploads, "selected_uploads"),
+    *pdm_route(V20_21, "document_uploads/<str:upload_id>", pdm_uploads.upload_detail, "upload"),
+    *pdm_route(V20_21, "document_revisions", pdm_submit.revisions_collection, "revisions"),
     *pdm_route(V20_22, "document_revisions/selected_revisions", pdm_revisions.selected_revisions,
                "selected_revisions"),
     *pdm_route(V20, "document_revisions/recycled_revisions", pdm_revisions.recycled_revisions,
