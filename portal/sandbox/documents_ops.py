@@ -99,6 +99,8 @@ def add_file(folder: DocumentFolder, name: str, person: Person | None, *, conten
              storage_name: str = "", size: int | None = None, content_type: str = "", description: str = "",
              unique_name: bool = False, is_tracked: bool = False, private: bool = False) -> DocumentFile:
     """Create a file with its first version, from `content` or bytes already in storage."""
+    # Lock the folder so two creates of one name cannot both pass the clash check.
+    folder = DocumentFolder.objects.select_for_update().get(pk=folder.pk)
     if unique_name:
         name = unique_file_name(folder, name)
     elif name_taken(folder, name):
@@ -142,7 +144,7 @@ def touch(file: DocumentFile, **changes: object) -> None:
 def update_file(file: DocumentFile, person: Person | None, *, name: str | None = None,
                 folder: DocumentFolder | None = None, description: str | None = None) -> DocumentFile:
     """Rename and/or move a file (a name clash in the target folder raises NameTaken)."""
-    target = folder or file.folder
+    target = DocumentFolder.objects.select_for_update().get(pk=(folder or file.folder).pk)
     new_name = name or file.name
     if (new_name != file.name or target.id != file.folder_id) and name_taken(target, new_name, except_id=file.id):
         raise NameTaken(new_name)

@@ -10,7 +10,8 @@
 - `POST /file_versions?project_id=&file_id=` `{"file_version": {notes, upload_uuid}}` → 201 version.
 - Company equivalents under `/companies/{company_id}/...`.
 
-Choices [inferred]: a live file of the same name in the target folder → 422
+Choices [inferred]: PATCH or DELETE of a file in the recycle bin → 404 (show still finds it);
+a live file of the same name in the target folder → 422
 `{"errors": {"name": ["has already been taken"]}}` unless `unique_name: true`, which names it
 "name (1).pdf", "name (2).pdf", …; a folder name clash → 422 the same way. A file's name
 defaults to the upload's `response_filename` or the multipart file's name. Each change emits its
@@ -121,6 +122,9 @@ def _scoped_file(scope: Scope, file_id: int) -> DocumentFile:
 @transaction.atomic
 def _update_file(request: HttpRequest, token: AccessToken, scope: Scope, file_id: int) -> HttpResponse:
     file = _scoped_file(scope, file_id)
+    if file.is_deleted:
+        # In the recycle bin: still shown, no longer changed through the API.
+        raise ApiError(404, "Not Found")
     if request.method == "DELETE":
         ops.recycle_file(file, token.person)
         return HttpResponse(status=200)

@@ -102,6 +102,7 @@ def test_it_renames_moves_and_recycles_a_file(sandbox, submittals):
     deleted = api(sandbox, "DELETE", f"/rest/v1.0/files/{created['id']}?project_id=2305", token)
     assert deleted.status_code == 200 and deleted.content == b""
     assert sandbox.get(f"/rest/v1.0/files/{created['id']}?project_id=2305", token).json()["is_deleted"] is True
+    assert api(sandbox, "DELETE", f"/rest/v1.0/files/{created['id']}?project_id=2305", token).status_code == 404
 
 
 def test_it_takes_the_legacy_single_call_multipart_form(sandbox, submittals):
