@@ -174,7 +174,6 @@ def _ids_only(request: HttpRequest) -> bool:
     return view == "ids_only"
 
 
-@api_view(["GET"])
 def revisions_list(request: HttpRequest, token: AccessToken, company_id: int, project_id: int,
                    version: str) -> HttpResponse:
     pdm = pdm_project(request, token, company_id, project_id)

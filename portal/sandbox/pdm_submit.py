@@ -231,7 +231,7 @@ def revisions_collection(request: HttpRequest, token: AccessToken, company_id: i
     if request.method == "GET":
         from .pdm_revisions import revisions_list
 
-        return revisions_list.__wrapped__(request, token, company_id, project_id, version)
+        return revisions_list(request, token, company_id, project_id, version)
     pdm = pdm_project(request, token, company_id, project_id)
     try:
         return submit(request, token, pdm, version)
