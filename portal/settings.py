@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "portal.accounts",
     "portal.accounts.providers.procore",
     "portal.mirror",
+    "portal.staging",
     "portal.sandbox",
     "portal.throttle",
 ]
@@ -221,6 +222,8 @@ SANDBOX_RATE_LIMIT_HOURLY = envint("SANDBOX_RATE_LIMIT_HOURLY", 3600)
 SANDBOX_RATE_LIMIT_SPIKE = envint("SANDBOX_RATE_LIMIT_SPIKE", 25)
 # Sandbox: /sandbox/_control/ answers loopback clients only, and needs this token when set.
 SANDBOX_CONTROL_TOKEN = env("SANDBOX_CONTROL_TOKEN")
+# The seed's large project (Metro Line Extension: 500+ folders, 10,000+ files) for benchmarks.
+SANDBOX_SEED_LARGE = envbool("SANDBOX_SEED_LARGE", True)
 
 # --- Static and media ---------------------------------------------------------------------
 STATIC_URL = "static/"

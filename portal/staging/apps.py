@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class StagingConfig(AppConfig):
+    name = "portal.staging"
+    label = "staging"
+    verbose_name = "Staging"

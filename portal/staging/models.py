@@ -1,0 +1,124 @@
+"""Batches of documents staged for one project, before and while they go to Procore.
+
+A staged document's metadata is keyed by the project's Document Management field ULIDs:
+``{"<field id>": ["<value id or literal>", ...]}`` — the same shape Procore's PATCH takes
+(procore-api.md §7.11), so nothing is translated at submit time.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from portal.mirror.models import Project
+
+
+class Batch(models.Model):
+    class Target(models.TextChoices):
+        DOCUMENT_MANAGEMENT = "pdm", "Document Management"
+        FOLDER = "folder", "A Documents folder"
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTING = "submitting", "Submitting"
+        SUBMITTED = "submitted", "Submitted"
+        FAILED = "failed", "Needs attention"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="batches")
+    name = models.CharField(max_length=200)
+    note = models.TextField(blank=True)
+    target = models.CharField(max_length=20, choices=Target.choices, default=Target.DOCUMENT_MANAGEMENT)
+    folder_id = models.BigIntegerField(null=True, blank=True)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="batches")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "batches"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in {self.State.DRAFT, self.State.FAILED}
+
+
+def staged_file_path(document: StagedDocument, filename: str) -> str:
+    return f"staged/{document.batch.project_id}/{document.batch_id}/{document.sha256[:2]}/{document.sha256}"
+
+
+class StagedDocument(models.Model):
+    class State(models.TextChoices):
+        READY = "ready", "Ready"
+        ERRORS = "errors", "Has errors"
+        SUBMITTING = "submitting", "Submitting"
+        SUBMITTED = "submitted", "Submitted"
+        FAILED = "failed", "Failed"
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="documents")
+    file = models.FileField(upload_to=staged_file_path, max_length=300)
+    file_name = models.CharField(max_length=255)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    mime_type = models.CharField(max_length=150)
+    # Another document of the batch with the same bytes: flagged, never silently added twice.
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="duplicates")
+
+    metadata = models.JSONField(default=dict, blank=True)
+    # Where each proposed value came from: {"<field id>": {"source": "file name", "text": "A"}}.
+    proposals = models.JSONField(default=dict, blank=True)
+    # Parts of the file name that matched nothing: ["XYZ", ...].
+    unmatched = models.JSONField(default=list, blank=True)
+    # Result of the last validation: [{"field": "<field id>", "message": "..."}]; empty = ready.
+    problems = models.JSONField(default=list, blank=True)
+    rule_id = models.CharField(max_length=64, blank=True)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.ERRORS)
+    message = models.TextField(blank=True)
+    position = models.IntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["batch", "state"]), models.Index(fields=["batch", "sha256"])]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class MetadataTemplate(models.Model):
+    """Named values for chosen fields, shared by the project's team."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="metadata_templates")
+    name = models.CharField(max_length=200)
+    values = models.JSONField(default=dict)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["project", "name"], name="staging_template_name_once")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AuditEntry(models.Model):
+    """Who changed what in a batch, and when."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="audit")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    action = models.CharField(max_length=100)
+    detail = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.user} at {self.at:%Y-%m-%d %H:%M}"
