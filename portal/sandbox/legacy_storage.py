@@ -14,7 +14,7 @@ api.procore.com — and behaves as S3 does for presigned requests:
 - A request carrying an `Authorization` header → 400 InvalidArgument ("Only one auth mechanism
   allowed"): a Procore token must never reach storage.
 - Requests must start within one hour of the upload's creation, by the sandbox clock
-  (`legacy_uploads.now()`), else 403 AccessDenied "Request has expired".
+  (`sandbox_clock.now()`), else 403 AccessDenied "Request has expired".
 
 Errors are S3-style XML bodies. Bodies are streamed to a temporary file in 64 KiB chunks, then
 saved in Django's default storage under sandbox/legacy/.
@@ -32,11 +32,13 @@ from typing import Any
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from .models import LegacyUpload
+from .sandbox_clock import now
 
 STORAGE_PREFIX = "sandbox/legacy"
 STORAGE_WINDOW = timedelta(hours=1)
@@ -68,8 +70,6 @@ def s3_error(status: int, code: str, message: str) -> HttpResponse:
 
 
 def _refusal(request: HttpRequest, upload: LegacyUpload | None) -> HttpResponse | None:
-    from .legacy_uploads import now
-
     if "Authorization" in request.headers:
         return s3_error(400, "InvalidArgument", "Only one auth mechanism allowed")
     if upload is None:
@@ -120,8 +120,6 @@ def post_object(request: HttpRequest, uuid: str) -> HttpResponse:
         return s3_error(400, "EntityTooLarge" if part.size > upload.declared_size else "EntityTooSmall",
                         "Your proposed upload does not match the size declared when the upload was created")
     stored, size, _, _ = _spool(part.chunks(CHUNK), f"{STORAGE_PREFIX}/{upload.uuid}/object")
-    from .legacy_uploads import mark_complete
-
     mark_complete(upload, stored, size)
     return HttpResponse(status=204)
 
@@ -149,8 +147,6 @@ def put_segment(request: HttpRequest, uuid: str, number: int) -> HttpResponse:
             declared_md5 and declared_md5 != base64.b64encode(bytes.fromhex(md5)).decode()):
         default_storage.delete(stored)
         return s3_error(400, "BadDigest", "The digest of the body did not match the declared digest")
-    from .legacy_uploads import record_segment
-
     etag = f'"{md5}"'
     record_segment(upload, number, stored, etag)
     response = HttpResponse(status=200)
@@ -177,3 +173,18 @@ def upload_fields(upload: LegacyUpload) -> dict[str, str]:
     }
     fields["x-amz-signature"] = fields_signature(fields)
     return fields
+
+
+def mark_complete(upload: LegacyUpload, storage_name: str, size: int) -> None:
+    upload.storage_name, upload.size, upload.status, upload.completed_at = storage_name, size, "complete", now()
+    upload.save(update_fields=["storage_name", "size", "status", "completed_at", "segments"])
+
+
+@transaction.atomic
+def record_segment(upload: LegacyUpload, number: int, storage_name: str, etag: str) -> None:
+    upload = LegacyUpload.objects.select_for_update().get(pk=upload.pk)
+    previous = upload.segments[number].get("storage_name")
+    upload.segments[number].update({"storage_name": storage_name, "stored_etag": etag})
+    upload.save(update_fields=["segments"])
+    if previous and previous != storage_name:
+        default_storage.delete(previous)

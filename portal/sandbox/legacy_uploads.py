@@ -15,46 +15,35 @@ Choices where §6.1 is silent [inferred]:
   past that week it counts as deleted (410 on show/complete, 422 when referenced).
 - Wrong, missing or out-of-order etags on completion → 422; completing before every segment was
   stored → 422.
-- The sandbox clock: "now" for the one-hour storage window and the one-week association window
-  is the real time plus `SandboxClock.offset_seconds` (row id=1), so a test or an operator moves
-  time for every process at once: `advance_clock(timedelta(hours=2))`, `reset_clock()`.
+- The sandbox clock (sandbox_clock.py): "now" for the one-hour storage window and the one-week
+  association window is the real time plus `SandboxClock.offset_seconds` (row id=1), so a test
+  or an operator moves time for every process at once: `advance_clock(timedelta(hours=2))`,
+  `reset_clock()`.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
-from datetime import datetime, timedelta
+import tempfile
+from datetime import timedelta
 from typing import Any
 
+from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils import timezone
 from ulid import ULID
 
 from .api import ApiError, api_view
 from .documents_json import Scope, company_scope, project_scope
-from .legacy_storage import STORAGE_PREFIX, post_url, segment_url, upload_fields
-from .models import AccessToken, LegacyUpload, Person, SandboxClock
+from .legacy_storage import STORAGE_PREFIX, mark_complete, post_url, segment_url, upload_fields
+from .models import AccessToken, LegacyUpload, Person
+from .sandbox_clock import now
 
 ASSOCIATION_WINDOW = timedelta(weeks=1)
 MIN_SEGMENT = 5 * 1024 * 1024
 MAX_SEGMENT = 5 * 1024 ** 3
-
-
-def now() -> datetime:
-    offset = SandboxClock.objects.filter(id=1).values_list("offset_seconds", flat=True).first() or 0
-    return timezone.now() + timedelta(seconds=offset)
-
-
-def advance_clock(delta: timedelta) -> None:
-    clock, _ = SandboxClock.objects.get_or_create(id=1)
-    clock.offset_seconds += int(delta.total_seconds())
-    clock.save(update_fields=["offset_seconds"])
-
-
-def reset_clock() -> None:
-    SandboxClock.objects.filter(id=1).delete()
 
 
 def invalid(field: str, message: str) -> ApiError:
@@ -108,9 +97,6 @@ def upload_json(request: HttpRequest, upload: LegacyUpload) -> dict[str, Any]:
 
 def _md5_header(md5: str) -> str:
     """Content-MD5 is base64 of the digest; accept a hex or base64 md5 in the create body."""
-    import base64
-    import binascii
-
     try:
         return base64.b64encode(bytes.fromhex(md5)).decode() if len(md5) == 32 else md5
     except (ValueError, binascii.Error):
@@ -163,10 +149,6 @@ def _complete(request: HttpRequest, token: AccessToken, scope: Scope, uuid: str)
 
 
 def _assemble(upload: LegacyUpload) -> None:
-    import tempfile
-
-    from django.core.files import File
-
     with tempfile.TemporaryFile() as joined:
         for segment in upload.segments:
             with default_storage.open(segment["storage_name"], "rb") as part:
@@ -179,21 +161,6 @@ def _assemble(upload: LegacyUpload) -> None:
         default_storage.delete(segment["storage_name"])
         segment["etag"] = segment["stored_etag"]
     mark_complete(upload, stored, size)
-
-
-def mark_complete(upload: LegacyUpload, storage_name: str, size: int) -> None:
-    upload.storage_name, upload.size, upload.status, upload.completed_at = storage_name, size, "complete", now()
-    upload.save(update_fields=["storage_name", "size", "status", "completed_at", "segments"])
-
-
-@transaction.atomic
-def record_segment(upload: LegacyUpload, number: int, storage_name: str, etag: str) -> None:
-    upload = LegacyUpload.objects.select_for_update().get(pk=upload.pk)
-    previous = upload.segments[number].get("storage_name")
-    upload.segments[number].update({"storage_name": storage_name, "stored_etag": etag})
-    upload.save(update_fields=["segments"])
-    if previous and previous != storage_name:
-        default_storage.delete(previous)
 
 
 def claim(scope: Scope, person: Person, uuid: str) -> LegacyUpload:

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 import requests
 
-from portal.sandbox import legacy_uploads
+from portal.sandbox import sandbox_clock
 from tests.conftest import DANA, ELI
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,7 +41,7 @@ def put_segment(segment: dict, content: bytes, **headers) -> requests.Response:
 @pytest.fixture(autouse=True)
 def real_clock():
     yield
-    legacy_uploads.reset_clock()
+    sandbox_clock.reset_clock()
 
 
 def test_it_takes_a_non_segmented_upload(sandbox):
@@ -77,7 +77,7 @@ def test_it_refuses_bytes_of_another_size_than_declared(sandbox):
 
 def test_it_answers_403_after_an_hour_by_the_sandbox_clock(sandbox):
     upload = create(sandbox, sandbox.token(ELI), {"response_filename": "late.pdf"})
-    legacy_uploads.advance_clock(timedelta(minutes=61))
+    sandbox_clock.advance_clock(timedelta(minutes=61))
     expired = post_to_storage(upload, b"too late")
     assert expired.status_code == 403 and b"Request has expired" in expired.content
 
@@ -140,7 +140,7 @@ def test_it_forgets_an_upload_not_attached_within_a_week(sandbox):
     token = sandbox.token(ELI)
     upload = create(sandbox, token, {"response_filename": "old.pdf"}, base="/rest/v1.0/projects/2305")
     assert post_to_storage(upload, b"old").status_code == 204
-    legacy_uploads.advance_clock(timedelta(days=8))
+    sandbox_clock.advance_clock(timedelta(days=8))
     assert api(sandbox, "GET", f"/rest/v1.0/projects/2305/uploads/{upload['uuid']}", token).status_code == 410
     late = api(sandbox, "POST", "/rest/v1.0/files?project_id=2305", token,
                json={"file": {"name": "old.pdf", "upload_uuid": upload["uuid"]}})
