@@ -12,6 +12,7 @@ Choices where the contract is silent [inferred]:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -82,8 +83,14 @@ def person_json(person: Person | None) -> dict[str, Any] | None:
     return {"id": person.id, "login": person.login, "name": person.name}
 
 
+@functools.cache
+def _download_path_prefix() -> str:
+    # reverse() once: the index serializes thousands of versions per page.
+    return reverse("sandbox:file_version_download", kwargs={"version_id": 0})[:-1]
+
+
 def download_url(request: HttpRequest, version: DocumentFileVersion) -> str:
-    return request.build_absolute_uri(reverse("sandbox:file_version_download", kwargs={"version_id": version.id}))
+    return request.build_absolute_uri(f"{_download_path_prefix()}{version.id}")
 
 
 def version_json(request: HttpRequest, version: DocumentFileVersion) -> dict[str, Any]:
