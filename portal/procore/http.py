@@ -58,7 +58,8 @@ class TokenSource(Protocol):
         """A token that is not about to expire."""
 
     def refresh_after_rejection(self, rejected: str) -> str:
-        """Procore answered 401 with `rejected`: return a token worth one more try."""
+        """Procore answered 401 with `rejected`: return a token worth one more try (the same
+        token means none: the client raises the 401)."""
 
 
 class BearerToken:
@@ -73,7 +74,7 @@ class BearerToken:
         return self.token
 
     def refresh_after_rejection(self, rejected: str) -> str:
-        raise AuthenticationError("The access token was refused and cannot be refreshed.", status=401)
+        return rejected  # nothing better to offer: the client raises the 401
 
 
 def backoff(attempt: int) -> float:
@@ -161,6 +162,8 @@ class ProcoreClient:
             except requests.RequestException as exc:
                 failures += 1
                 never_sent = _never_sent(exc)
+                if self.rate_limit:
+                    ratelimit.release(self.budget_key, never_sent=never_sent)
                 if (safe or never_sent) and failures < MAX_ATTEMPTS:
                     time.sleep(backoff(failures))
                     continue
@@ -169,8 +172,10 @@ class ProcoreClient:
             retry_after = _retry_after(response)
             if status == 401 and not refreshed:
                 refreshed = True
-                token = self.tokens.refresh_after_rejection(token)
-                continue
+                fresh = self.tokens.refresh_after_rejection(token)
+                if fresh != token:
+                    token = fresh
+                    continue
             if status == 429 and rate_limited < MAX_RATE_LIMITED - 1:
                 rate_limited += 1
                 if (retry_after or 0) > self.max_wait:

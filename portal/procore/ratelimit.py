@@ -125,6 +125,16 @@ def acquire(key: str, *, max_wait: float = 3600.0) -> float:
         time.sleep(min(wait, 5.0) + random.uniform(0, 0.05))
 
 
+def release(key: str, *, never_sent: bool) -> None:
+    """A request got no answer: give its place back if the server cannot have counted it, or
+    if it was the probe of a window whose limit we do not know (so others may try)."""
+    with transaction.atomic():
+        row = _locked(key)
+        if row.sent > 0 and (never_sent or (row.provisional and row.limit == 0)):
+            row.sent -= 1
+            row.save(update_fields=["sent", "updated_at"])
+
+
 class BudgetExhausted(Exception):
     """Waiting for the budget would take longer than the caller allows."""
 

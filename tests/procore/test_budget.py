@@ -1,0 +1,56 @@
+"""Two portal processes share one rate-limit budget and never exceed Procore's spike limit together,
+as measured by the sandbox's own counters."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from portal.procore.http import BearerToken, ProcoreClient
+from portal.sandbox import ratelimit
+from portal.sandbox.models import RateWindow
+from portal.throttle.models import Budget
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKER = ROOT / "tests" / "procore" / "worker.py"
+NORTHWIND = "8089"
+
+
+def test_it_keeps_two_processes_under_the_spike_limit_with_no_429(sandbox):
+    ratelimit.configure(hourly=3600, spike=25)  # Procore's defaults
+    token = sandbox.token()
+    name = str(connection.settings_dict["NAME"])
+    procs = [
+        subprocess.Popen([sys.executable, str(WORKER), name, "client", sandbox.base_url, token, NORTHWIND, "30",
+                          "/rest/v1.0/me"], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        for _ in range(2)
+    ]
+    results = [json.loads(p.communicate(timeout=120)[0].strip().splitlines()[-1]) for p in procs]
+    assert [r["ok"] for r in results] == [30, 30], results
+    spike = RateWindow.objects.filter(kind=RateWindow.SPIKE, app_key=settings.PROCORE_CLIENT_ID,
+                                      company_key=NORTHWIND)
+    per_window = [w.accepted for w in spike]
+    assert sum(per_window) == 60
+    assert max(per_window) <= 25
+    assert sum(w.rejected for w in spike) == 0
+    # Not timid either: some window was filled to the client's allowance.
+    assert max(per_window) >= 23
+
+
+def test_it_learns_the_limit_from_the_headers_and_keys_it_by_app_and_company(sandbox):
+    ratelimit.configure(hourly=3600, spike=25)
+    client = ProcoreClient(BearerToken(sandbox.token()), NORTHWIND, base_url=sandbox.base_url)
+    client.get("/rest/v1.0/me")
+    client.for_company(8090).get("/rest/v1.0/me")
+    budget = Budget.objects.get(key=f"{settings.PROCORE_CLIENT_ID}|{NORTHWIND}")
+    assert budget.limit == 25 and budget.allowance == 23 and budget.sent == 1
+    assert not budget.provisional and budget.reset_at % 10 == 0
+    assert Budget.objects.filter(key=f"{settings.PROCORE_CLIENT_ID}|8090").exists()
