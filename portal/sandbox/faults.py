@@ -89,7 +89,8 @@ def answer(request: HttpRequest, fault: Fault, rate_headers: dict[str, str]) -> 
         return None
     if fault.kind == Fault.DROP:
         drop_connection(request)
-        return HttpResponse(status=500)  # never reaches the client
+        # Never reaches the client; the status only names the event in the server's log.
+        return HttpResponse(status=499, reason="Connection dropped (sandbox fault)")
     if fault.kind == Fault.RATE_LIMITED:
         from .ratelimit import EXCEEDED_MESSAGE
 

@@ -70,3 +70,17 @@ def test_it_reads_next_links_and_treats_an_empty_header_as_the_end():
                                    '<https://api.procore.com/rest/v2.0/x?page=2>; rel="next"')) \
         == "https://api.procore.com/rest/v2.0/x?page=2"
     assert next_link(fake_response('<https://api.procore.com/rest/v2.0/x?page=1>; rel="first"')) is None
+
+
+def test_it_follows_v2_links_and_stops_on_pdm_empty_link(sandbox):
+    from tests.conftest import SERVICE_ACCOUNT
+
+    client = ProcoreClient(BearerToken(sandbox.token(SERVICE_ACCOUNT)), NORTHWIND, base_url=sandbox.base_url)
+    path = f"/rest/v2.0/companies/{NORTHWIND}/projects/2305/document_management/document_revisions"
+    one_page = client.get(path, params={"per_page": 100})
+    assert one_page.headers["Link"] == ""  # PDM: present but empty when everything fits
+    everything = one_page.json()["data"]
+    assert len(everything) >= 3
+    assert [len(p) for p in iter_pages(client, path, {"per_page": 100})] == [len(everything)]
+    paged = list(iter_items(client, path, {"per_page": 2}))
+    assert [r["id"] for r in paged] == [r["id"] for r in everything]
