@@ -62,7 +62,10 @@ class Pdm:
         return iter_items(self.client, self.path("/document_revisions"), params)
 
     def selected_revisions(self, ids: Iterable[str]) -> Iterator[dict[str, Any]]:
-        """Hydrate revisions by id, 100 a page, following Link: next (v2.2 answers 200)."""
+        """Hydrate revisions by id, 100 a page, following Link: next (v2.2 answers 200).
+
+        A read, though sent as POST: safe to repeat.
+        """
         wanted = list(ids)
         if not wanted:
             return iter(())
@@ -70,13 +73,13 @@ class Pdm:
 
     def _selected(self, ids: list[str]) -> Iterator[dict[str, Any]]:
         path = self.path("/document_revisions/selected_revisions", "v2.2")
-        response = self.client.post(path, params={"per_page": MAX_PAGE}, json={"ids": ids})
+        response = self.client.post(path, params={"per_page": MAX_PAGE}, json={"ids": ids}, retry_safe=True)
         while True:
             yield from response.json().get("data", [])
             url = next_link(response)
             if not url:
                 return
-            response = self.client.post(url, json={"ids": ids})
+            response = self.client.post(url, json={"ids": ids}, retry_safe=True)
 
     def recycled_revisions(self) -> Iterator[dict[str, Any]]:
         """Recycled revisions, newest first (needs the view_recycle_bin permission)."""

@@ -1,0 +1,108 @@
+"""What every benchmark needs: a throwaway data directory, a migrated and seeded portal, and its
+server (with the embedded sandbox) on a free loopback port.
+
+Use as a context manager; everything it started is stopped on exit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Portal:
+    def __init__(self, data_dir: Path, port: int, env: dict[str, str]) -> None:
+        self.data_dir = data_dir
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.env = env
+
+    def manage(self, *args: str, capture: bool = False) -> str:
+        result = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=self.env, check=True,
+                                capture_output=True, text=True)
+        return result.stdout if capture else ""
+
+    def setup_django(self) -> None:
+        """Use the same database and settings in this process (for seeding, changes and timing)."""
+        os.environ.update(self.env)
+        sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+
+
+@contextlib.contextmanager
+def portal(extra_env: dict[str, str] | None = None, *, server: bool = True, seed_large: bool = False,
+           threads: int = 8) -> Iterator[Portal]:
+    data_dir = Path(tempfile.mkdtemp(prefix="portal-bench-"))
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DATA_DIR": str(data_dir),
+        "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "SANDBOX_SEED_LARGE": "1" if seed_large else "0",
+        "LOG_LEVEL": "WARNING",
+        **(extra_env or {}),
+    }
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    instance = Portal(data_dir, port, env)
+    processes: list[subprocess.Popen] = []
+    try:
+        instance.manage("migrate", "--noinput", "-v0")
+        instance.manage("sandbox_seed")
+        if server:
+            processes.append(subprocess.Popen(
+                [PYTHON, "-m", "gunicorn", "portal.wsgi:application", "--bind", f"127.0.0.1:{port}",
+                 "--workers", "1", "--threads", str(threads), "--log-level", "warning"],
+                cwd=ROOT, env=env))
+            wait_until_up(instance.url + "/accounts/login/")
+        yield instance
+    finally:
+        for process in processes:
+            process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(10)
+            if process.poll() is None:
+                process.kill()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def wait_until_up(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=2).status_code < 500:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the portal did not answer at {url}")
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
