@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 from django.conf import settings
+from django.db import transaction
 
 from . import ratelimit
 from .errors import AuthenticationError, ProcoreError, RateLimited, TransportError, from_response, parse_retry_after
@@ -199,6 +200,10 @@ class ProcoreClient:
     def _wait_for_budget(self, method: str, url: str) -> None:
         if not self.rate_limit:
             return
+        if transaction.get_connection().in_atomic_block:
+            # The budget row would stay locked through the HTTP call, holding back every other
+            # process (and, on SQLite, the embedded sandbox itself).
+            log.warning("Procore call %s %s made inside a database transaction", method, _log_path(url))
         try:
             waited = ratelimit.acquire(self.budget_key, max_wait=self.max_wait)
         except ratelimit.BudgetExhausted as exc:

@@ -27,6 +27,7 @@ Choices where the docs are silent (procore-api.md §11 marks the numbers a gap):
 from __future__ import annotations
 
 import math
+import random
 import time
 from dataclasses import dataclass
 
@@ -39,6 +40,8 @@ from .models import AccessToken, RateLimitSettings, RateWindow
 
 SPIKE_SECONDS = 10
 HOUR_SECONDS = 3600
+KEEP_SECONDS = 3 * HOUR_SECONDS  # counters older than this are pruned now and then
+PRUNE_CHANCE = 0.01
 EXCEEDED_MESSAGE = ("You have surpassed the max number of requests for an hour. "
                     "Please wait until your limit resets.")
 
@@ -115,6 +118,8 @@ def admit(app_key: str, company_key: str, now: float | None = None) -> Decision:
          for kind, seconds, _ in windows],
         ignore_conflicts=True,
     )
+    if random.random() < PRUNE_CHANCE:
+        RateWindow.objects.filter(start__lt=now - KEEP_SECONDS).delete()
     exhausted: list[tuple[str, int, int]] = []
     with transaction.atomic():
         for kind, seconds, limit in windows:
