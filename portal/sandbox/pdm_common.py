@@ -23,7 +23,7 @@ from django.utils import timezone
 from ulid import ULID
 
 from .api import ApiError, json_list, paginate
-from .models import AccessToken, PdmField, PdmProject, PdmValue, Person, Project
+from .models import AccessToken, PdmField, PdmProject, PdmValue
 from .rest_core import company_for, visible_projects
 
 V2_DEFAULT_PER_PAGE = 10
@@ -125,9 +125,3 @@ def v2_list(request: HttpRequest, items: Any, render: Callable[[Any], Any], *, i
                              max_per_page=IDS_ONLY_MAX_PER_PAGE if ids_only else V2_MAX_PER_PAGE, clamp=False)
     data = [item.id if ids_only else render(item) for item in page]
     return json_list({"data": data}, headers, status=status)
-
-
-def project_people(project: Project) -> dict[str, Person]:
-    """Members of the project by id string (the values of user-type reference fields)."""
-    people = Person.objects.filter(project_memberships__project=project).distinct()
-    return {str(p.id): p for p in people}

@@ -99,20 +99,27 @@ def _instant(raw: str) -> datetime | None:
     return value
 
 
-def _filter_values(request: HttpRequest, key: str) -> list[str]:
+def time_window(window: str, source: str) -> tuple[datetime, datetime]:
+    """``<start>...<end>``: both bounds required, lower inclusive, upper exclusive (§7.10)."""
+    start, sep, end = window.partition("...")
+    lower, upper = (_instant(start), _instant(end)) if sep else (None, None)
+    if lower is None or upper is None:
+        raise ApiError(400, f"{source} needs both bounds: <start>...<end>", reason_code="INVALID_PROPERTY",
+                       source=source)
+    return lower, upper
+
+
+def filter_values(request: HttpRequest, key: str) -> list[str]:
     return [v for v in request.GET.getlist(f"filters[{key}]") + request.GET.getlist(f"filters[{key}][]") if v]
 
 
 def filtered_revisions(request: HttpRequest, pdm: PdmProject, schema: ProjectSchema) -> list[DocumentRevision]:
     rows = DocumentRevision.objects.filter(project_id=pdm.project_id, recycled_at__isnull=True)
-    if window := request.GET.get("filters[updated_at]"):
-        start, sep, end = window.partition("...")
-        lower, upper = (_instant(start), _instant(end)) if sep else (None, None)
-        if lower is None or upper is None:
-            raise ApiError(400, "filters[updated_at] needs both bounds: <start>...<end>",
-                           reason_code="INVALID_PROPERTY", source="filters[updated_at]")
-        rows = rows.filter(updated_at__gte=lower, updated_at__lt=upper)
-    containers = _filter_values(request, "document_container_id")
+    for column in ("updated_at", "created_at"):
+        if window := request.GET.get(f"filters[{column}]"):
+            lower, upper = time_window(window, f"filters[{column}]")
+            rows = rows.filter(**{f"{column}__gte": lower, f"{column}__lt": upper})
+    containers = filter_values(request, "document_container_id")
     if raw := request.GET.get("filters[document_container_ids]"):
         try:
             listed = json.loads(raw)
@@ -124,15 +131,15 @@ def filtered_revisions(request: HttpRequest, pdm: PdmProject, schema: ProjectSch
         containers += [str(c) for c in listed]
     if containers:
         rows = rows.filter(container_id__in=containers)
-    ids = _filter_values(request, "id") + _filter_values(request, "ids")
+    ids = filter_values(request, "id") + filter_values(request, "ids")
     if ids:
         rows = rows.filter(id__in=ids)
     revisions = list(rows.select_related("container"))
     for name, field in schema.by_name.items():
-        wanted = set(_filter_values(request, name))
+        wanted = set(filter_values(request, name)) | set(filter_values(request, field.id))
         if wanted:
             revisions = [r for r in revisions if wanted & set((r.metadata.get(name) or {}).get("values") or [])]
-    if versions := set(_filter_values(request, "version")):
+    if versions := set(filter_values(request, "version")):
         revisions = [r for r in revisions if str(r.version) in versions]
     return sort_revisions(request, revisions, schema, by_container=bool(containers))
 

@@ -29,7 +29,7 @@ from .api import ApiError, api_view
 from .models import AccessToken, DocumentContainer, DocumentUpload, FileUpload, PdmProject
 from .pdm_common import iso_ms, json_body, new_event_id, pdm_project, v2_list
 from .pdm_metadata import ProjectSchema, run_ml, scrape_filename
-from .pdm_revisions import selected_ids
+from .pdm_revisions import filter_values, selected_ids
 from .pdm_storage import sandbox_now
 from .unified_uploads import current_status
 
@@ -185,9 +185,20 @@ def _list(request: HttpRequest, pdm: PdmProject, version: str, rows, status: int
     if search := request.GET.get("search", "").strip().lower():
         uploads = [u for u in uploads if search in u.file_name.lower()
                    or any(search in str(v).lower() for e in u.metadata.values() for v in e.get("values") or [])]
+    for name, target in schema.by_name.items():
+        wanted = set(filter_values(request, name)) | set(filter_values(request, target.id))
+        if wanted:
+            uploads = [u for u in uploads if wanted & set((u.metadata.get(name) or {}).get("values") or [])]
     sort = request.GET.get("sort", "")
-    if sort.lstrip("-") == "id":
+    key = sort.lstrip("-")
+    if key == "id":
         uploads.sort(key=lambda u: u.id, reverse=sort.startswith("-"))
+    elif key:
+        target = schema.by_id.get(key)
+        if target is None:
+            raise ApiError(400, f"Cannot sort by {key}", reason_code="INVALID_PROPERTY", source="sort")
+        uploads.sort(key=lambda u: str(((u.metadata.get(target.name) or {}).get("values") or [""])[0]),
+                     reverse=sort.startswith("-"))
     return v2_list(request, uploads, lambda u: upload_json(request, u, schema, version),
                    ids_only=view == "ids_only", status=status)
 

@@ -70,6 +70,9 @@ def test_it_windows_updated_at_inclusive_lower_exclusive_upper(sandbox):
     assert target.id not in exclusive.json()["data"]
     one_sided = revisions(sandbox, token, **{"filters[updated_at]": f"{at}..."})
     assert one_sided.status_code == 400
+    created = revisions(sandbox, token, view="ids_only",
+                        **{"filters[created_at]": f"{iso_ms(target.created_at)}...{later}"})
+    assert created.json()["data"] == [target.id]
 
 
 def test_it_moves_updated_at_when_a_revision_changes(sandbox):

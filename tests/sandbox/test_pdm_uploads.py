@@ -267,3 +267,18 @@ def test_it_refuses_uploads_when_access_is_denied(sandbox):
     assert answer.status_code == 403
     assert answer.json()["error"]["code"] == "FORBIDDEN"
     assert answer.json()["error"]["details"][0]["reason_code"] == "ACCESS_DENIED"
+
+
+def test_it_filters_and_sorts_the_upload_list(sandbox):
+    pdm_switches.set_switch("ml_delay", {"seconds": 0})
+    token = sandbox.token(ELI)
+    drawing = staged(sandbox, token, "a.pdf", {"type": [vid(2305, "type", "DRW")], "number": ["200"]})
+    report = staged(sandbox, token, "b.pdf", {"type": [vid(2305, "type", "RPT")], "number": ["100"]})
+    by_name = pdm(sandbox, "GET", token, "/document_uploads", params={"filters[type]": vid(2305, "type", "RPT")})
+    assert [u["id"] for u in by_name.json()["data"]] == [report]
+    by_id = pdm(sandbox, "GET", token, "/document_uploads",
+                params={f"filters[{fid(2305, 'type')}][]": [vid(2305, "type", "DRW")]})
+    assert [u["id"] for u in by_id.json()["data"]] == [drawing]
+    ordered = pdm(sandbox, "GET", token, "/document_uploads", params={"sort": fid(2305, "number"), "view": "ids_only"})
+    assert ordered.json()["data"] == [report, drawing]
+    assert pdm(sandbox, "GET", token, "/document_uploads", params={"sort": "nonsense"}).status_code == 400
