@@ -53,7 +53,12 @@ MAX_WAIT = 900.0  # a Retry-After or budget wait longer than this is the caller'
 
 
 class TokenSource(Protocol):
-    """Where a client gets its bearer token."""
+    """Where a client gets its bearer token.
+
+    A source may also carry a `client_id` attribute naming the OAuth app the token belongs to
+    (the service account's app, say): the rate-limit budget is keyed by it. Without one the
+    portal's own app (settings.PROCORE_CLIENT_ID) is assumed.
+    """
 
     def access_token(self) -> str:
         """A token that is not about to expire."""

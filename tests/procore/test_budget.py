@@ -54,3 +54,24 @@ def test_it_learns_the_limit_from_the_headers_and_keys_it_by_app_and_company(san
     assert budget.limit == 25 and budget.allowance == 23 and budget.sent == 1
     assert not budget.provisional and budget.reset_at % 10 == 0
     assert Budget.objects.filter(key=f"{settings.PROCORE_CLIENT_ID}|8090").exists()
+
+
+def test_it_stops_before_the_hourly_budget_is_spent(sandbox):
+    import time
+
+    from portal.procore.errors import RateLimited
+
+    left_in_hour = 3600 - time.time() % 3600
+    if left_in_hour < 20:  # the hourly window would turn during the test
+        time.sleep(left_in_hour + 0.1)
+    ratelimit.configure(hourly=30, spike=100)  # the hourly limit is the nearer one from the start
+    client = ProcoreClient(BearerToken(sandbox.token()), NORTHWIND, base_url=sandbox.base_url, max_wait=5)
+    sent = 0
+    with pytest.raises(RateLimited) as caught:
+        for _ in range(31):
+            client.get("/rest/v1.0/me")
+            sent += 1
+    assert sent == 28  # 30 less the margin kept for requests in flight
+    assert caught.value.retry_after > 5
+    hour = RateWindow.objects.get(kind=RateWindow.HOUR, company_key=NORTHWIND)
+    assert (hour.accepted, hour.rejected) == (28, 0)

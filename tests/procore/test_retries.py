@@ -152,3 +152,14 @@ def test_it_sends_the_company_header_and_a_timeout(sandbox, monkeypatch):
 def test_it_refuses_to_send_the_token_to_another_host(sandbox):
     with pytest.raises(ValueError):
         client_for(sandbox).get("https://example.com/rest/v1.0/me")
+
+
+def test_it_logs_each_call_without_tokens_or_query_strings(sandbox, caplog):
+    token = sandbox.token()
+    client = ProcoreClient(BearerToken(token), NORTHWIND, base_url=sandbox.base_url)
+    with caplog.at_level("DEBUG", logger="portal.procore"):
+        client.get("/rest/v1.1/projects", params={"company_id": NORTHWIND, "X-Amz-Signature": "sig-secret"})
+    line = next(r.getMessage() for r in caplog.records if "status=" in r.getMessage())
+    assert line.startswith("GET /sandbox/rest/v1.1/projects status=200 duration_ms=")
+    assert "rate_limit_remaining=" in line and "attempt=1" in line
+    assert token not in caplog.text and "sig-secret" not in caplog.text and "company_id" not in caplog.text
