@@ -139,7 +139,7 @@ class Schema:
 
 
 def load_schema(project: Project) -> Schema:
-    """The project's schema from the mirror: five queries whatever the project's size."""
+    """The project's schema from the mirror: four queries whatever the project's size."""
     fields = [
         FieldInfo(id=f.procore_id, name=f.name, label=f.label or f.name, type=f.type, variant=f.variant,
                   active=f.active, readonly=f.readonly, visible=f.visible)
@@ -165,7 +165,7 @@ def load_schema(project: Project) -> Schema:
     revisions = [
         {"fields": fields_json, "revision": revision, "file_format": file_format}
         for fields_json, revision, file_format in Revision.objects.filter(project=project)
-        .exclude(revision="").values_list("fields", "revision", "file_format").iterator(chunk_size=2000)
+        .exclude(revision="").order_by().values_list("fields", "revision", "file_format").iterator(chunk_size=2000)
     ]
     return Schema.build(fields, values, rules, naming, revisions)
 
