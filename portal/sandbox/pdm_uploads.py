@@ -31,7 +31,7 @@ from .pdm_common import iso_ms, json_body, new_event_id, pdm_project, v2_list
 from .pdm_metadata import ProjectSchema, run_ml, scrape_filename
 from .pdm_revisions import filter_values, selected_ids
 from .pdm_storage import sandbox_now
-from .unified_uploads import current_status
+from .unified_uploads import current_status, is_expired
 
 INTEGRATIONS = "_integrations"  # reserved metadata key holding the ML / scraping results
 
@@ -228,7 +228,7 @@ def selected_uploads(request: HttpRequest, token: AccessToken, company_id: int, 
 def file_problem(file_upload_id: str, token: AccessToken, pdm: PdmProject) -> tuple[int, str] | None:
     """Storage verification of a linked unified upload: None when the file is there."""
     upload = FileUpload.objects.filter(id=file_upload_id, company_id=pdm.project.company_id).first()
-    if upload is None or sandbox_now() >= upload.expires_at:
+    if upload is None or is_expired(upload):
         return 404, "File not found in storage"
     if upload.created_by != token.person_id:
         return 403, "File upload belongs to another user"

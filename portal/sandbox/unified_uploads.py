@@ -10,7 +10,8 @@ Choices where the docs are silent or disagree ([gap]/[conflict]):
   answer ``available`` or delays ``available`` (pdm_switches).
 - A whole-file SHA-256 that does not match the parts makes the completing PATCH answer 400
   INVALID_PROPERTY and the upload ``failed`` with ``error {type, message, retryable}``.
-- Another user's upload answers 403 ACCESS_DENIED; an upload past its 24 hours answers 404.
+- Another user's upload answers 403 ACCESS_DENIED; an upload past its 24 hours without a PDM
+  document upload linked answers 404, and its bytes are deleted on the next create.
 - GET status lists every part in ``segments`` while ``ready``/``receiving``: a fresh ``url``,
   ``url_expires_at`` and ``headers`` for parts not received yet, ``url: null`` and the ``etag``
   for received ones.
@@ -150,7 +151,25 @@ def upload_json(request: HttpRequest, upload: FileUpload, *, with_segments: bool
     return data
 
 
+def is_expired(upload: FileUpload) -> bool:
+    """Past 24 hours without a PDM document upload linked: Procore deletes the file for good."""
+    return not upload.linked_document_upload_id and sandbox_now() >= upload.expires_at
+
+
+def purge_expired() -> int:
+    """Delete the stored parts and rows of expired, unlinked uploads; return how many."""
+    expired = FileUpload.objects.filter(linked_document_upload_id="", expires_at__lte=sandbox_now())
+    count = 0
+    for upload in expired:
+        for part in upload.parts.exclude(storage_name=""):
+            default_storage.delete(part.storage_name)
+        upload.delete()
+        count += 1
+    return count
+
+
 def _create(request: HttpRequest, token: AccessToken, company: Company, project: Project | None) -> HttpResponse:
+    purge_expired()
     body = json_body(request)
     segments = validate_create(body)
     lifetime = _expires_in(body.get("url_expires_in") or request.GET.get("url_expires_in"))
@@ -173,7 +192,7 @@ def _create(request: HttpRequest, token: AccessToken, company: Company, project:
 
 def owned_upload(token: AccessToken, company: Company, project: Project | None, upload_id: str) -> FileUpload:
     upload = FileUpload.objects.filter(id=upload_id, company=company, project=project).first()
-    if upload is None or sandbox_now() >= upload.expires_at:
+    if upload is None or is_expired(upload):
         raise ApiError(404, "Upload not found", reason_code="NOT_FOUND")
     if upload.created_by != token.person_id:
         raise ApiError(403, "Only the user who created this upload may use it", reason_code="ACCESS_DENIED")
@@ -259,7 +278,7 @@ def put_part(request: HttpRequest, upload_id: str, number: int = 1) -> HttpRespo
         return error
     upload = FileUpload.objects.filter(id=upload_id, created_by=user_id).first()
     part = upload.parts.filter(number=number).first() if upload else None
-    if upload is None or part is None or sandbox_now() >= upload.expires_at:
+    if upload is None or part is None or is_expired(upload):
         return storage_error(404, "NoSuchUpload", "The specified upload does not exist.")
     if upload.status not in (FileUpload.READY, FileUpload.RECEIVING):
         return storage_error(400, "InvalidRequest", "The upload is already completed.")

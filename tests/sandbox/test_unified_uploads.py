@@ -165,10 +165,17 @@ def test_it_refreshes_expired_urls_on_status(sandbox):
 
 
 def test_it_forgets_an_upload_after_24_hours(sandbox):
+    from portal.sandbox.models import FileUpload
+
     token = sandbox.token(ELI)
     upload_id = upload_file(sandbox, token, b"old")
+    kept_id = upload_file(sandbox, token, b"linked")
+    FileUpload.objects.filter(id=kept_id).update(linked_document_upload_id="01JDXMPK0MTP0H41D4PYZ62R6R")
     pdm_switches.set_switch("clock", {"offset_seconds": 24 * 3600 + 1})
     assert call(sandbox, "GET", f"{PROJECT_UPLOADS}/{upload_id}", token).status_code == 404
+    assert call(sandbox, "GET", f"{PROJECT_UPLOADS}/{kept_id}", token).status_code == 200
+    create_upload(sandbox, token, [b"new"])  # creating purges what expired
+    assert not FileUpload.objects.filter(id=upload_id).exists()
 
 
 def test_it_lets_only_the_creator_use_an_upload(sandbox):
