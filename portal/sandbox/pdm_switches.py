@@ -3,10 +3,11 @@
 Tests and benchmarks force each documented failure with these; they live in the database
 (PdmSwitch rows) so another process can set them. Python API below; the same over HTTP at
 ``POST /sandbox/_control/pdm/switches`` (body ``{"name": ..., "value": ...}``) and
-``DELETE`` to clear all (see urls_pdm). Switch names:
+``DELETE`` to clear all (see pdm_control). Switch names:
 
 - ``concurrency_conflict``: ``{"next": N, "uploads": [ids]}`` — the next N submitted uploads
-  (or these upload ids) fail with CONCURRENCY_CONFLICT in ``failures[]``.
+  (counted per upload, across requests) fail with CONCURRENCY_CONFLICT in ``failures[]``; listed
+  upload ids fail on every submit until the switch is cleared.
 - ``unknown_failure``: same shape, fails with UNKNOWN_FAILURE.
 - ``permission_denied``: ``{"on": true}`` — submit answers 422 PERMISSION_DENIED.
 - ``access_denied``: ``{"on": true}`` — create uploads answers 403 ACCESS_DENIED.
@@ -21,6 +22,8 @@ Tests and benchmarks force each documented failure with these; they live in the 
 - ``validate_event_id``: ``{"on": false}`` disables the ``upload_latest_event_id`` check.
 - ``unified_complete_status``: ``{"patch": "complete" | "available", "scan_seconds": S}`` —
   what the completing PATCH answers and how long until GET shows ``available``.
+- ``clock``: ``{"offset_seconds": N}`` — moves the sandbox's clock for presigned URL expiry, the
+  24-hour upload window, the scan and the ML delay (pdm_storage.sandbox_now).
 """
 
 from __future__ import annotations
