@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("portal.mirror.urls")),
+    path("", include("portal.staging.urls")),
 ]
 
 # The sandbox's URLs exist only while it is enabled; in production they do not.

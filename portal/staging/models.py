@@ -65,9 +65,6 @@ class StagedDocument(models.Model):
     size = models.BigIntegerField()
     sha256 = models.CharField(max_length=64)
     mime_type = models.CharField(max_length=150)
-    # Another document of the batch with the same bytes: flagged, never silently added twice.
-    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="duplicates")
 
     metadata = models.JSONField(default=dict, blank=True)
     # Where each proposed value came from: {"<field id>": {"source": "file name", "text": "A"}}.

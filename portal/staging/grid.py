@@ -1,0 +1,58 @@
+"""The batch grid: which columns to show and what each cell says."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .forms import editable_fields, input_kind
+from .models import StagedDocument
+from .schema import FieldInfo, Schema, display_value
+
+
+@dataclass
+class Cell:
+    field_id: str
+    text: str
+    source: str
+    problem: str
+
+
+def grid_columns(schema: Schema) -> list[FieldInfo]:
+    """The naming standard's fields, then every field some rule requires, in Procore's order."""
+    wanted = {f.id for f in schema.naming_fields}
+    for rule in schema.rules:
+        wanted.update(rule.required)
+    name = schema.fields_by_name.get("name")
+    columns = [f for f in schema.fields if f.id in wanted and f.visible]
+    if name is not None and name in columns:
+        columns.remove(name)
+        columns.insert(0, name)
+    return columns
+
+
+def grid_context(schema: Schema, documents: Any) -> dict[str, Any]:
+    columns = grid_columns(schema)
+    rules = {r.id: r for r in schema.rules}
+    rows = []
+    for document in documents:
+        problems = {p["field"]: p["message"] for p in document.problems}
+        cells = [
+            Cell(c.id, ", ".join(display_value(schema, c.id, v) for v in document.metadata.get(c.id, [])),
+                 "from the file name" if c.id in document.proposals else "", problems.get(c.id, ""))
+            for c in columns
+        ]
+        rule = rules.get(document.rule_id)
+        rows.append({
+            "document": document, "cells": cells,
+            "rule": "Default rule" if rule is None or rule.is_default else "Conditional rule",
+            "other_problems": [p["message"] for p in document.problems if p["field"] not in {c.id for c in columns}],
+        })
+    settable = editable_fields(schema)
+    return {
+        "columns": columns,
+        "rows": rows,
+        "settable": [{"info": f, "kind": input_kind(f), "values": [v for v in schema.values_by_field.get(f.id, [])
+                                                                    if v.active]} for f in settable],
+        "states": StagedDocument.State,
+    }

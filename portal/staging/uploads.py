@@ -1,0 +1,73 @@
+"""Receiving a file into a batch: a safe name, size limits, SHA-256 and MIME type on arrival."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+
+CHUNK = 1024 * 1024
+# Characters Procore and common file systems refuse in a file name.
+FORBIDDEN = re.compile(r'[\\/:*?"<>|]')
+MAX_NAME = 200
+
+
+class UploadRefused(Exception):
+    """The file cannot be staged; the message says why, in words for the person uploading."""
+
+
+@dataclass(frozen=True)
+class CleanName:
+    name: str
+    changed: bool
+
+
+def max_file_size() -> int:
+    return int(getattr(settings, "STAGING_MAX_FILE_SIZE", 2 * 1024**3))
+
+
+def clean_file_name(raw: str) -> CleanName:
+    """A name Procore accepts: no folders, control characters or reserved characters."""
+    name = unicodedata.normalize("NFC", raw or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]  # keep the last path component only
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = FORBIDDEN.sub("_", name)
+    name = re.sub(r"\s+", " ", name).strip(" .")
+    if len(name) > MAX_NAME:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[: MAX_NAME - len(ext) - 1] + dot + ext) if dot and len(ext) <= 10 else name[:MAX_NAME]
+    if not name or name.startswith("."):
+        raise UploadRefused("The file has no usable name. Rename it and add it again.")
+    return CleanName(name, name != raw)
+
+
+def sha256_of(upload: UploadedFile) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks(CHUNK):
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def mime_type_of(name: str, declared: str | None) -> str:
+    guessed, _ = mimetypes.guess_type(name)
+    if guessed:
+        return guessed
+    if declared and declared != "application/octet-stream" and "/" in declared:
+        return declared
+    return "application/octet-stream"
+
+
+def check_upload(upload: UploadedFile) -> None:
+    if upload.size == 0:
+        raise UploadRefused(f"{upload.name} is empty (0 bytes). Nothing was added.")
+    if upload.size > max_file_size():
+        raise UploadRefused(
+            f"{upload.name} is {upload.size / 1024**3:.2f} GiB, over the limit of "
+            f"{max_file_size() / 1024**3:.2f} GiB per file. Nothing was added."
+        )

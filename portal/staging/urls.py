@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+app_name = "staging"
+
+urlpatterns = [
+    path("batches/", views.all_batches, name="batches"),
+    path("projects/<int:project_id>/batches/", views.project_batches, name="project_batches"),
+    path("batches/<int:batch_id>/", views.batch_detail, name="batch"),
+    path("batches/<int:batch_id>/upload/", views.upload, name="upload"),
+    path("batches/<int:batch_id>/documents/", views.bulk_action, name="bulk"),
+    path("batches/<int:batch_id>/documents/<int:document_id>/", views.document_detail, name="document"),
+    path("batches/<int:batch_id>/export.csv", views.export, name="export"),
+    path("batches/<int:batch_id>/import/", views.import_metadata, name="import"),
+    path("batches/<int:batch_id>/templates/", views.save_template, name="save_template"),
+    path("batches/<int:batch_id>/empty/", views.empty, name="empty"),
+    path("batches/<int:batch_id>/delete/", views.delete, name="delete"),
+]

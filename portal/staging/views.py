@@ -1,0 +1,244 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal.accounts.access import get_batch_for_user, get_project_for_user, projects_for_user
+
+from . import services
+from .csv_io import export_csv, import_csv
+from .forms import BatchForm, document_fields, metadata_from_post
+from .grid import grid_context
+from .models import Batch, MetadataTemplate, StagedDocument
+from .schema import load_schema
+from .uploads import UploadRefused, max_file_size
+from .validation import parse_input
+
+
+@login_required
+@require_GET
+def all_batches(request: HttpRequest) -> HttpResponse:
+    batches = list(Batch.objects.filter(project__in=projects_for_user(request.user))
+                   .select_related("project", "created_by").order_by("-created_at")[:200])
+    return render(request, "staging/batches.html", {"batches": batches, "counts": services.batch_counts(batches)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_batches(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = get_project_for_user(request.user, project_id)
+    form = BatchForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        batch = services.create_batch(project, request.user, name=form.cleaned_data["name"],
+                                      note=form.cleaned_data["note"])
+        messages.success(request, f"Batch “{batch.name}” created. Add files to it.")
+        return redirect("staging:batch", batch_id=batch.pk)
+    batches = list(project.batches.select_related("created_by"))
+    return render(request, "staging/project_batches.html", {
+        "project": project, "tab": "batches", "last_sync": project.sync_runs.first(), "form": form,
+        "batches": batches, "counts": services.batch_counts(batches)})
+
+
+@login_required
+@require_GET
+def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = get_batch_for_user(request.user, batch_id)
+    schema = load_schema(batch.project)
+    documents = batch.documents.all()
+    only_errors = request.GET.get("show") == "errors"
+    if only_errors:
+        documents = documents.filter(state__in=[StagedDocument.State.ERRORS, StagedDocument.State.FAILED])
+    if query := request.GET.get("q", "").strip():
+        documents = documents.filter(Q(file_name__icontains=query))
+    page = Paginator(documents, 100).get_page(request.GET.get("page", 1))
+    counts = services.batch_counts([batch]).get(batch.pk, {})
+    return render(request, "staging/batch.html", {
+        "batch": batch, "project": batch.project, "page": page, "only_errors": only_errors, "q": query,
+        "counts": counts, "total": sum(counts.values()),
+        "can_submit": bool(counts) and set(counts) == {StagedDocument.State.READY},
+        "templates": MetadataTemplate.objects.filter(project=batch.project),
+        "audit": batch.audit.select_related("user")[:15],
+        "max_file_size": max_file_size(),
+        **grid_context(schema, page.object_list),
+    })
+
+
+@login_required
+@require_POST
+def upload(request: HttpRequest, batch_id: int) -> JsonResponse:
+    """One file per request, so the page can show a progress bar per file."""
+    batch = get_batch_for_user(request.user, batch_id)
+    declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    if declared > max_file_size() + 1024 * 1024:
+        return JsonResponse({"ok": False, "error": "The file is over the size limit. Nothing was added."},
+                            status=413)
+    upload_file = request.FILES.get("file")
+    if upload_file is None:
+        return JsonResponse({"ok": False, "error": "No file arrived. Try adding it again."}, status=400)
+    try:
+        document, notes = services.add_document(batch, request.user, upload_file, load_schema(batch.project))
+    except (UploadRefused, services.BatchLocked) as exc:
+        return JsonResponse({"ok": False, "error": str(exc)}, status=400)
+    return JsonResponse({"ok": True, "id": document.pk, "name": document.file_name, "state": document.state,
+                         "problems": [p["message"] for p in document.problems], "notes": notes})
+
+
+@login_required
+@require_POST
+def bulk_action(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = get_batch_for_user(request.user, batch_id)
+    schema = load_schema(batch.project)
+    ids = [int(i) for i in request.POST.getlist("documents") if i.isdigit()]
+    action = request.POST.get("action", "")
+    back = request.POST.get("next") or reverse("staging:batch", args=[batch.pk])
+    if not back.startswith("/"):
+        back = reverse("staging:batch", args=[batch.pk])
+    try:
+        if action in {"set", "copy_down", "template", "remove"} and not ids:
+            messages.warning(request, "Select at least one document first.")
+        elif action == "set":
+            field = schema.fields_by_id.get(request.POST.get("field", ""))
+            if field is None:
+                messages.error(request, "Choose a field to set.")
+            else:
+                try:
+                    values = parse_input(field, request.POST.get("value", ""), schema)
+                except ValueError as exc:
+                    messages.error(request, f"{field.label}: {exc}")
+                else:
+                    count = services.set_field(batch, request.user, ids, field.id, values, schema)
+                    messages.success(request, f"{field.label} set on {count} document(s).")
+        elif action == "copy_down":
+            field = schema.fields_by_id.get(request.POST.get("field", ""))
+            if field is None:
+                messages.error(request, "Choose the field to copy down.")
+            else:
+                count = services.copy_down(batch, request.user, ids, field.id, schema)
+                messages.success(request, f"{field.label} copied to {count} document(s).")
+        elif action == "template":
+            template = get_object_or_404(MetadataTemplate, pk=request.POST.get("template") or 0,
+                                         project=batch.project)
+            count = services.apply_template(batch, request.user, template, ids, schema)
+            messages.success(request, f"Template “{template.name}” applied to {count} document(s).")
+        elif action == "remove":
+            count = services.remove_documents(batch, request.user, ids)
+            messages.success(request, f"Removed {count} document(s).")
+        else:
+            messages.error(request, "Unknown action.")
+    except services.BatchLocked as exc:
+        messages.error(request, str(exc))
+    return redirect(back)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_detail(request: HttpRequest, batch_id: int, document_id: int) -> HttpResponse:
+    batch = get_batch_for_user(request.user, batch_id)
+    document = get_object_or_404(StagedDocument.objects, pk=document_id, batch=batch)
+    schema = load_schema(batch.project)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        metadata, errors = metadata_from_post(request.POST, schema)
+        if not errors:
+            try:
+                services.set_document_metadata(batch, request.user, document, metadata, schema)
+            except services.BatchLocked as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, f"Saved {document.file_name}.")
+                return redirect("staging:document", batch_id=batch.pk, document_id=document.pk)
+    return render(request, "staging/document.html", {
+        "batch": batch, "project": batch.project, "document": document, "errors": errors,
+        "fields": document_fields(document, schema, request.POST if errors else None),
+    })
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = get_batch_for_user(request.user, batch_id)
+    use_codes = request.GET.get("values") == "codes"
+    response = HttpResponse(export_csv(batch, load_schema(batch.project), use_codes=use_codes),
+                            content_type="text/csv; charset=utf-8")
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in batch.name)[:60] or "batch"
+    response["Content-Disposition"] = f'attachment; filename="{safe}-{batch.pk}.csv"'
+    return response
+
+
+@login_required
+@require_POST
+def import_metadata(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = get_batch_for_user(request.user, batch_id)
+    upload_file = request.FILES.get("csv")
+    if upload_file is None:
+        messages.error(request, "Choose a CSV file to import.")
+        return redirect("staging:batch", batch_id=batch.pk)
+    if upload_file.size > getattr(settings, "STAGING_MAX_CSV_SIZE", 20 * 1024 * 1024):
+        messages.error(request, "The CSV file is too large to import.")
+        return redirect("staging:batch", batch_id=batch.pk)
+    try:
+        services.ensure_editable(batch)
+        text = upload_file.read().decode("utf-8-sig")
+    except services.BatchLocked as exc:
+        messages.error(request, str(exc))
+        return redirect("staging:batch", batch_id=batch.pk)
+    except UnicodeDecodeError:
+        messages.error(request, "The CSV file is not UTF-8 text. Save it as “CSV UTF-8” and import it again.")
+        return redirect("staging:batch", batch_id=batch.pk)
+    errors = import_csv(batch, text, load_schema(batch.project))
+    if errors:
+        return render(request, "staging/import_errors.html", {"batch": batch, "project": batch.project,
+                                                              "errors": errors}, status=400)
+    services.audit(batch, request.user, "Imported metadata from CSV", upload_file.name)
+    messages.success(request, "Metadata imported from the CSV file.")
+    return redirect("staging:batch", batch_id=batch.pk)
+
+
+@login_required
+@require_POST
+def save_template(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = get_batch_for_user(request.user, batch_id)
+    schema = load_schema(batch.project)
+    name = request.POST.get("name", "").strip()
+    source = batch.documents.filter(pk=request.POST.get("document") or 0).first()
+    field_ids = [f for f in request.POST.getlist("fields") if f in schema.fields_by_id]
+    if not name or source is None or not field_ids:
+        messages.error(request, "Name the template, and choose a document and the fields to keep.")
+    else:
+        values = {f: source.metadata[f] for f in field_ids if source.metadata.get(f)}
+        template = services.save_template(batch.project, request.user, name, values)
+        services.audit(batch, request.user, "Saved a template", f"“{template.name}” from {source.file_name}")
+        messages.success(request, f"Template “{template.name}” saved for the project's team.")
+    return redirect("staging:batch", batch_id=batch.pk)
+
+
+@login_required
+@require_POST
+def empty(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = get_batch_for_user(request.user, batch_id)
+    try:
+        count = services.empty_batch(batch, request.user)
+        messages.success(request, f"Removed all {count} document(s) from the batch.")
+    except services.BatchLocked as exc:
+        messages.error(request, str(exc))
+    return redirect("staging:batch", batch_id=batch.pk)
+
+
+@login_required
+@require_POST
+def delete(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = get_batch_for_user(request.user, batch_id)
+    try:
+        services.delete_batch(batch, request.user)
+    except services.BatchLocked as exc:
+        messages.error(request, str(exc))
+        return redirect("staging:batch", batch_id=batch.pk)
+    messages.success(request, f"Deleted the batch “{batch.name}”.")
+    return redirect("staging:project_batches", project_id=batch.project_id)
