@@ -30,7 +30,8 @@ def test_it_picks_the_most_specific_matching_rule_else_the_default(given, expect
 
 
 def test_it_breaks_ties_by_procore_order():
-    rules = [rule(0, [], []), rule(1, [("type", ["DRW"])], ["discipline"]), rule(2, [("discipline", ["S"])], ["location"]),
+    rules = [rule(0, [], []), rule(1, [("type", ["DRW"])], ["discipline"]),
+             rule(2, [("discipline", ["S"])], ["location"]),
              rule(3, [("type", ["DRW"]), ("status", ["OPN"])], []),
              rule(4, [("type", ["DRW"]), ("discipline", ["S"])], [])]
     schema = make_schema(rules=rules)

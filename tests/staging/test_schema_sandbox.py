@@ -135,6 +135,7 @@ def test_it_finds_the_duplicate_revisions_the_sandbox_would_refuse(sandbox):
         assert (expected in messages) is duplicate, messages
         assert len(problems) == int(duplicate)
     # Same codes, another format: another container.
-    metadata = {**propose("S.201_Deck Framing Plan_Rev B.dwg", schema).metadata, **with_codes(schema, status="OPN", type="DRW")}
+    metadata = {**propose("S.201_Deck Framing Plan_Rev B.dwg", schema).metadata,
+                **with_codes(schema, status="OPN", type="DRW")}
     assert validate(metadata, file_name="S.201_Deck Framing Plan_Rev B.dwg", mime_type="image/vnd.dwg",
                     schema=schema)[1] == []

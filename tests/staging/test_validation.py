@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from portal.mirror.models import Company, Project
 from portal.staging.models import Batch, StagedDocument
+from portal.staging.schema import display_value
 from portal.staging.validation import Problem, parse_input, revalidate_batch, validate
 from tests.staging.test_naming import fid, make_schema, revision_row, rule, vid
 
@@ -47,15 +48,19 @@ def test_it_accepts_a_complete_document_under_its_rule():
     ({"status": [vid("type", "DRW")]},
      [Problem(fid("status"), f"Status: “{vid('type', 'DRW')}” is not one of this project's Status values"),
       ]),
-    ({"status": [vid("status", "OPN"), vid("status", "CLS")]}, [Problem(fid("status"), "Status takes one value, not 2")]),
+    ({"status": [vid("status", "OPN"), vid("status", "CLS")]},
+     [Problem(fid("status"), "Status takes one value, not 2")]),
     ({"sheets": ["twelve"]}, [Problem(fid("sheets"), "Sheet Count must be a number (e.g. 42)")]),
     ({"sheets": ["12.5"]}, []),
-    ({"date_authored": ["15/12/2025"]}, [Problem(fid("date_authored"), "Date Authored must be a date, e.g. 2025-12-15")]),
+    ({"date_authored": ["15/12/2025"]},
+     [Problem(fid("date_authored"), "Date Authored must be a date, e.g. 2025-12-15")]),
     ({"authored_by": ["Jane"]}, [Problem(fid("authored_by"), "Authored By must be a Procore user")]),
     ({"authored_by": ["5448"]}, []),
-    ({"project": [vid("project", "NW-101")]}, [Problem(fid("project"), "Project is filled by Procore and cannot be set")]),
+    ({"project": [vid("project", "NW-101")]},
+     [Problem(fid("project"), "Project is filled by Procore and cannot be set")]),
     ({"packages": [vid("packages", "BP1"), vid("packages", "BP0")]},
-     [Problem(fid("packages"), "Bid Packages: “Early Works” is no longer active in this project; choose another value")]),
+     [Problem(fid("packages"),
+              "Bid Packages: “Early Works” is no longer active in this project; choose another value")]),
 ])
 def test_it_reports_what_procore_would_refuse_in_plain_words(overrides, expected):
     assert problems(complete(**overrides)) == expected
@@ -79,7 +84,8 @@ def test_it_leaves_fields_procore_fills_to_procore():
 
 
 def no_duplicates_schema(revisions=None, naming=("discipline", "number")):
-    rules = [rule(0, [], [], duplicates=False), rule(1, [("type", ["DRW"])], ["discipline", "number"], duplicates=False)]
+    rules = [rule(0, [], [], duplicates=False),
+             rule(1, [("type", ["DRW"])], ["discipline", "number"], duplicates=False)]
     return make_schema(list(naming), rules, revisions if revisions is not None else [
         revision_row({"discipline": "S", "number": "201", "name": "Deck Framing Plan"}, "Rev A",
                      file_name="S.201_Deck Framing Plan_Rev A.pdf"),
@@ -156,6 +162,15 @@ def test_it_explains_input_it_cannot_take(field, raw, message):
     assert str(raised.value) == message
 
 
+def test_it_shows_stored_values_as_people_read_them():
+    schema = make_schema()
+    assert display_value(schema, fid("type"), vid("type", "DRW")) == "DRW – Drawing"
+    assert display_value(schema, fid("type"), vid("type", "SKT")) == "SKT – Sketch"  # inactive: still named
+    assert display_value(schema, fid("number"), "101") == "101"
+    assert display_value(schema, fid("authored_by"), "5448") == "5448"
+    assert display_value(schema, fid("type"), "gone") == "gone"
+
+
 # --- a whole batch -------------------------------------------------------------------------
 
 @pytest.fixture
@@ -181,7 +196,8 @@ def test_it_revalidates_a_batch_in_bulk_and_counts_by_state(batch):
     counts = revalidate_batch(batch, make_schema())
     assert counts == {"ready": 3, "errors": 2, "submitting": 0, "submitted": 1, "failed": 0}
     broken = batch.documents.filter(state="errors")
-    assert [d.problems for d in broken] == [[{"field": fid("status"), "message": "Status is required by this project"}]] * 2
+    required = {"field": fid("status"), "message": "Status is required by this project"}
+    assert [d.problems for d in broken] == [[required]] * 2
     assert set(batch.documents.values_list("rule_id", flat=True)) == {"R3", ""}
     assert batch.documents.get(state="submitted").problems == []  # the pipeline's, untouched
 
