@@ -16,8 +16,9 @@ How it works:
 - `observe()` reads the headers of every response: a later `Reset` starts a new window, the
   server's own count (`limit - remaining`) raises ours if someone else spent more.
 - Until a response from a new window arrives, the window is *provisional*: opened on our clock
-  `GUARD` seconds after the last reset, with the last known limit (or a single probe request
-  when none is known), and lasting at most `PROVISIONAL_SECONDS` (the spike window's length).
+  `GUARD` seconds after the last reset, allowing the last known limit but at most
+  `PROVISIONAL_BURST` requests (or a single probe when no limit is known) until the server's
+  first answer, and lasting at most `PROVISIONAL_SECONDS` (the spike window's length).
 - A 429's `Retry-After` blocks the whole budget (every process) until it passes, with jitter
   added by the caller.
 
@@ -40,6 +41,7 @@ log = logging.getLogger("portal.procore")
 
 GUARD = 0.25  # seconds after a reported reset before we count on the new window
 PROVISIONAL_SECONDS = 10.0  # Procore's spike window
+PROVISIONAL_BURST = 10  # requests a provisional window allows before the server's first answer
 POLL = 0.2  # how often a waiter looks again while a probe is in flight
 UNLIMITED = 1_000_000_000
 
@@ -96,8 +98,9 @@ def try_acquire(key: str, now: float | None = None) -> float:
                 row.sent += 1
                 row.save(update_fields=["sent", "updated_at"])
                 return 0.0
-            # Full: wait for the reset, or look again soon while only a probe is out.
-            if row.provisional and row.limit == 0:
+            # Full: wait for the reset, or look again soon while the provisional window waits
+            # for the server's first answer.
+            if row.provisional:
                 return POLL
             return row.reset_at + GUARD - now
         if now < row.reset_at + GUARD:
@@ -106,7 +109,12 @@ def try_acquire(key: str, now: float | None = None) -> float:
         row.previous_reset_at = row.reset_at
         row.reset_at = now + PROVISIONAL_SECONDS
         row.provisional = True
-        row.allowance = allowance_for(row.limit) if row.limit else (UNLIMITED if row.allowance == UNLIMITED else 1)
+        if row.limit:
+            # The last window's limit, but no big burst before the server confirms it: the
+            # reported limit may switch (from hourly back to spike when the hour turns).
+            row.allowance = min(allowance_for(row.limit), PROVISIONAL_BURST)
+        else:
+            row.allowance = UNLIMITED if row.allowance == UNLIMITED else 1
         row.sent = 1
         row.save()
         return 0.0
