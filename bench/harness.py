@@ -88,6 +88,26 @@ def portal(extra_env: dict[str, str] | None = None, *, server: bool = True, seed
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+def signed_in_user(login: str):
+    """A portal user holding fresh sandbox tokens (call after Portal.setup_django())."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from portal.accounts.models import User
+    from portal.accounts.tokens import store_tokens
+    from portal.sandbox.models import App, Person
+    from portal.sandbox.oauth import issue_token
+
+    person = Person.objects.get(login=login)
+    issued = issue_token(App.objects.get(client_id=settings.PROCORE_CLIENT_ID), person)
+    user, _ = User.objects.get_or_create(username=login, defaults={"procore_user_id": person.id})
+    store_tokens(user, procore_user_id=person.id, login=login, access_token=issued.access_token,
+                 refresh_token=issued.refresh_token, expires_at=timezone.now() + timedelta(hours=1))
+    return user
+
+
 def wait_until_up(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -44,25 +44,6 @@ def run_in_worker(portal: harness.Portal, run_id: int) -> dict:
     return result
 
 
-def signed_in_user():
-    from datetime import timedelta
-
-    from django.conf import settings
-    from django.utils import timezone
-
-    from portal.accounts.models import User
-    from portal.accounts.tokens import store_tokens
-    from portal.sandbox.models import App, Person
-    from portal.sandbox.oauth import issue_token
-
-    person = Person.objects.get(login=LOGIN)
-    issued = issue_token(App.objects.get(client_id=settings.PROCORE_CLIENT_ID), person)
-    user, _ = User.objects.get_or_create(username=LOGIN, defaults={"procore_user_id": person.id})
-    store_tokens(user, procore_user_id=person.id, login=LOGIN, access_token=issued.access_token,
-                 refresh_token=issued.refresh_token, expires_at=timezone.now() + timedelta(hours=1))
-    return user
-
-
 def change_ten_files() -> None:
     from portal.sandbox import documents_ops
     from portal.sandbox.models import DocumentFile, DocumentFolder
@@ -98,7 +79,7 @@ def main() -> None:
         from portal.mirror.models import File, Folder, Project
         from portal.mirror.sync import start_sync, sync_memberships
 
-        user = signed_in_user()
+        user = harness.signed_in_user(LOGIN)
         sync_memberships(user)
         project = Project.objects.get(pk=PROJECT)
 
