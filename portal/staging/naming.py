@@ -12,8 +12,8 @@ standard's fields in order but not its separator, so the split is inferred:
 3. List and reference fields take the ACTIVE value whose code equals the part (case-insensitive);
    an inactive value's code or an unknown code is reported in `unmatched`. Text and number
    fields take the part as written.
-4. In the rest, ``Rev B``, ``RevB``, ``Rev.02``, ``Revision C`` or ``R02`` gives the ``revision``
-   field, written ``Rev <X>`` with X upper-cased — the form Procore's ML and the seeded
+4. In the rest, ``Rev B``, ``RevB``, ``Rev.02``, ``Revision C`` (anywhere) or ``R02`` (as a part of
+   its own between underscores) gives the ``revision`` field, written ``Rev <X>`` with X upper-cased — the form Procore's ML and the seeded
    revisions use, so the duplicate-revision check compares like with like.
 5. The remaining words, underscores read as spaces, give ``name``; when nothing remains (or the
    project has no naming standard) ``name`` is the whole stem as written, since without a
@@ -31,11 +31,10 @@ from typing import Any
 from .schema import SEPARATORS, FieldInfo, Schema, split_extension
 
 SOURCE = "file name"
-REVISION = re.compile(
-    r"(?<![A-Za-z0-9])(?:Rev(?:ision)?[ .\-]?(?P<rev>[A-Za-z]{1,2}|\d{1,3}|[A-Za-z]\d{1,3})|R(?P<num>\d{1,3}))"
-    r"(?![A-Za-z0-9])",
-    re.IGNORECASE,
-)
+REVISION = re.compile(r"(?<![A-Za-z0-9])Rev(?:ision)?[ .\-]?([A-Za-z]{1,2}|\d{1,3}|[A-Za-z]\d{1,3})(?![A-Za-z0-9])",
+                      re.IGNORECASE)
+# "R02" only as a part of its own ("_R02"): inside words it is too often a room or grid ("Room R101").
+SHORT_REVISION = re.compile(r"R(\d{1,3})", re.IGNORECASE)
 
 
 @dataclass
@@ -77,14 +76,11 @@ def _propose(file_name: str, schema: Schema, proposal: Proposal) -> None:
         for field, token in zip(schema.naming_fields, tokens):
             _take_code(proposal, schema, field, token)
 
-    rest = rest.replace("_", " ")
+    parts = rest.split("_")
     revision_field = schema.fields_by_name.get("revision")
-    found = REVISION.search(rest)
-    if found and revision_field is not None:
-        value = (found.group("rev") or found.group("num")).upper()
-        _set(proposal, revision_field, f"Rev {value}", found.group(0))
-        rest = rest[:found.start()] + " " + rest[found.end():]
-    name = " ".join(rest.split()).strip(" -.")
+    if revision_field is not None:
+        _take_revision(proposal, revision_field, parts)
+    name = " ".join(" ".join(parts).split()).strip(" -.")
     _set(proposal, schema.fields_by_name.get("name"), name or stem, name or stem)
 
 
@@ -116,6 +112,22 @@ def _best_split(stem: str, code_part: str, rest: str, schema: Schema) -> tuple[l
     if any(f.takes_values for f in schema.naming_fields) and matched(best) == 0:
         return None  # not one code matched: these are words, not codes (e.g. "Floor Plan")
     return best
+
+
+def _take_revision(proposal: Proposal, field: FieldInfo, parts: list[str]) -> None:
+    """Find the revision in the "_"-separated parts; blank out what it took."""
+    for index, part in enumerate(parts):
+        found = REVISION.search(part)
+        if found:
+            _set(proposal, field, f"Rev {found.group(1).upper()}", found.group(0))
+            parts[index] = part[:found.start()] + " " + part[found.end():]
+            return
+    for index in reversed(range(len(parts))):
+        found = SHORT_REVISION.fullmatch(parts[index].strip())
+        if found:
+            _set(proposal, field, f"Rev {found.group(1)}", parts[index].strip())
+            parts[index] = ""
+            return
 
 
 def _take_code(proposal: Proposal, schema: Schema, field: FieldInfo, token: str) -> None:

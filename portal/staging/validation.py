@@ -63,7 +63,9 @@ def validate(metadata: Mapping[str, list[str]], *, file_name: str, mime_type: st
     return rule, problems
 
 
-def _present(raw: list[str] | None) -> list[str]:
+def _present(raw: list[str] | str | None) -> list[str]:
+    if isinstance(raw, str):
+        raw = [raw]
     return [v for v in (raw or []) if isinstance(v, str) and v.strip()]
 
 
@@ -76,6 +78,10 @@ def _check_required(metadata: Mapping[str, list[str]], rule: RuleInfo, schema: S
         if _present(metadata.get(field_id)):
             continue
         by = "this project" if field_id in rule.required_by_project else rule_title(rule, schema)
+        if not field.active or not field.visible:
+            problems.append(Problem(field_id, f"{field.label} is required by {by} but is turned off in this "
+                                              "project; ask a Procore admin to correct the requirement"))
+            continue
         problems.append(Problem(field_id, f"{field.label} is required by {by}"))
     return problems
 

@@ -78,6 +78,15 @@ def test_it_needs_a_rule_to_validate_against():
                     "again")]
 
 
+def test_it_says_when_a_required_field_cannot_be_filled_in_this_project():
+    schema = make_schema(rules=[rule(0, [], ["originator"])])
+    originator = schema.fields_by_name["originator"]
+    schema.fields_by_id[originator.id] = type(originator)(**{**originator.__dict__, "active": False})
+    assert problems(complete(), schema) == [
+        Problem(originator.id, "Originator is required by the project's default rule but is turned off in this "
+                               "project; ask a Procore admin to correct the requirement")]
+
+
 def test_it_leaves_fields_procore_fills_to_procore():
     schema = make_schema(rules=[rule(0, [], ["authored_by", "project"])])
     assert problems(complete(), schema) == []
