@@ -36,12 +36,14 @@ import os
 import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 import requests
 from django.conf import settings
 from django.db import IntegrityError, connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from .models import Delivery, DeliveryAttempt, Hook
@@ -87,7 +89,7 @@ def dispatcher_enabled() -> bool:
 
 # --- Sending -------------------------------------------------------------------------------
 
-def _due_hooks(now: datetime):
+def _due_hooks(now: datetime) -> QuerySet:
     return (
         Hook.objects.filter(status=Hook.Status.ACTIVE, deliveries__status__in=PENDING)
         .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=now))
@@ -198,7 +200,7 @@ def deliver_due(owner: str | None = None) -> int:
         return sum(pool.map(lambda hook_id: _in_thread(_send_hook, hook_id, owner), hook_ids))
 
 
-def _in_thread(function, *args):
+def _in_thread(function: Callable[..., int], *args: Any) -> int:
     try:
         return function(*args)
     finally:
@@ -269,13 +271,16 @@ def run_forever(*, once: bool = False, stop: threading.Event | None = None) -> i
     owner = f"command-{os.getpid()}-{secrets.token_hex(4)}"
     stop = stop or threading.Event()
     total = 0
-    while not stop.is_set():
-        total += deliver_due(owner)
-        if once:
-            return total
-        wait = seconds_until_due()
-        stop.wait(timeout=IDLE_POLL if wait is None else min(max(wait, 0.005), IDLE_POLL))
-    return total
+    try:
+        while not stop.is_set():
+            total += deliver_due(owner)
+            if once:
+                return total
+            wait = seconds_until_due()
+            stop.wait(timeout=IDLE_POLL if wait is None else min(max(wait, 0.005), IDLE_POLL))
+        return total
+    finally:
+        connection.close()
 
 
 def pending_count() -> int:

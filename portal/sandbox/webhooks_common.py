@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import Delivery, Hook, Person, Trigger
@@ -134,7 +135,7 @@ class Scope:
     company_id: int
     project_id: int | None
 
-    def hooks(self):
+    def hooks(self) -> QuerySet[Hook]:
         hooks = Hook.objects.filter(company_id=self.company_id)
         if self.project_id is None:
             return hooks.filter(project__isnull=True)

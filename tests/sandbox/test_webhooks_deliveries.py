@@ -37,6 +37,7 @@ class Receiver:
         self.requests: list[dict] = []
         self.script: deque[tuple[int, float]] = deque()
         self.default: tuple[int, float] = (200, 0.0)
+        self.on_request = None  # called in the handler thread, e.g. to write to the database
         self.lock = threading.Lock()
         receiver = self
 
@@ -47,6 +48,8 @@ class Receiver:
                     status, delay = receiver.script.popleft() if receiver.script else receiver.default
                     receiver.requests.append({"path": self.path, "headers": dict(self.headers),
                                               "json": json.loads(body), "at": time.monotonic()})
+                if receiver.on_request:
+                    receiver.on_request()
                 time.sleep(delay)
                 try:
                     self.send_response(status)
@@ -366,3 +369,43 @@ def test_a_change_made_over_the_api_reaches_the_receiver_without_anything_else_r
     payload = receiver.wait_for(1)[0]["json"]
     assert (payload["resource_name"], payload["event_type"]) == ("Project Folders", "create")
     assert payload["resource_id"] == created.json()["id"] and payload["user_id"] == 5447
+
+
+def test_no_transaction_is_held_while_posting_so_a_receiver_on_the_same_database_can_write(
+        sandbox, receiver, manual, settings):
+    from django.db import connection
+
+    from portal.sandbox.models import Person
+
+    settings.SANDBOX_WEBHOOK_TIMEOUT = 3
+    written = []
+
+    def write_like_the_portal() -> None:
+        try:
+            written.append(Person.objects.filter(pk=5448).update(name="Eli Navarro (seen)"))
+        finally:
+            connection.close()
+
+    receiver.on_request = write_like_the_portal
+    register(sandbox, sandbox.token(DANA), receiver.url, "v4.0", [("Document Revision", "created")])
+    revision_created()
+    started = time.monotonic()
+    assert deliveries.deliver_due() == 1
+    assert time.monotonic() - started < 2 and written == [1]
+    assert Delivery.objects.get().status == "delivered"
+
+
+def test_the_delivery_loop_runs_until_stopped(sandbox, receiver, manual):
+    register(sandbox, sandbox.token(DANA), receiver.url, "v4.0", [("Document Revision", "created")])
+    stop = threading.Event()
+    loop = threading.Thread(target=deliveries.run_forever, kwargs={"stop": stop})
+    loop.start()
+    try:
+        revision_created("REV-1")
+        revision_created("REV-2")
+        receiver.wait_for(2, timeout=5)
+    finally:
+        stop.set()
+        loop.join(timeout=5)
+    assert not loop.is_alive()
+    assert [r["json"]["resource_id"] for r in receiver.requests] == ["REV-1", "REV-2"]
