@@ -1,8 +1,9 @@
 """The sandbox's webhook delivery engine (procore-api.md §8.2).
 
 Each queued delivery is POSTed as JSON to its hook's ``destination_url`` with the stored
-``Authorization`` header and ``Content-Type: application/json``, with a 5-second timeout. A 2xx
-answer is a success. Anything else (non-2xx, timeout, connection failure) pauses the whole endpoint
+``Authorization`` header and ``Content-Type: application/json``, with a 5-second timeout (to connect,
+and again to read the answer). A 2xx answer is a success; redirects are not followed, so a 3xx is a
+failure [inferred]. The first 10,000 characters of each answer's body are kept with the attempt. Anything else (non-2xx, timeout, connection failure) pauses the whole endpoint
 (the hook): only its oldest pending delivery is retried, with exponential backoff from 1 s doubling
 up to 1 h; deliveries behind it wait. Once the hook has failed continuously for the discard window
 (12 h by default), every delivery still queued for it is marked ``discarded`` and the hook starts
@@ -12,7 +13,9 @@ Who sends:
 
 - ``wake()`` (called by `events.emit` once the emitting transaction commits) starts a dispatcher
   thread inside the current process if none is running; it exits when nothing is queued, so the
-  demo server and the live test server deliver with nothing extra running.
+  demo server and the live test server deliver with nothing extra running. Work left queued by a
+  stopped server resumes at the next event, the next deliveries listing (which also wakes the
+  dispatcher), or with ``sandbox_deliver``.
 - ``manage.py sandbox_deliver [--once]`` runs the same loop explicitly (another process works too).
 - ``deliver_due()`` sends everything due now and returns; tests call it.
 
