@@ -202,3 +202,14 @@ def test_it_lists_the_resource_catalogue_per_payload_version(sandbox):
     assert {"Project Files", "Project Folders", "Company Files", "Company Folders", "Projects"} <= names
     assert "Document Revision" not in names
     assert next(r for r in v2 if r["name"] == "Project Files")["actions"] == ["create", "update", "delete"]
+
+
+def test_the_service_account_registers_hooks_in_its_projects(sandbox):
+    from tests.conftest import SERVICE_ACCOUNT
+
+    token = sandbox.token(SERVICE_ACCOUNT)
+    hook = new_hook(sandbox, token)
+    assert hook["project_id"] == str(PROJECT)
+    assert [h["id"] for h in call(sandbox, "GET", project_path("/hooks"), token).json()["data"]] == [hook["id"]]
+    # The header names the company the request is about; another company's id finds nothing.
+    assert call(sandbox, "GET", project_path("/hooks"), token, company=8090).status_code == 404
