@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field as dataclass_field
 from typing import Any
 
@@ -31,6 +31,8 @@ VALUE_TYPES = frozenset({"lov_entry", "lov_entries", "reference"})
 # Reference variants whose values Procore never lists (§7.5): Procore user ids, as strings.
 USER_VARIANTS = frozenset({"procore_user", "procore_tool_user", "procore_users"})
 SEPARATORS = ("-", ".", " ")
+# How many recent revisions tell the naming separator.
+SEPARATOR_SAMPLE = 500
 
 
 @dataclass(frozen=True)
@@ -99,14 +101,38 @@ class Schema:
     values_by_field: dict[str, list[ValueInfo]]
     rules: list[RuleInfo]
     naming_fields: list[FieldInfo]
-    existing_revisions: dict[ContainerKey, set[str]] = dataclass_field(default_factory=dict)
-    naming_separator: str = "-"
+    # Revisions are read only when needed, and once: `limit` None = all, else the newest `limit`.
+    # Rows are dicts with `fields` ({name: [value, ...]} as Procore renders them), `revision`, `file_format`.
+    revision_rows: Callable[[int | None], list[Mapping[str, Any]]] | None = dataclass_field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self._existing: dict[ContainerKey, set[str]] | None = None
+        self._separator: str | None = None
+
+    @property
+    def existing_revisions(self) -> dict[ContainerKey, set[str]]:
+        """Revision values per container; loaded only when some rule forbids duplicate revisions."""
+        if self._existing is None:
+            self._existing = {}
+            if self.revision_rows is not None and any(not r.allow_duplicate_revisions for r in self.rules):
+                for row in self.revision_rows(None):
+                    if row.get("revision"):
+                        self._existing.setdefault(revision_container(self, row), set()).add(row["revision"])
+        return self._existing
+
+    @property
+    def naming_separator(self) -> str:
+        """The naming standard's separator, as the newest revisions' file names show it."""
+        if self._separator is None:
+            rows = self.revision_rows(SEPARATOR_SAMPLE) if self.revision_rows and len(self.naming_fields) > 1 else []
+            self._separator = _infer_separator(self, rows)
+        return self._separator
 
     @classmethod
     def build(cls, fields: Iterable[FieldInfo], values: Iterable[ValueInfo], rules: Iterable[RuleInfo],
-              naming_field_ids: Iterable[str] = (), revisions: Iterable[Mapping[str, Any]] = ()) -> Schema:
-        """Index plain rows. `revisions` are dicts with `fields` ({name: [value, ...]} as Procore
-        renders them), `revision`, `file_format` and optionally `original_filename`."""
+              naming_field_ids: Iterable[str] = (), revisions: Iterable[Mapping[str, Any]] | None = None,
+              revision_rows: Callable[[int | None], list[Mapping[str, Any]]] | None = None) -> Schema:
+        """Index plain rows; revisions come as a list or from a loader (see `revision_rows`)."""
         fields = list(fields)
         values = list(values)
         by_field: dict[str, list[ValueInfo]] = {f.id: [] for f in fields}
@@ -118,11 +144,11 @@ class Schema:
             values_by_id={v.id: v for v in values}, values_by_field=by_field,
             rules=sorted(rules, key=lambda r: r.position),
             naming_fields=[by_id[i] for i in naming_field_ids if i in by_id],
+            revision_rows=revision_rows,
         )
-        revisions = list(revisions)
-        schema.naming_separator = _infer_separator(schema, revisions)
-        for row in revisions:
-            schema.existing_revisions.setdefault(revision_container(schema, row), set()).add(row["revision"])
+        if revisions is not None:
+            rows = list(revisions)
+            schema.revision_rows = lambda limit: rows if limit is None else rows[:limit]
         return schema
 
     def field_code(self, field: FieldInfo, raw: str) -> str:
@@ -139,7 +165,9 @@ class Schema:
 
 
 def load_schema(project: Project) -> Schema:
-    """The project's schema from the mirror: four queries whatever the project's size."""
+    """The project's schema from the mirror: three queries whatever the project's size, plus one
+    for the naming separator when names are parsed, and one for existing revisions when a rule
+    forbids duplicate revisions (each at most once per schema)."""
     fields = [
         FieldInfo(id=f.procore_id, name=f.name, label=f.label or f.name, type=f.type, variant=f.variant,
                   active=f.active, readonly=f.readonly, visible=f.visible)
@@ -162,12 +190,14 @@ def load_schema(project: Project) -> Schema:
         ))
         if rule.naming_standard is not None and (rule.is_default or not naming):
             naming = list(rule.naming_standard.field_ids)
-    revisions = [
-        {"fields": fields_json, "revision": revision, "file_format": file_format}
-        for fields_json, revision, file_format in Revision.objects.filter(project=project)
-        .exclude(revision="").order_by().values_list("fields", "revision", "file_format").iterator(chunk_size=2000)
-    ]
-    return Schema.build(fields, values, rules, naming, revisions)
+
+    def revision_rows(limit: int | None) -> list[Mapping[str, Any]]:
+        query = Revision.objects.filter(project=project).values_list("fields", "revision", "file_format")
+        query = query.order_by() if limit is None else query.order_by("-procore_updated_at", "-id")[:limit]
+        return [{"fields": fields_json, "revision": revision, "file_format": file_format}
+                for fields_json, revision, file_format in query.iterator(chunk_size=2000)]
+
+    return Schema.build(fields, values, rules, naming, revision_rows=revision_rows)
 
 
 def display_value(schema: Schema, field_id: str, raw: str) -> str:

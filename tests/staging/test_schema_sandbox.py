@@ -33,7 +33,14 @@ def mirrored_schema(sandbox, login: str, project_id: int) -> Schema:
     assert run.state == SyncRun.State.DONE, run.error
     with CaptureQueriesContext(connection) as queries:
         schema = load_schema(project)
-    assert len(queries.captured_queries) == 4
+        assert len(queries.captured_queries) == 3
+        _ = schema.naming_separator, schema.existing_revisions  # loaded on first use, once
+        separator_and_revisions = len(queries.captured_queries) - 3
+        _ = schema.naming_separator, schema.existing_revisions
+    assert len(queries.captured_queries) - 3 == separator_and_revisions
+    naming = int(len(schema.naming_fields) > 1)
+    forbids = int(any(not r.allow_duplicate_revisions for r in schema.rules))
+    assert separator_and_revisions == naming + forbids
     return schema
 
 
