@@ -6,15 +6,17 @@ standard's fields in order but not its separator, so the split is inferred:
 
 1. The stem (file name without its extension) is cut at the first "_" or space: the code part
    (``A-DRW-101``) and the rest (``Floor Plan_Rev B``).
-2. The code part is split by the schema's inferred separator, then "-", "." — and, when the
-   rest holds exactly the codes, by spaces (``A DRW 101_Floor Plan``). A split counts only when it
-   yields one part per naming-standard field; among several, the one matching most codes wins.
+2. The code part is split by the schema's inferred separator, then "-", "."; spaces are tried
+   too, taking the first words before any "_" (``A DRW 101_Floor Plan``). A split counts only
+   when it yields one part per naming-standard field; among several, the one matching most list
+   codes wins (ties: the order above). When not one list code matches, the name has no code part.
 3. List and reference fields take the ACTIVE value whose code equals the part (case-insensitive);
-   an inactive value's code or an unknown code is reported in `unmatched`. Text and number
-   fields take the part as written.
-4. In the rest, ``Rev B``, ``RevB``, ``Rev.02``, ``Revision C`` (anywhere) or ``R02`` (as a part of
-   its own between underscores) gives the ``revision`` field, written ``Rev <X>`` with X upper-cased — the form Procore's ML and the seeded
-   revisions use, so the duplicate-revision check compares like with like.
+   an inactive value's code or an unknown code is reported in `unmatched`. Text fields take the
+   part as written; number fields only a number.
+4. In the rest, ``Rev B``, ``RevB``, ``Rev.02``, ``Revision C`` (anywhere) or ``R02`` (only as a
+   part of its own between underscores) gives the ``revision`` field, written ``Rev <X>`` with X
+   upper-cased — the form Procore's ML and the seeded revisions use, so the duplicate-revision
+   check compares like with like.
 5. The remaining words, underscores read as spaces, give ``name``; when nothing remains (or the
    project has no naming standard) ``name`` is the whole stem as written, since without a
    standard the name is what names the container (§7.13).
