@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.sandbox.gateway.GatewayMiddleware",
+    "portal.staging.notifications.NotificationMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -170,6 +171,8 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_ADAPTER = "portal.accounts.adapters.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "portal.accounts.adapters.SocialAccountAdapter"
 ACCOUNT_EMAIL_VERIFICATION = "none"
+# Procore logins are unique per Procore user; a local admin may share an address.
+ACCOUNT_UNIQUE_EMAIL = False
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
 ACCOUNT_LOGOUT_ON_GET = False
@@ -238,6 +241,7 @@ STORAGES = {
     },
 }
 MEDIA_URL = "media/"
+STAGING_RETENTION_DAYS = envint("STAGING_RETENTION_DAYS", 7)  # keep landed staged files this long; 0 = at once
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(DATA_DIR / "media")))
 
 # --- Security -----------------------------------------------------------------------------

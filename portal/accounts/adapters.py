@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.providers.base import AuthError
@@ -13,6 +14,8 @@ from django.http import HttpRequest
 from django.shortcuts import redirect
 
 from portal.procore.errors import ProcoreError, friendly_message
+
+from .models import User
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -29,6 +32,11 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         user = super().populate_user(request, sociallogin, data)
         extra = sociallogin.account.extra_data
         user.procore_user_id = int(extra["id"])
+        # Never fall back to allauth's sign-up form: a name already taken (say, by a local admin
+        # account) gets a unique variant instead.
+        if User.objects.filter(username__iexact=user.username).exists():
+            user.username = get_account_adapter().generate_unique_username(
+                [user.username, f"procore-{extra['id']}"])
         return user
 
     def on_authentication_error(self, request: HttpRequest, provider: Any, error: Any = None,

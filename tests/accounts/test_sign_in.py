@@ -124,3 +124,13 @@ def test_the_dashboard_requires_sign_in(sandbox):
     answer = Client().get("/")
     assert answer.status_code == 302
     assert answer["Location"].startswith("/accounts/login/")
+
+
+def test_a_local_account_with_the_same_name_does_not_block_sign_in(sandbox):
+    User.objects.create_user(username=ELI, email=ELI, password="local-admin")
+    _, page = sign_in(sandbox, ELI)
+    assert page.status_code == 200
+    assert re.findall(r'data-project-id="(\d+)"', page.text) == ["2305"]
+    procore_user = User.objects.get(procore_user_id=5448)
+    assert procore_user.username != ELI
+    assert User.objects.filter(username=ELI, procore_user_id=None).exists()
