@@ -87,7 +87,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.sandbox.gateway.GatewayMiddleware",
-    "portal.staging.notifications.NotificationMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -241,7 +240,6 @@ STORAGES = {
     },
 }
 MEDIA_URL = "media/"
-STAGING_RETENTION_DAYS = envint("STAGING_RETENTION_DAYS", 7)  # keep landed staged files this long; 0 = at once
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(DATA_DIR / "media")))
 
 # --- Security -----------------------------------------------------------------------------
