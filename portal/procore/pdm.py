@@ -86,6 +86,64 @@ class Pdm:
         return iter_items(self.client, self.path("/document_revisions/recycled_revisions"),
                           {"per_page": MAX_PAGE, "sort": "-recycled_at"})
 
+    # --- document uploads and submit (§7.6–§7.9) ---------------------------------------------
+
+    def create_uploads(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Bulk create (v2.0, all-or-nothing): `[{"id", "file_locked"}]` in request order.
+
+        Not idempotent, so never repeated here: a lost answer surfaces as a TransportError with
+        `maybe_applied`, and the caller creates again (orphans stay INCOMPLETE and invisible).
+        """
+        response = self.client.post(self.path("/document_uploads"), json={"uploads": items}, retry_safe=False)
+        return response.json().get("data", [])
+
+    def update_uploads(self, update_params: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+        """Bulk PATCH (v2.0, 207): `{"success": [{"id"}], "failed": [{"id", "code", "message"}]}`.
+
+        Values overwrite, so the PATCH is safe to repeat. Unknown ids are silently dropped:
+        callers diff `success` against what they sent.
+        """
+        response = self.client.patch(self.path("/document_uploads"), json={"update_params": update_params},
+                                     retry_safe=True)
+        data = response.json().get("data") or {}
+        return {"success": list(data.get("success") or []), "failed": list(data.get("failed") or [])}
+
+    def document_upload(self, upload_id: str) -> dict[str, Any]:
+        """Show one upload (v2.1); 404 UPLOAD_NOT_FOUND once it was submitted."""
+        return self.client.get_json(self.path(f"/document_uploads/{upload_id}", "v2.1"))["data"]
+
+    def selected_uploads(self, ids: Iterable[str]) -> Iterator[dict[str, Any]]:
+        """Uploads by id (v2.2, 100 a page). Consumed or unknown ids are left out. A read."""
+        wanted = list(ids)
+        if not wanted:
+            return iter(())
+        return self._selected_uploads(wanted)
+
+    def _selected_uploads(self, ids: list[str]) -> Iterator[dict[str, Any]]:
+        path = self.path("/document_uploads/selected_uploads", "v2.2")
+        response = self.client.post(path, params={"per_page": MAX_PAGE}, json={"ids": ids}, retry_safe=True)
+        while True:
+            yield from response.json().get("data", [])
+            url = next_link(response)
+            if not url:
+                return
+            response = self.client.post(url, json={"ids": ids}, retry_safe=True)
+
+    def submit_revisions(self, uploads: list[dict[str, Any]]) -> dict[str, Any]:
+        """Submit uploads as revisions (v2.1): `{"ids": [revision ids], "failures": [...]}`.
+
+        Not repeated on a lost answer: the caller finds out which uploads were consumed.
+        """
+        response = self.client.post(self.path("/document_revisions", "v2.1"), json={"uploads": uploads},
+                                    retry_safe=False)
+        data = response.json().get("data") or {}
+        return {"ids": list(data.get("ids") or []), "failures": list(data.get("failures") or [])}
+
+    def revisions_updated(self, since: datetime, until: datetime) -> Iterator[dict[str, Any]]:
+        """Full revision rows updated in [since, until), 100 a page (they carry `upload_id`)."""
+        params = {"per_page": MAX_PAGE, "filters[updated_at]": f"{instant(since)}...{instant(until)}"}
+        return iter_items(self.client, self.path("/document_revisions"), params)
+
 
 def field_values(item: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """`{field name: [value, ...]}` from a revision's or upload's `fields[]`."""

@@ -80,6 +80,26 @@ class StagedDocument(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Submit pipeline state (portal.staging.pipeline): every step is recorded so a restarted
+    # worker resumes without creating anything twice in Procore.
+    step = models.CharField(max_length=20, blank=True, default="")
+    pdm_upload_id = models.CharField(max_length=64, blank=True)  # PDM document upload (not stable)
+    file_upload_id = models.CharField(max_length=64, blank=True)  # unified upload v2.1
+    part_etags = models.JSONField(default=list, blank=True)  # received parts, in segment order
+    latest_event_id = models.CharField(max_length=64, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)  # upload_status COMPLETED accepted
+    submit_requested_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.IntegerField(default=0)  # retries of the current step
+    failure_code = models.CharField(max_length=60, blank=True)
+    # A WORKFLOW_CONFLICT's detail, and the termination fields the person chose to resubmit with.
+    workflow_conflict = models.JSONField(default=dict, blank=True)
+    termination = models.JSONField(default=dict, blank=True)
+    revision_id = models.CharField(max_length=64, blank=True, db_index=True)  # Procore revision ULID
+    container_id = models.CharField(max_length=64, blank=True)
+    version = models.IntegerField(null=True, blank=True)
+    landed_at = models.DateTimeField(null=True, blank=True)  # Procore confirmed the revision
+    file_removed_at = models.DateTimeField(null=True, blank=True)  # retention removed the staged file
+
     class Meta:
         ordering = ["position", "id"]
         indexes = [models.Index(fields=["batch", "state"]), models.Index(fields=["batch", "sha256"])]
@@ -119,3 +139,6 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} by {self.user} at {self.at:%Y-%m-%d %H:%M}"
+
+
+from .models_submit import Notification, Submission  # noqa: E402,F401  (submit pipeline models)

@@ -1,0 +1,163 @@
+"""What people do with submissions, as plain functions: start one, retry failed documents, choose
+how to end conflicting workflows, and read the progress.
+
+Starting claims the batch with a conditional UPDATE (draft or needs-attention → submitting): two
+presses of Submit, in two browsers or two web processes, start one run.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.accounts.models import User
+
+from ..models import Batch, StagedDocument, Submission
+from ..schema import Schema, load_schema
+from ..services import audit
+from ..validation import validate
+from .state import (COMPLETED, CREATE_REQUESTED, CREATED, PENDING, READY, STEP_LABELS, SUBMIT_REQUESTED,
+                    SUBMITTED, UPLOADED)
+
+# Share of the work done once a document reached a step, for the estimate.
+WEIGHT = {PENDING: 0.0, CREATE_REQUESTED: 0.02, CREATED: 0.05, UPLOADED: 0.6, COMPLETED: 0.7, READY: 0.85,
+          SUBMIT_REQUESTED: 0.9, SUBMITTED: 1.0}
+
+
+class CannotSubmit(Exception):
+    """The batch or document cannot be sent now; the message says why."""
+
+
+def _claim(batch: Batch) -> None:
+    claimed = Batch.objects.filter(pk=batch.pk, state__in=[Batch.State.DRAFT, Batch.State.FAILED]).update(
+        state=Batch.State.SUBMITTING, updated_at=timezone.now())
+    if not claimed:
+        raise CannotSubmit(f"“{batch.name}” is already being submitted or was submitted.")
+
+
+def start(batch: Batch, user: User) -> Submission:
+    """Submit every ready document of a batch in which every document is ready."""
+    counts = dict(batch.documents.values_list("state").annotate(n=Count("id")))
+    if not counts or set(counts) != {StagedDocument.State.READY}:
+        raise CannotSubmit("Every document must be ready before the batch can be submitted.")
+    _claim(batch)
+    with transaction.atomic():
+        count = batch.documents.filter(state=StagedDocument.State.READY).update(
+            state=StagedDocument.State.SUBMITTING, step=PENDING, attempts=0, message="", failure_code="",
+            updated_at=timezone.now())
+        submission = Submission.objects.create(batch=batch, submitted_by=user, documents=count)
+        audit(batch, user, "Submitted to Procore", f"{count} document(s)")
+    _queue(submission)
+    return submission
+
+
+def retry(batch: Batch, user: User, documents: list[StagedDocument]) -> Submission:
+    """Send failed documents again, alone; their metadata is checked first."""
+    documents = [d for d in documents if d.state == StagedDocument.State.FAILED]
+    if not documents:
+        raise CannotSubmit("There is no failed document to retry.")
+    schema = load_schema(batch.project)
+    for document in documents:
+        problems = problems_of(document, schema)
+        if problems:
+            raise CannotSubmit(f"{document.file_name}: {problems[0]} Fix it on the document's page first.")
+    _claim(batch)
+    with transaction.atomic():
+        for document in documents:
+            step = resume_step(document)
+            StagedDocument.objects.filter(pk=document.pk).update(
+                state=StagedDocument.State.SUBMITTING, step=step, attempts=0, message="", failure_code="",
+                workflow_conflict={} if document.termination else document.workflow_conflict,
+                file_upload_id="" if step == CREATED else document.file_upload_id,
+                part_etags=[] if step == CREATED else document.part_etags,
+                pdm_upload_id="" if step == PENDING else document.pdm_upload_id, updated_at=timezone.now())
+        submission = Submission.objects.create(batch=batch, submitted_by=user, documents=len(documents))
+        audit(batch, user, "Retried failed documents", ", ".join(d.file_name for d in documents)[:500])
+    _queue(submission)
+    return submission
+
+
+def problems_of(document: StagedDocument, schema: Schema) -> list[str]:
+    _, problems = validate(document.metadata, file_name=document.file_name, mime_type=document.mime_type,
+                           schema=schema)
+    return [p.message for p in problems]
+
+
+def resume_step(document: StagedDocument) -> str:
+    """Where a failed document starts again: as late as what Procore holds still allows."""
+    if not document.pdm_upload_id or document.failure_code in {"UPLOAD_DROPPED", "UPLOAD_NOT_FOUND"}:
+        return PENDING
+    if document.step in {PENDING, CREATE_REQUESTED}:
+        return PENDING
+    if document.step == CREATED or document.failure_code in {"FILE_KEY_MISMATCH", "SEND_FAILED",
+                                                             "STORAGE_VERIFICATION"}:
+        return CREATED
+    # The metadata may have been fixed since: PATCH it again (values overwrite), then submit.
+    return UPLOADED
+
+
+def set_termination(document: StagedDocument, schema: Schema, reason: str, status_id: str) -> None:
+    """Resubmit with the documented fields that end the conflicting workflows (§7.9)."""
+    reason = reason.strip()
+    status = schema.fields_by_name.get("status")
+    value = schema.values_by_id.get(status_id)
+    if not document.workflow_conflict:
+        raise CannotSubmit("This document was not refused for a workflow conflict.")
+    if not reason or status is None or value is None or value.field_id != status.id or not value.active:
+        raise CannotSubmit("Give a reason and choose the status for the revisions whose workflows end.")
+    document.termination = {"termination_reason": reason[:500], "terminated_revision_status_id": status_id}
+    StagedDocument.objects.filter(pk=document.pk).update(termination=document.termination)
+
+
+def _queue(submission: Submission) -> None:
+    from ..tasks import queue_submission
+
+    transaction.on_commit(lambda: queue_submission(submission))
+
+
+def progress(batch: Batch) -> dict:
+    """Counts per step, each document's state and message, elapsed time and an estimate."""
+    submission = batch.submissions.first()
+    documents = list(batch.documents.only("id", "file_name", "state", "step", "message", "failure_code",
+                                          "revision_id", "container_id", "version", "landed_at",
+                                          "workflow_conflict", "termination"))
+    steps: dict[str, int] = {}
+    rows = []
+    active = [d for d in documents if d.state == StagedDocument.State.SUBMITTING]
+    for document in documents:
+        label = STEP_LABELS.get(document.step, document.step)
+        if document.state == StagedDocument.State.FAILED:
+            label = "Needs attention"
+        elif document.state == StagedDocument.State.SUBMITTED:
+            label = "Landed" if document.landed_at else "Submitted"
+        elif document.state != StagedDocument.State.SUBMITTING:
+            label = document.get_state_display()
+        steps[label] = steps.get(label, 0) + 1
+        rows.append({
+            "id": document.pk, "name": document.file_name, "state": document.state, "step": label,
+            "message": document.message, "code": document.failure_code, "revision_id": document.revision_id,
+            "version": document.version, "landed": document.landed_at is not None,
+            "revision_url": (reverse("mirror:revisions", args=[batch.project_id]) + f"?container={document.container_id}"
+                             if document.container_id else ""),
+            "workflow_conflict": bool(document.workflow_conflict) and document.state == StagedDocument.State.FAILED,
+            "document_url": reverse("staging:document", args=[batch.pk, document.pk]),
+        })
+    elapsed = estimate = None
+    finished = submission is None or submission.is_finished
+    if submission is not None and submission.started_at:
+        end = submission.finished_at or timezone.now()
+        elapsed = (end - submission.started_at).total_seconds()
+        if not finished and active:
+            done = sum(WEIGHT.get(d.step, 0.0) for d in active) / len(active)
+            estimate = elapsed * (1 - done) / done if done > 0.05 else None
+    return {
+        "batch": batch.pk, "batch_state": batch.state, "finished": finished,
+        "submission": None if submission is None else {
+            "id": submission.pk, "state": submission.state, "step": submission.step,
+            "landed": submission.landed, "failed": submission.failed,
+        },
+        "steps": steps, "total": len(documents), "elapsed_seconds": elapsed, "estimate_seconds": estimate,
+        "documents": rows,
+    }

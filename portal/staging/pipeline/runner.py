@@ -1,0 +1,151 @@
+"""Run one submission: claim it, run the steps in order, finish, tell the submitter.
+
+Claiming is a conditional UPDATE on the Submission's lease (queued, or running with a lease
+that has run out): exactly one worker gets the row. The lease is renewed at every heartbeat
+(each chunk, each poll, each file) and the renewal is conditional on still holding it, so a
+worker presumed dead that wakes up stops instead of racing its successor (LeaseLost). A worker
+that dies leaves its lease to run out; `tasks.resume_stalled_submissions` queues the run again,
+and the steps resume from the rows.
+
+The batch is submitted with the token of the person who pressed Submit, so Procore's history
+names them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from portal.accounts.tokens import UserTokenSource
+from portal.procore.errors import ProcoreError, ReauthorizationRequired
+from portal.procore.http import ProcoreClient
+from portal.procore.pdm import Pdm
+from portal.procore.uploads import UnifiedUploads
+
+from ..models import Batch, StagedDocument, Submission
+from ..services import audit
+from .complete import complete_uploads
+from .create import create_uploads
+from .landing import confirm_landed
+from .notify import notify
+from .send import send_files
+from .settle import read_event_ids
+from .state import CREATED, PENDING, UPLOADED, LeaseLost, Run, fail
+from .submit import submit_revisions
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=120)
+HEARTBEAT_EVERY = 5.0
+PASSES = 3  # steps 1–3 again for documents sent back (a dropped upload, a file to resend)
+
+STEPS = [("create", create_uploads), ("send", send_files), ("complete", complete_uploads),
+         ("settle", read_event_ids), ("submit", submit_revisions)]
+
+
+def claim(submission_id: int, worker: str) -> bool:
+    now = timezone.now()
+    return Submission.objects.filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now),
+        pk=submission_id, state__in=[Submission.State.QUEUED, Submission.State.RUNNING],
+    ).update(worker=worker, lease_until=now + LEASE, state=Submission.State.RUNNING) == 1
+
+
+class Heartbeat:
+    def __init__(self, submission_id: int, worker: str) -> None:
+        self.submission_id = submission_id
+        self.worker = worker
+        self.last = 0.0
+        self.step = ""
+
+    def __call__(self, step: str) -> None:
+        if step == self.step and time.monotonic() - self.last < HEARTBEAT_EVERY:
+            return
+        renewed = Submission.objects.filter(pk=self.submission_id, worker=self.worker).update(
+            lease_until=timezone.now() + LEASE, step=step)
+        if not renewed:
+            raise LeaseLost(f"submission {self.submission_id} was taken over")
+        self.last = time.monotonic()
+        self.step = step
+
+
+def build_run(submission: Submission, heartbeat: Heartbeat) -> Run:
+    project = submission.batch.project
+    client = ProcoreClient(UserTokenSource.for_user(submission.submitted_by), project.company_id)
+    return Run(submission=submission, batch=submission.batch, client=client,
+               pdm=Pdm(client, project.company_id, project.id),
+               uploads=UnifiedUploads(client, project.company_id, project.id), heartbeat=heartbeat,
+               threads=int(getattr(settings, "STAGING_SUBMIT_THREADS", 6)))
+
+
+def run_submission(submission_id: int, *, stop_after: str | None = None) -> Submission | None:
+    """Run (or resume) a submission. `stop_after` ends the run after that step without finishing,
+    as a worker killed there would (tests)."""
+    worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    if not claim(submission_id, worker):
+        log.info("Submission %s is finished or held by another worker", submission_id)
+        return None
+    submission = Submission.objects.select_related("batch__project", "submitted_by").get(pk=submission_id)
+    if submission.started_at is None:
+        Submission.objects.filter(pk=submission_id).update(started_at=timezone.now())
+    heartbeat = Heartbeat(submission_id, worker)
+    try:
+        run = build_run(submission, heartbeat)
+        for _ in range(PASSES):
+            for name, step in STEPS:
+                step(run)
+                if name == stop_after:
+                    return submission
+            if not run.documents().filter(step__in=[PENDING, CREATED, UPLOADED]).exists():
+                break
+        finish(run)
+    except LeaseLost:
+        log.warning("Submission %s was taken over by another worker; this one stops", submission_id)
+        return None
+    except ReauthorizationRequired:
+        fail(StagedDocument.objects.filter(batch=submission.batch, state=StagedDocument.State.SUBMITTING),
+             "Your Procore sign-in has ended. Sign in with Procore again and retry.", "SIGN_IN")
+        finish_without_client(submission, "The Procore sign-in has ended.")
+    except Exception as exc:
+        log.exception("Submission %s failed", submission_id)
+        fail(StagedDocument.objects.filter(batch=submission.batch, state=StagedDocument.State.SUBMITTING),
+             "The submit stopped on an unexpected error. Retry the document.", "INTERNAL")
+        finish_without_client(submission, type(exc).__name__ if not isinstance(exc, ProcoreError) else str(exc))
+    return Submission.objects.get(pk=submission_id)
+
+
+def finish(run: Run) -> None:
+    run.heartbeat("Confirming revisions in Procore")
+    # Anything still marked as in progress has not reached a revision: say so.
+    fail(run.documents(), "The submit ended before this document got a revision. Retry the document.", "UNFINISHED")
+    confirm_landed(run.client, run.batch)
+    close(run.submission)
+
+
+def finish_without_client(submission: Submission, error: str) -> None:
+    Submission.objects.filter(pk=submission.pk).update(error=error[:2000])
+    close(submission)
+
+
+def close(submission: Submission) -> None:
+    batch = submission.batch
+    states = set(batch.documents.values_list("state", flat=True))
+    failed = batch.documents.filter(state=StagedDocument.State.FAILED).count()
+    landed = batch.documents.filter(state=StagedDocument.State.SUBMITTED).count()
+    batch_state = Batch.State.SUBMITTED if states == {StagedDocument.State.SUBMITTED} else Batch.State.FAILED
+    Batch.objects.filter(pk=batch.pk).update(state=batch_state, updated_at=timezone.now())
+    Submission.objects.filter(pk=submission.pk).update(
+        state=Submission.State.FAILED if failed else Submission.State.DONE, finished_at=timezone.now(),
+        lease_until=None, step="Finished", landed=landed, failed=failed)
+    submission.refresh_from_db()
+    audit(batch, submission.submitted_by, "Submit finished",
+          f"{landed} document(s) submitted, {failed} need attention")
+    notify(submission)

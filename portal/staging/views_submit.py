@@ -1,0 +1,82 @@
+"""Submit a batch, watch it live, retry what failed (thin views over staging.pipeline.control)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from portal.accounts.access import get_batch_for_user
+
+from .models import StagedDocument
+from .pipeline import control as submitting
+from .schema import load_schema
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = get_batch_for_user(request.user, batch_id)
+    try:
+        submission = submitting.start(batch, request.user)
+    except submitting.CannotSubmit as exc:
+        messages.error(request, str(exc))
+        return redirect("staging:batch", batch_id=batch.pk)
+    messages.success(request, f"Submitting {submission.documents} document(s) to Procore.")
+    return redirect("staging:progress", batch_id=batch.pk)
+
+
+@login_required
+@require_GET
+def progress(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = get_batch_for_user(request.user, batch_id)
+    report = submitting.progress(batch)
+    schema = load_schema(batch.project)
+    status_field = schema.fields_by_name.get("status")
+    statuses = [v for v in schema.values_by_field.get(status_field.id, []) if v.active] if status_field else []
+    return render(request, "staging/progress.html", {
+        "batch": batch, "project": batch.project, "report": report, "statuses": statuses,
+    })
+
+
+@login_required
+@require_GET
+def progress_json(request: HttpRequest, batch_id: int) -> JsonResponse:
+    batch = get_batch_for_user(request.user, batch_id)
+    return JsonResponse(submitting.progress(batch))
+
+
+@login_required
+@require_POST
+def retry(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """Retry one failed document (`document` in the form) or every failed document."""
+    batch = get_batch_for_user(request.user, batch_id)
+    documents = batch.documents.filter(state=StagedDocument.State.FAILED)
+    if request.POST.get("document"):
+        documents = documents.filter(pk=request.POST["document"] if request.POST["document"].isdigit() else 0)
+    try:
+        submission = submitting.retry(batch, request.user, list(documents))
+    except submitting.CannotSubmit as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Sending {submission.documents} document(s) again.")
+    return redirect("staging:progress", batch_id=batch.pk)
+
+
+@login_required
+@require_POST
+def end_workflows(request: HttpRequest, batch_id: int, document_id: int) -> HttpResponse:
+    """Resubmit a document refused for a workflow conflict, ending the existing workflows."""
+    batch = get_batch_for_user(request.user, batch_id)
+    document = get_object_or_404(StagedDocument, pk=document_id, batch=batch, state=StagedDocument.State.FAILED)
+    try:
+        submitting.set_termination(document, load_schema(batch.project), request.POST.get("termination_reason", ""),
+                                   request.POST.get("terminated_revision_status_id", ""))
+        submitting.retry(batch, request.user, [document])
+    except submitting.CannotSubmit as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Resubmitting {document.file_name}, ending the existing workflows.")
+    return redirect("staging:progress", batch_id=batch.pk)

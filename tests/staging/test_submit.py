@@ -1,0 +1,52 @@
+"""A staged batch becomes Procore revisions, end to end against the live sandbox."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+
+from portal.sandbox.models import DocumentRevision, DocumentUpload, FileUpload
+from portal.staging.models import Batch, Notification, StagedDocument
+from portal.staging.schema import load_schema
+from tests.staging.test_submit_support import (drawing, fast_pipeline, make_batch, media, mirrored,  # noqa: F401
+                                               run_task, specification, submit)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_it_lands_25_documents_across_two_rules_as_revisions_with_their_metadata(sandbox, media, monkeypatch):
+    fast_pipeline(monkeypatch)
+    user, project = mirrored(sandbox)
+    documents = [drawing(300 + i) for i in range(15)] + [specification(400 + i) for i in range(10)]
+    # Two versions of one drawing in the batch: the same container, versions in order.
+    documents[1] = drawing(300, revision="B")
+    batch = make_batch(user, project, documents)
+    submission = run_task(submit(batch, user))
+
+    assert submission.state == "done", list(batch.documents.values_list("file_name", "message"))
+    batch.refresh_from_db()
+    assert batch.state == Batch.State.SUBMITTED
+    staged = list(batch.documents.order_by("id"))
+    assert {d.state for d in staged} == {StagedDocument.State.SUBMITTED}
+    revisions = {r.id: r for r in DocumentRevision.objects.filter(id__in=[d.revision_id for d in staged])}
+    assert len(revisions) == 25
+    # Exactly 25 uploads and 25 files were created in Procore: nothing twice.
+    assert DocumentUpload.objects.filter(project_id=2305, file_name__in=[d.file_name for d in staged]).count() == 25
+    schema = load_schema(project)
+    for document in staged:
+        revision = revisions[document.revision_id]
+        assert revision.upload_id == document.pdm_upload_id and revision.original_filename == document.file_name
+        for field_id, values in document.metadata.items():
+            name = schema.fields_by_id[field_id].name
+            assert revision.metadata[name]["values"] == values, (document.file_name, name)
+        assert document.landed_at is not None and document.version == revision.version
+        assert document.container_id == revision.container_id
+        assert FileUpload.objects.get(id=revision.file_upload_id).sha256 == document.sha256
+    first, second = staged[0], staged[1]
+    assert first.container_id == second.container_id and (first.version, second.version) == (1, 2)
+    assert {revisions[d.revision_id].version for d in staged[2:]} == {1}
+
+    # The submitter hears about it: a notification and an email.
+    note = Notification.objects.get(user=user)
+    assert "25 document(s) landed" in note.text
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [user.email] and "A-DRW-300_Plan 300_Rev A.pdf" in mail.outbox[0].body
