@@ -104,9 +104,11 @@ def _due_hooks(now: datetime) -> QuerySet:
 def _claim(hook_id: int, owner: str) -> bool:
     """Take or renew the lease on a hook; False when another dispatcher holds it."""
     now = timezone.now()
+    # Long enough for one POST (connect + read timeouts) with room to spare.
+    lease = max(LEASE, timedelta(seconds=4 * _setting("SANDBOX_WEBHOOK_TIMEOUT", 5.0)))
     mine_or_free = Q(lease_owner=owner) | Q(lease_until__isnull=True) | Q(lease_until__lt=now)
     return bool(Hook.objects.filter(mine_or_free, pk=hook_id, status=Hook.Status.ACTIVE)
-                .update(lease_until=now + LEASE, lease_owner=owner))
+                .update(lease_until=now + lease, lease_owner=owner))
 
 
 def _release(hook_id: int, owner: str) -> None:
