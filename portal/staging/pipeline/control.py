@@ -69,7 +69,6 @@ def retry(batch: Batch, user: User, documents: list[StagedDocument]) -> Submissi
             step = resume_step(document)
             StagedDocument.objects.filter(pk=document.pk).update(
                 state=StagedDocument.State.SUBMITTING, step=step, attempts=0, message="", failure_code="",
-                workflow_conflict={} if document.termination else document.workflow_conflict,
                 file_upload_id="" if step == CREATED else document.file_upload_id,
                 part_etags=[] if step == CREATED else document.part_etags,
                 pdm_upload_id="" if step == PENDING else document.pdm_upload_id, updated_at=timezone.now())

@@ -1,0 +1,36 @@
+"""A 429 storm and 503s in the middle slow the batch down but lose nothing (sandbox faults,
+procore-api.md §3.5)."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.sandbox import faults
+from portal.sandbox.models import DocumentRevision, DocumentUpload, Fault
+from portal.staging.models import StagedDocument
+from tests.staging.test_submit_support import drawing, fast_pipeline, make_batch, media, mirrored, run_task, submit  # noqa: F401
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_429_storm_and_503s_slow_the_batch_but_lose_nothing(sandbox, media, monkeypatch):
+    fast_pipeline(monkeypatch)
+    user, project = mirrored(sandbox)
+    batch = make_batch(user, project, [drawing(600 + i) for i in range(8)])
+    storm = faults.inject("429", path=r"/(uploads|document_uploads)", count=12, retry_after=1)
+    create_503 = faults.inject("503", method="POST", path=r"/document_uploads$", count=1, retry_after=1)
+    patch_503 = faults.inject("503", method="PATCH", path=r"/document_uploads$", count=2, retry_after=1)
+    submit_503 = faults.inject("503", method="POST", path=r"/document_revisions$", count=1, retry_after=1)
+    status_503 = faults.inject("503", method="GET", path=r"/v2\.1/.*/uploads/", count=2, retry_after=1)
+
+    submission = run_task(submit(batch, user))
+
+    assert submission.state == "done", list(batch.documents.values_list("file_name", "message"))
+    for fault in (storm, create_503, patch_503, submit_503, status_503):
+        assert Fault.objects.get(pk=fault.pk).hits >= 1, fault.path_regex
+    names = list(batch.documents.values_list("file_name", flat=True))
+    revisions = DocumentRevision.objects.filter(original_filename__in=names)
+    assert revisions.count() == 8 and len({r.original_filename for r in revisions}) == 8
+    assert set(batch.documents.values_list("state", flat=True)) == {StagedDocument.State.SUBMITTED}
+    # The 503 on create was answered before anything was created; the create went again once.
+    assert DocumentUpload.objects.filter(file_name__in=names).count() == 8

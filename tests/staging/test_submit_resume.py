@@ -1,0 +1,89 @@
+"""A worker that dies mid-batch is replaced by one that finishes it without a duplicate upload or
+revision in Procore, and two workers never run one batch."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from portal.procore.pdm import Pdm
+from portal.sandbox.models import DocumentRevision, DocumentUpload, FileUpload
+from portal.staging.models import StagedDocument, Submission
+from portal.staging.pipeline import runner
+from portal.staging.pipeline.state import READY, SUBMIT_REQUESTED, UPLOADED
+from tests.staging.test_submit_support import drawing, fast_pipeline, make_batch, media, mirrored, run_task, submit  # noqa: F401
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def procore_counts(batch) -> tuple[int, int, int]:
+    names = list(batch.documents.values_list("file_name", flat=True))
+    return (DocumentUpload.objects.filter(file_name__in=names).count(),
+            FileUpload.objects.filter(file_name__in=names).count(),
+            DocumentRevision.objects.filter(original_filename__in=names).count())
+
+
+def worker_died(submission: Submission) -> None:
+    """The dead worker's lease runs out."""
+    Submission.objects.filter(pk=submission.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+
+
+def test_a_worker_killed_after_sending_the_files_is_resumed_without_duplicates(sandbox, media, monkeypatch):
+    fast_pipeline(monkeypatch)
+    user, project = mirrored(sandbox)
+    batch = make_batch(user, project, [drawing(500 + i) for i in range(6)])
+    submission = submit(batch, user)
+    runner.run_submission(submission.pk, stop_after="send")
+    assert set(batch.documents.values_list("step", flat=True)) == {UPLOADED}
+    assert procore_counts(batch) == (6, 6, 0)
+
+    # While the first worker's lease lives, nobody else may run the batch.
+    assert runner.run_submission(submission.pk) is None
+    worker_died(submission)
+    assert run_task(submission).state == "done"
+    assert procore_counts(batch) == (6, 6, 6)
+    assert set(batch.documents.values_list("state", flat=True)) == {StagedDocument.State.SUBMITTED}
+
+
+def test_a_submit_whose_answer_was_lost_is_recovered_from_procore_without_submitting_twice(sandbox, media,
+                                                                                           monkeypatch):
+    fast_pipeline(monkeypatch)
+    user, project = mirrored(sandbox)
+    batch = make_batch(user, project, [drawing(510 + i) for i in range(6)])
+    submission = submit(batch, user)
+    runner.run_submission(submission.pk, stop_after="settle")
+    documents = list(batch.documents.order_by("id"))
+    assert {d.step for d in documents} == {READY}
+    # The dead worker had marked the chunk and sent the submit; Procore applied it for three of
+    # the documents; the worker died before it could read the answer.
+    StagedDocument.objects.filter(pk__in=[d.pk for d in documents]).update(
+        step=SUBMIT_REQUESTED, submit_requested_at=timezone.now())
+    from portal.accounts.tokens import UserTokenSource
+    from portal.procore.http import ProcoreClient
+
+    pdm = Pdm(ProcoreClient(UserTokenSource.for_user(user), project.company_id), project.company_id, project.id)
+    applied = pdm.submit_revisions([{"id": d.pdm_upload_id, "upload_latest_event_id": d.latest_event_id}
+                                    for d in documents[:3]])
+    assert len(applied["ids"]) == 3
+
+    worker_died(submission)
+    assert run_task(submission).state == "done"
+    assert procore_counts(batch) == (6, 6, 6)
+    by_upload = {r.upload_id: r.id for r in DocumentRevision.objects.filter(
+        upload_id__in=[d.pdm_upload_id for d in documents])}
+    for document in batch.documents.all():
+        assert document.revision_id == by_upload[document.pdm_upload_id]
+    assert set(applied["ids"]) <= set(by_upload.values())
+
+
+def test_two_presses_of_submit_start_one_run(sandbox, media, monkeypatch):
+    from portal.staging.pipeline import control
+
+    user, project = mirrored(sandbox)
+    batch = make_batch(user, project, [drawing(520)])
+    submit(batch, user)
+    with pytest.raises(control.CannotSubmit):
+        control.start(batch, user)
+    assert batch.submissions.count() == 1
