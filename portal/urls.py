@@ -4,10 +4,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from portal import health
 from portal.accounts import views as account_views
 
 urlpatterns = [
     path("", account_views.dashboard, name="dashboard"),
+    path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("portal.mirror.urls")),

@@ -1,0 +1,109 @@
+"""Production readiness: deploy checks, refusing to start without secrets, health, logs, compose file."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PRODUCTION_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": "k9#Vq2!xR7mZ4pL0wE8tY6uI3oP1aS5dF9gH2jK7lQ4zX8cV0bN6mQ3wE5rT1yU",
+    "TOKEN_ENCRYPTION_KEYS": "ZmVybmV0LWtleS1mb3ItdGVzdHMtb25seS0wMDAwMDA=",
+    "PROCORE_CLIENT_ID": "client",
+    "PROCORE_CLIENT_SECRET": "secret",
+    "PROCORE_SANDBOX": "0",
+    "ALLOWED_HOSTS": "docs.example.com",
+    "CSRF_TRUSTED_ORIGINS": "https://docs.example.com",
+    "PORTAL_PUBLIC_URL": "https://docs.example.com",
+    "BEHIND_PROXY": "1",
+}
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    # The test run's own variables (e.g. DJANGO_ALLOW_ASYNC_UNSAFE for the browser tests) are not production's.
+    clean = {k: v for k, v in os.environ.items()
+             if k not in PRODUCTION_ENV and k not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "TOKEN_ENCRYPTION_KEYS", "PROCORE_CLIENT_SECRET"])
+def test_production_refuses_to_start_without_its_secrets(missing):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+def test_the_sandbox_does_not_exist_in_production():
+    script = ("import django; django.setup(); from django.test import Client; "
+              "print(Client(HTTP_HOST='docs.example.com', HTTP_X_FORWARDED_PROTO='https').get('/sandbox/oauth/authorize').status_code)")
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            env={**clean, **PRODUCTION_ENV, "DJANGO_SETTINGS_MODULE": "portal.settings"})
+    assert result.stdout.strip().splitlines()[-1] == "404", result.stderr
+
+
+def test_logs_are_json_lines_in_production():
+    script = ("import django, logging; django.setup(); "
+              "logging.getLogger('portal.test').warning('hello %s', 'world')")
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            env={**clean, **PRODUCTION_ENV, "DJANGO_SETTINGS_MODULE": "portal.settings"})
+    line = json.loads(result.stdout.strip().splitlines()[-1])
+    assert line["message"] == "hello world" and line["level"] == "WARNING" and line["logger"] == "portal.test"
+
+
+@pytest.mark.django_db
+def test_healthz_reports_the_database_and_the_broker(settings):
+    answer = Client().get("/healthz")
+    assert answer.status_code == 200
+    assert answer.json() == {"database": "ok", "broker": "ok"}
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"  # nothing listens there
+    failing = Client().get("/healthz")
+    assert failing.status_code == 503
+    assert failing.json() == {"database": "ok", "broker": "failing"}
+
+
+def compose_command() -> list[str] | None:
+    docker = shutil.which("docker")
+    if docker and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0:
+        return [docker, "compose"]
+    legacy = shutil.which("docker-compose")
+    return [legacy] if legacy else None
+
+
+def test_the_compose_file_is_valid(tmp_path):
+    command = compose_command()
+    if command is None:
+        if os.environ.get("CI"):
+            pytest.fail("docker compose (or docker-compose) is needed to validate docker/compose.yaml")
+        pytest.skip("no docker compose here; CI installs docker-compose and runs this")
+    env_file = ROOT / "docker" / ".env"
+    created = not env_file.exists()
+    if created:
+        shutil.copy(ROOT / "docker" / ".env.example", env_file)
+    try:
+        result = subprocess.run([*command, "-f", str(ROOT / "docker" / "compose.yaml"), "config"], cwd=ROOT,
+                                capture_output=True, text=True, timeout=60,
+                                env={**os.environ, "POSTGRES_PASSWORD": "example"})
+    finally:
+        if created:
+            env_file.unlink()
+    assert result.returncode == 0, result.stderr
+    for service in ("web:", "worker:", "db:", "redis:", "migrate:"):
+        assert service in result.stdout
