@@ -48,6 +48,7 @@ CHUNK = 1024 * 1024
 PUT_ATTEMPTS = 5
 STATUS_POLL = 0.5
 AVAILABLE_TIMEOUT = 600.0
+URL_MARGIN = 60  # seconds
 DONE = {"complete", "scanning", "available"}
 
 
@@ -71,8 +72,9 @@ class FilePlan:
         return sum(s.size for s in self.segments[:index])
 
 
-def part_sizes(size: int, part_size: int = PART_SIZE) -> list[int]:
+def part_sizes(size: int, part_size: int | None = None) -> list[int]:
     """Sizes of the parts of a file: all `part_size` but the last (which may be small)."""
+    part_size = part_size or PART_SIZE
     if not MIN_PART <= part_size <= MAX_PART:
         raise ValueError("part_size must be > 5 MiB and at most 100 MiB")
     if size <= part_size:
@@ -83,7 +85,7 @@ def part_sizes(size: int, part_size: int = PART_SIZE) -> list[int]:
     return [part_size] * (count - 1) + [size - part_size * (count - 1)]
 
 
-def plan_file(open_file: Callable[[], BinaryIO], size: int, part_size: int = PART_SIZE) -> FilePlan:
+def plan_file(open_file: Callable[[], BinaryIO], size: int, part_size: int | None = None) -> FilePlan:
     """Hash the file and each part, reading CHUNK bytes at a time."""
     whole = hashlib.sha256()
     segments = []
@@ -154,14 +156,16 @@ class UnifiedUploads:
              on_part: Callable[[list[str | None]], None] = lambda etags: None) -> list[str | None]:
         """PUT every part still missing from `etags`; refresh expired URLs; return the ETags."""
         etags = list(etags) + [None] * (len(plan.segments) - len(etags))
+        segments = list(segments)
         with requests.Session() as storage, open_file() as handle:
             for index, segment in enumerate(plan.segments):
                 if etags[index]:
                     continue
-                target = segments[index] if index < len(segments) else {}
                 for attempt in range(1, PUT_ATTEMPTS + 1):
-                    if not target.get("url"):
-                        target = self._fresh_segment(upload_id, index)
+                    target = segments[index] if index < len(segments) else {}
+                    if not target.get("url") or _expiring(target):
+                        segments = self.fresh_segments(upload_id) or segments
+                        target = segments[index] if index < len(segments) else {}
                         if not target.get("url"):  # storage already holds this part
                             etags[index] = target.get("etag")
                             break
@@ -174,17 +178,17 @@ class UnifiedUploads:
                              upload_id, status or "nothing", log_path(target.get("url", "")), attempt)
                     if status in {400, 404, 411} and attempt > 1:
                         raise UploadFailed(f"Storage refused part {index + 1} ({status}).", status=status)
-                    target = {}  # expired (403) or anything else: ask for a fresh URL
-                    time.sleep(min(10.0, random.uniform(0, 0.5 * 2 ** attempt)) if status != 403 else 0)
+                    segments[index] = {}  # expired (403) or anything else: ask for a fresh URL
+                    if status != 403:
+                        time.sleep(min(10.0, random.uniform(0, 0.5 * 2 ** attempt)))
                 else:
                     raise UploadFailed(f"Part {index + 1} could not be stored after {PUT_ATTEMPTS} attempts.")
                 on_part(etags)
         return etags
 
-    def _fresh_segment(self, upload_id: str, index: int) -> dict[str, Any]:
-        data = self.status(upload_id, url_expires_in=3600)
-        segments = data.get("segments") or []
-        return segments[index] if index < len(segments) else {}
+    def fresh_segments(self, upload_id: str) -> list[dict[str, Any]]:
+        """New presigned URLs for every part not received yet (GET status with url_expires_in)."""
+        return list(self.status(upload_id, url_expires_in=3600).get("segments") or [])
 
     def finish(self, upload_id: str, etags: list[str | None]) -> str:
         """Complete the upload and wait until it is `available`; return the final status."""
@@ -207,6 +211,12 @@ class UnifiedUploads:
                 raise UploadFailed("Procore did not make the file available in time.")
             time.sleep(STATUS_POLL)
         return status
+
+
+def _expiring(segment: dict[str, Any]) -> bool:
+    """A URL about to expire is refreshed before a part is sent, not after storage refuses it."""
+    expires = segment.get("url_expires_at")
+    return isinstance(expires, (int, float)) and expires - time.time() < URL_MARGIN
 
 
 def _put(storage: requests.Session, segment: dict[str, Any], handle: BinaryIO, offset: int,
