@@ -143,7 +143,8 @@ if TESTING:
 # `retry` must exceed `timeout`, and both the longest task, or django-q2 runs a task twice.
 REDIS_URL = env("REDIS_URL")
 Q_CLUSTER: dict = {
-    "name": "portal",
+    # Clusters sharing one Redis must share this name to share a queue (and differ to stay apart).
+    "name": env("Q_CLUSTER_NAME", "portal"),
     "workers": envint("Q_WORKERS", 2),
     "timeout": envint("Q_TIMEOUT", 3600),
     "retry": envint("Q_RETRY", 3900),
