@@ -130,3 +130,41 @@ def test_the_control_area_wants_its_token_when_one_is_set(sandbox, settings):
     assert requests.get(url, timeout=10).status_code == 404
     assert requests.get(url, headers={"X-Sandbox-Control-Token": "wrong"}, timeout=10).status_code == 404
     assert requests.get(url, headers={"X-Sandbox-Control-Token": "s3cret"}, timeout=10).status_code == 200
+
+
+def test_it_drops_the_connection_under_gunicorn_too(sandbox):
+    import os
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.db import connection
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "SANDBOX_TEST_DB": str(connection.settings_dict["NAME"]),
+           "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "tests.sandbox.gunicorn_app:application",
+                               "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4",
+                               "--log-level", "warning"], cwd=root, env=env, stderr=subprocess.DEVNULL)
+    try:
+        me = f"http://127.0.0.1:{port}/sandbox/rest/v1.0/me"
+        headers = {"Authorization": f"Bearer {sandbox.token()}"}
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                assert requests.get(me, headers=headers, timeout=5).status_code == 200
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+        faults.inject("drop", method="GET", path=ME, count=1)
+        with pytest.raises(requests.ConnectionError):
+            requests.get(me, headers=headers, timeout=10)
+        assert requests.get(me, headers=headers, timeout=10).status_code == 200
+    finally:
+        server.terminate()
+        server.wait(10)
