@@ -30,10 +30,14 @@ def memberships_stale(user: User) -> bool:
     return user.projects_synced_at is None or timezone.now() - user.projects_synced_at > max_age
 
 
-def procore_overview(user: User, *, refresh: bool = False) -> list[CompanyOverview]:
-    """Each visible company with its projects; refreshed from Procore when stale."""
-    if refresh or memberships_stale(user):
+def refresh_memberships_if_stale(user: User) -> None:
+    """Re-read from Procore which projects `user` may see, when the mirror's list is old."""
+    if memberships_stale(user):
         sync_memberships(user)
+
+
+def procore_overview(user: User) -> list[CompanyOverview]:
+    """Each company with the projects `user` may see, from the mirror."""
     overview: dict[int, CompanyOverview] = {}
     for project in projects_for_user(user).select_related("company").order_by("company__name", "name"):
         overview.setdefault(project.company_id, CompanyOverview(project.company)).projects.append(project)

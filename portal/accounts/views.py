@@ -8,19 +8,20 @@ from django.shortcuts import redirect, render
 
 from portal.procore.errors import ProcoreError, ReauthorizationRequired, friendly_message
 
-from .dashboard import procore_overview
+from .dashboard import procore_overview, refresh_memberships_if_stale
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The companies and projects the signed-in person can see in Procore."""
+    error = ""
     try:
-        companies = procore_overview(request.user)
-        error = ""
+        refresh_memberships_if_stale(request.user)
     except ReauthorizationRequired as exc:
         logout(request)
         messages.warning(request, friendly_message(exc))
         return redirect("account_login")
     except ProcoreError as exc:
-        companies, error = [], friendly_message(exc)
-    return render(request, "portal/dashboard.html", {"companies": companies, "error": error})
+        # Procore is down or slow: show what the mirror knows, and say so.
+        error = f"{friendly_message(exc)} The list below may be out of date."
+    return render(request, "portal/dashboard.html", {"companies": procore_overview(request.user), "error": error})

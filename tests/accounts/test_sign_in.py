@@ -134,3 +134,20 @@ def test_a_local_account_with_the_same_name_does_not_block_sign_in(sandbox):
     procore_user = User.objects.get(procore_user_id=5448)
     assert procore_user.username != ELI
     assert User.objects.filter(username=ELI, procore_user_id=None).exists()
+
+
+def test_the_dashboard_shows_the_mirror_when_procore_is_unreachable(sandbox, settings):
+    from django.test import Client
+
+    from portal.mirror.sync import sync_memberships
+    from tests.flows import portal_user
+
+    user = portal_user(sandbox, ELI)
+    sync_memberships(user)
+    User.objects.filter(pk=user.pk).update(projects_synced_at=None)  # stale: the page will ask Procore
+    settings.PROCORE_API_URL = "http://127.0.0.1:9/unreachable"
+    client = Client()
+    client.force_login(user)
+    page = client.get("/").content.decode()
+    assert 'data-project-id="2305"' in page
+    assert "could not be reached" in page and "may be out of date" in page
