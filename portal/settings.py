@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "portal.staging",
     "portal.sandbox",
     "portal.throttle",
+    "portal.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -227,6 +228,14 @@ SANDBOX_RATE_LIMIT_SPIKE = envint("SANDBOX_RATE_LIMIT_SPIKE", 25)
 SANDBOX_CONTROL_TOKEN = env("SANDBOX_CONTROL_TOKEN")
 # The seed's large project (Metro Line Extension: 500+ folders, 10,000+ files) for benchmarks.
 SANDBOX_SEED_LARGE = envbool("SANDBOX_SEED_LARGE", True)
+
+# --- Webhooks (portal.webhooks) ---------------------------------------------------------------
+# Our namespace in Procore (lowercase letters, digits, "-"); hooks point at PORTAL_PUBLIC_URL.
+WEBHOOKS_NAMESPACE = env("WEBHOOKS_NAMESPACE", "document-portal")
+WEBHOOKS_MAX_BODY_BYTES = envint("WEBHOOKS_MAX_BODY_BYTES", 256 * 1024)  # larger bodies answer 413
+WEBHOOKS_KEEP_BODY_BYTES = envint("WEBHOOKS_KEEP_BODY_BYTES", 64 * 1024)  # kept of a refused body
+WEBHOOKS_PREVIOUS_SECRET_GRACE = envint("WEBHOOKS_PREVIOUS_SECRET_GRACE", 3600)  # old secret valid after rotation
+WEBHOOKS_LANDING_WINDOW = envint("WEBHOOKS_LANDING_WINDOW", 86400)  # match early "created" events this long
 
 # --- Static and media ---------------------------------------------------------------------
 STATIC_URL = "static/"

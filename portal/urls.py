@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("portal.mirror.urls")),
     path("", include("portal.staging.urls")),
+    path("", include("portal.webhooks.urls")),
 ]
 
 # The sandbox's URLs exist only while it is enabled; in production they do not.

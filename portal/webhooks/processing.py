@@ -1,0 +1,198 @@
+"""Processing stored deliveries, once each, and the coalesced mirror refresh they ask for.
+
+A worker claims a delivery with a conditional UPDATE (``received`` → ``processing``, or a
+``processing`` claim older than CLAIM_LEASE whose worker died) and checks the row count, so two
+workers never process one delivery; only the worker holding the current claim may mark it
+``processed``. What processing does (events carry ids only, §8.1):
+
+- ``Document Revision`` ``created``: the staged document whose `revision_id` is the event's
+  `resource_id` is marked landed at once (no Procore call). When no staged document carries that
+  revision id yet (the delivery beat the submit's record of it), the delivery keeps
+  `landing_pending` and the landing is resolved later: after every refresh run and by the
+  reconciliation job (`resolve_pending_landings`), for WEBHOOKS_LANDING_WINDOW seconds (1 day).
+- ``Document Revision`` any reason, ``Project Files``/``Project Folders``/``Project File Versions``:
+  the project's revisions or documents are marked wanted and one refresh is queued
+  (`request_refresh`). Refreshes use the mirror's incremental sync, which reads each changed row's
+  *current* state from Procore — so events processed out of order (``updated`` before ``created``,
+  or a late ``updated`` after ``recycled``) end in the right state: order never matters.
+- ``Document Upload`` events and anything else: recorded, nothing to refresh (uploads are not
+  mirrored).
+
+Refreshes act as the service account when configured, else as the person who registered the hook
+(registration.identity_client). A refused or expired identity is written on the project's
+ProjectRefresh row (`identity_problem`), which the settings page shows as a warning.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from portal.mirror.models import Project
+from portal.mirror.sync_documents import sync_documents
+from portal.mirror.sync_pdm import sync_revisions
+from portal.procore.errors import AuthenticationError, PermissionDenied, ProcoreError, friendly_message
+from portal.staging.models import StagedDocument
+
+from .models import Delivery, ProjectRefresh
+from .registration import NoIdentity, identity_client
+
+log = logging.getLogger(__name__)
+
+CLAIM_LEASE = timedelta(minutes=10)
+REFRESH_LEASE = timedelta(hours=1)
+DOCUMENT_RESOURCES = {"Project Files", "Project Folders", "Project File Versions"}
+
+
+def landing_window() -> timedelta:
+    return timedelta(seconds=int(getattr(settings, "WEBHOOKS_LANDING_WINDOW", 86400)))
+
+
+# --- deliveries ------------------------------------------------------------------------------
+
+def claim(delivery_id: int) -> Delivery | None:
+    now = timezone.now()
+    claimable = Q(state=Delivery.State.RECEIVED) | Q(state=Delivery.State.PROCESSING, claimed_at__lt=now - CLAIM_LEASE)
+    if not Delivery.objects.filter(claimable, pk=delivery_id).update(
+            state=Delivery.State.PROCESSING, claimed_at=now, attempts=F("attempts") + 1):
+        return None
+    return Delivery.objects.get(pk=delivery_id)
+
+
+def process_delivery(delivery_id: int) -> str:
+    """Process one stored delivery if nobody else has; returns what happened."""
+    delivery = claim(delivery_id)
+    if delivery is None:
+        return "not claimable (processed, rejected or held by another worker)"
+    mine = Delivery.objects.filter(pk=delivery.pk, state=Delivery.State.PROCESSING, claimed_at=delivery.claimed_at)
+    try:
+        outcome = apply(delivery)
+    except Exception as exc:  # noqa: BLE001 - recorded on the row; the admin can reprocess it
+        log.exception("Processing delivery %s failed", delivery.pk)
+        mine.update(state=Delivery.State.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000])
+        return f"failed: {exc}"
+    if not mine.update(state=Delivery.State.PROCESSED, processed_at=timezone.now(),
+                       times_processed=F("times_processed") + 1, error=""):
+        return "claim lost to another worker"
+    return outcome
+
+
+def apply(delivery: Delivery) -> str:
+    project = Project.objects.filter(pk=delivery.project_id).first() if delivery.project_id else None
+    if project is None:
+        return "no such project in the mirror: nothing to refresh"
+    reason = delivery.reason.lower()
+    if delivery.resource_type == "Document Revision":
+        landed = 0
+        if reason == "created":
+            landed = land(delivery)
+        request_refresh(project, revisions=True)
+        return f"revisions refresh requested; {landed} staged document(s) landed"
+    if delivery.resource_type in DOCUMENT_RESOURCES:
+        request_refresh(project, documents=True)
+        return "documents refresh requested"
+    return f"{delivery.resource_type or 'event'} {reason}: nothing to refresh"
+
+
+def land(delivery: Delivery) -> int:
+    """Mark the staged document of this revision landed; remember the event when there is none yet."""
+    documents = StagedDocument.objects.filter(batch__project_id=delivery.project_id, revision_id=delivery.resource_id)
+    landed = documents.filter(landed_at__isnull=True).update(landed_at=timezone.now(), updated_at=timezone.now())
+    pending = not documents.exists()
+    Delivery.objects.filter(pk=delivery.pk).update(landing_pending=pending)
+    return landed
+
+
+def resolve_pending_landings(project_id: int | None = None) -> int:
+    """Land staged documents whose `Document Revision` `created` arrived before their revision id was
+    recorded; forget pending events older than the landing window. Returns how many landed."""
+    pending = Delivery.objects.filter(landing_pending=True)
+    if project_id is not None:
+        pending = pending.filter(project_id=project_id)
+    pending.filter(received_at__lt=timezone.now() - landing_window()).update(landing_pending=False)
+    landed = 0
+    for delivery in pending.filter(landing_pending=True).only("id", "project_id", "resource_id").iterator():
+        documents = StagedDocument.objects.filter(batch__project_id=delivery.project_id,
+                                                  revision_id=delivery.resource_id)
+        if documents.exists():
+            landed += documents.filter(landed_at__isnull=True).update(landed_at=timezone.now(),
+                                                                      updated_at=timezone.now())
+            Delivery.objects.filter(pk=delivery.pk).update(landing_pending=False)
+    return landed
+
+
+# --- coalesced refreshes ---------------------------------------------------------------------
+
+def request_refresh(project: Project, *, documents: bool = False, revisions: bool = False) -> bool:
+    """Mark what the project needs refreshed and queue a run unless one is queued; True if queued."""
+    ProjectRefresh.objects.get_or_create(project=project)
+    rows = ProjectRefresh.objects.filter(project=project)
+    flags = {name: True for name, wanted in (("documents_wanted", documents), ("revisions_wanted", revisions))
+             if wanted}
+    rows.update(requested_at=timezone.now(), **flags)
+    if not rows.filter(state=ProjectRefresh.State.IDLE).update(state=ProjectRefresh.State.QUEUED):
+        return False
+    from .tasks import queue_refresh
+
+    transaction.on_commit(lambda: queue_refresh(project.pk))
+    return True
+
+
+def run_refresh(project_id: int) -> str:
+    """Run a queued refresh of one project (claimed with a conditional UPDATE)."""
+    now = timezone.now()
+    claimable = Q(state=ProjectRefresh.State.QUEUED) | Q(state=ProjectRefresh.State.RUNNING,
+                                                         started_at__lt=now - REFRESH_LEASE)
+    if not ProjectRefresh.objects.filter(claimable, project_id=project_id).update(
+            state=ProjectRefresh.State.RUNNING, started_at=now, runs=F("runs") + 1):
+        return "not queued"
+    row = ProjectRefresh.objects.select_related("project").get(project_id=project_id)
+    project = row.project
+    documents, revisions = row.documents_wanted, row.revisions_wanted
+    ProjectRefresh.objects.filter(pk=row.pk).update(documents_wanted=False, revisions_wanted=False)
+    outcome = {"error": "", "identity_problem": ""}
+    try:
+        client = identity_client(project)
+        if documents:
+            sync_documents(client, project, full=False)
+        if revisions and project.pdm_enabled is not False:
+            sync_revisions(client, project, full=False)
+            from portal.staging.pipeline.landing import mark_landed
+
+            mark_landed(StagedDocument.objects.filter(batch__project=project, landed_at__isnull=True,
+                                                      state=StagedDocument.State.SUBMITTED).select_related("batch"))
+        resolve_pending_landings(project.pk)
+    except (AuthenticationError, PermissionDenied, NoIdentity) as exc:
+        message = friendly_message(exc) if isinstance(exc, ProcoreError) else str(exc)
+        outcome["identity_problem"] = outcome["error"] = message
+    except ProcoreError as exc:
+        outcome["error"] = friendly_message(exc)
+    except Exception as exc:  # noqa: BLE001 - recorded; the reconciliation job tries again
+        log.exception("Webhook refresh of project %s crashed", project_id)
+        outcome["error"] = f"{type(exc).__name__}: {exc}"[:2000]
+    finished = timezone.now()
+    rows = ProjectRefresh.objects.filter(pk=row.pk)
+    if outcome["error"]:
+        log.warning("Webhook refresh of project %s failed: %s", project_id, outcome["error"])
+        # Keep what was wanted: the reconciliation job tries again.
+        restore = {name: True for name, wanted in (("documents_wanted", documents), ("revisions_wanted", revisions))
+                   if wanted}
+        if restore:
+            rows.update(**restore)
+    identity = {"identity_problem": outcome["identity_problem"],
+                "identity_problem_at": finished if outcome["identity_problem"] else None}
+    if outcome["identity_problem"] and row.identity_problem == outcome["identity_problem"]:
+        identity.pop("identity_problem_at")  # keep when the problem was first seen
+    rows.update(finished_at=finished, error=outcome["error"], **identity)
+    again = not outcome["error"] and rows.filter(Q(documents_wanted=True) | Q(revisions_wanted=True)).exists()
+    rows.update(state=ProjectRefresh.State.QUEUED if again else ProjectRefresh.State.IDLE)
+    if again:
+        from .tasks import queue_refresh
+
+        queue_refresh(project_id)
+    return outcome["error"] or "refreshed"

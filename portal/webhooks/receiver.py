@@ -1,0 +1,129 @@
+"""The receiver Procore POSTs deliveries to (procore-api.md §8.2): ``/webhooks/procore/<hook id>/``.
+
+Procore signs nothing; the only proof is the `Authorization` value we chose for the hook. So:
+
+1. The hook comes from the URL and the header is compared with its secret (and, for an hour after a
+   rotation, the previous one) in constant time, before the body is read. Anything else answers
+   401 and stores nothing: a forger must not be able to fill our database.
+2. The raw delivery is stored FIRST, in one short transaction, then the answer goes out: 204, with no
+   Procore call on the request path. Processing is queued with django-q2 once that transaction
+   commits (portal.webhooks.tasks).
+3. Dedupe on the event id (v4.0 ``id``; v2.0/v3.0 ``ulid``, else ``id``): the column is unique, so a
+   repeat insert fails and only bumps the stored row's `duplicates` counter; it also answers 204.
+
+Refused bodies ("nothing lost" — decided here): an authentic body that is not a JSON object with an
+``id`` is stored as a `rejected` delivery (raw text) and answered 400; an authentic body over
+WEBHOOKS_MAX_BODY_BYTES (default 256 KiB; real payloads are < 1 KiB) has its first
+WEBHOOKS_KEEP_BODY_BYTES (default 64 KiB) stored and is answered 413. Either way an operator can see
+what came in, Procore retries it (and, failing for 12 h, discards it), and the reconciliation job
+catches the change it announced through the mirror's incremental sync. Repeats of one refused body
+(Procore's retries) bump the counter of the first row instead of adding rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from .models import Delivery, Hook
+
+log = logging.getLogger(__name__)
+
+
+def max_body() -> int:
+    return int(getattr(settings, "WEBHOOKS_MAX_BODY_BYTES", 256 * 1024))
+
+
+def keep_body() -> int:
+    return int(getattr(settings, "WEBHOOKS_KEEP_BODY_BYTES", 64 * 1024))
+
+
+def authentic(hook: Hook | None, header: str) -> bool:
+    """Constant-time check of the Authorization header against every accepted secret."""
+    if hook is None:
+        hmac.compare_digest(header.encode(), b"Bearer no-such-hook")  # same work for unknown hooks
+        return False
+    ok = False
+    for secret in hook.accepted_secrets():
+        ok |= hmac.compare_digest(header.encode(), secret.encode())
+    return ok
+
+
+def event_key(payload: dict) -> str:
+    return str(payload.get("ulid") or payload.get("id"))[:64]
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def store_event(hook: Hook, raw: bytes, payload: dict) -> tuple[Delivery | None, bool]:
+    """Store one authentic event; (delivery, True) when new, (None, False) for a duplicate."""
+    project = payload.get("project_id")
+    delivery = Delivery(
+        hook=hook, event_id=event_key(payload), body=raw.decode("utf-8", "replace"), body_size=len(raw),
+        payload=payload, project_id=int(project) if str(project or "").isdigit() else None,
+        resource_type=_text(payload.get("resource_type") or payload.get("resource_name"))[:100],
+        resource_id=_text(payload.get("resource_id"))[:64],
+        reason=_text(payload.get("reason") or payload.get("event_type"))[:40],
+    )
+    try:
+        with transaction.atomic():
+            delivery.save(force_insert=True)
+            from .tasks import queue_processing
+
+            transaction.on_commit(lambda: queue_processing(delivery.pk))
+    except IntegrityError:
+        Delivery.objects.filter(event_id=delivery.event_id).update(duplicates=F("duplicates") + 1)
+        return None, False
+    return delivery, True
+
+
+def store_rejected(hook: Hook, raw: bytes, size: int, error: str) -> None:
+    digest = hashlib.sha256(raw).hexdigest()
+    with transaction.atomic():
+        if Delivery.objects.filter(hook=hook, state=Delivery.State.REJECTED, body_sha256=digest, body_size=size) \
+                .update(duplicates=F("duplicates") + 1):
+            return
+        Delivery.objects.create(hook=hook, body=raw.decode("utf-8", "replace"), body_size=size, body_sha256=digest,
+                                state=Delivery.State.REJECTED, error=error)
+
+
+@csrf_exempt  # authenticated by the hook's secret, not by a session
+@require_POST
+def receive(request: HttpRequest, hook_id: int) -> HttpResponse:
+    hook = Hook.objects.filter(pk=hook_id).only(
+        "id", "secret_encrypted", "previous_secret_encrypted", "previous_valid_until").first()
+    if not authentic(hook, request.headers.get("Authorization", "")):
+        return HttpResponse(status=401)
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > max_body():
+        head = request.read(keep_body())
+        store_rejected(hook, head, declared, f"Body of {declared} bytes is over the {max_body()}-byte limit; "
+                                             f"the first {len(head)} bytes are kept.")
+        return HttpResponse(status=413)
+    raw = request.read(max_body() + 1)  # a body without Content-Length may still be too long
+    if len(raw) > max_body():
+        store_rejected(hook, raw[:keep_body()], len(raw), f"Body over the {max_body()}-byte limit (no length given).")
+        return HttpResponse(status=413)
+    try:
+        payload = json.loads(raw)
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict) or payload.get("id") in (None, ""):
+        store_rejected(hook, raw, len(raw), "Not a JSON object with an event id.")
+        return HttpResponse(status=400)
+    store_event(hook, raw, payload)
+    return HttpResponse(status=204)

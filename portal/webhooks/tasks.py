@@ -1,0 +1,64 @@
+"""django-q2 tasks: thin wrappers over portal.webhooks.processing, and the scheduled reconciliation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from portal.mirror.models import Project
+
+from .models import Delivery, Hook, ProjectRefresh
+from .processing import (
+    CLAIM_LEASE, REFRESH_LEASE, process_delivery, request_refresh, resolve_pending_landings, run_refresh,
+)
+
+STUCK_AFTER = timedelta(minutes=5)
+
+
+def queue_processing(delivery_id: int) -> None:
+    async_task("portal.webhooks.tasks.process", delivery_id, task_name=f"webhook-delivery-{delivery_id}")
+
+
+def queue_refresh(project_id: int) -> None:
+    async_task("portal.webhooks.tasks.refresh", project_id, task_name=f"webhook-refresh-{project_id}")
+
+
+def process(delivery_id: int) -> str:
+    return f"delivery {delivery_id}: {process_delivery(delivery_id)}"
+
+
+def refresh(project_id: int) -> str:
+    return f"project {project_id}: {run_refresh(project_id)}"
+
+
+def reconcile() -> str:
+    """Scheduled: catch what webhooks missed (Procore delivery is best-effort, §8.1).
+
+    Every project with a registered hook gets an incremental mirror refresh (coalesced with any
+    queued one); deliveries whose task was lost (still `received`, or a dead worker's claim) are
+    queued again; refreshes whose worker died are queued again; pending landings are resolved.
+    """
+    now = timezone.now()
+    projects = Hook.objects.filter(status=Hook.Status.ACTIVE).values_list("project_id", flat=True).distinct()
+    requested = 0
+    for project in Project.objects.filter(pk__in=list(projects)):
+        request_refresh(project, documents=True, revisions=True)
+        requested += 1
+    ProjectRefresh.objects.filter(project_id__in=list(projects)).update(reconciled_at=now)
+    stale_refreshes = ProjectRefresh.objects.filter(
+        Q(state=ProjectRefresh.State.QUEUED, requested_at__lt=now - STUCK_AFTER)
+        | Q(state=ProjectRefresh.State.RUNNING, started_at__lt=now - REFRESH_LEASE))
+    for project_id in stale_refreshes.values_list("project_id", flat=True):
+        queue_refresh(project_id)
+    stuck = Delivery.objects.filter(
+        Q(state=Delivery.State.RECEIVED, received_at__lt=now - STUCK_AFTER)
+        | Q(state=Delivery.State.PROCESSING, claimed_at__lt=now - CLAIM_LEASE))
+    requeued = 0
+    for delivery_id in stuck.values_list("pk", flat=True)[:5000]:
+        queue_processing(delivery_id)
+        requeued += 1
+    landed = resolve_pending_landings()
+    return f"{requested} project refreshes requested, {requeued} deliveries queued again, {landed} landed"
