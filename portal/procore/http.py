@@ -155,6 +155,9 @@ class ProcoreClient:
         """
         method = method.upper()
         safe = method in IDEMPOTENT_METHODS if retry_safe is None else retry_safe
+        # A streamed body (a file, a generator) is spent by the first attempt: never resend it.
+        replayable = data is None or isinstance(data, (bytes, str, dict, list, tuple))
+        safe = safe and replayable
         url = self.url(path)
         token = self.tokens.access_token()
         refreshed = False
@@ -170,7 +173,7 @@ class ProcoreClient:
                 never_sent = _never_sent(exc)
                 if self.rate_limit:
                     ratelimit.release(self.budget_key, never_sent=never_sent)
-                if (safe or never_sent) and failures < MAX_ATTEMPTS:
+                if (safe or (never_sent and replayable)) and failures < MAX_ATTEMPTS:
                     time.sleep(backoff(failures))
                     continue
                 raise self._transport_error(method, url, exc, maybe_applied=not never_sent and not safe) from exc
@@ -182,7 +185,7 @@ class ProcoreClient:
                 if fresh != token:
                     token = fresh
                     continue
-            if status == 429 and rate_limited < MAX_RATE_LIMITED - 1:
+            if status == 429 and replayable and rate_limited < MAX_RATE_LIMITED - 1:
                 rate_limited += 1
                 if (retry_after or 0) > self.max_wait:
                     raise from_response(response)

@@ -163,3 +163,13 @@ def test_it_logs_each_call_without_tokens_or_query_strings(sandbox, caplog):
     assert line.startswith("GET /sandbox/rest/v1.1/projects status=200 duration_ms=")
     assert "rate_limit_remaining=" in line and "attempt=1" in line
     assert token not in caplog.text and "sig-secret" not in caplog.text and "company_id" not in caplog.text
+
+
+def test_it_never_resends_a_streamed_body(sandbox):
+    from portal.procore.errors import RateLimited
+
+    faults.inject("429", method="PUT", path="document_uploads$", count=1, retry_after=1)
+    client = client_for(sandbox)
+    with pytest.raises(RateLimited):
+        client.put(PDM_CREATE, data=(chunk for chunk in [b"part one", b"part two"]))
+    assert requests_seen() == 1
