@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -22,13 +23,23 @@ def queue_sync(run: SyncRun) -> None:
 
 
 def refresh_active_projects() -> int:
-    """Scheduled: an incremental sync for each active project someone uses that is due one."""
-    due_before = timezone.now() - timedelta(seconds=getattr(settings, "MIRROR_REFRESH_INTERVAL", 900))
+    """Scheduled: sync each active project someone uses that is due one.
+
+    Incremental normally; full for a project never synced, and once a day so that rows Procore's
+    search index showed late, or removals a delta missed, are caught too.
+    """
+    now = timezone.now()
+    due_before = now - timedelta(seconds=getattr(settings, "MIRROR_REFRESH_INTERVAL", 900))
+    full_before = now - timedelta(seconds=getattr(settings, "MIRROR_FULL_SYNC_INTERVAL", 86400))
     busy = SyncRun.objects.filter(state__in=[SyncRun.State.QUEUED, SyncRun.State.RUNNING]).values("project")
-    projects = (Project.objects.filter(active=True, memberships__isnull=False, last_synced_at__lt=due_before)
+    projects = (Project.objects.filter(active=True, memberships__isnull=False)
+                .filter(Q(last_synced_at__lt=due_before) | Q(last_synced_at__isnull=True))
                 .exclude(pk__in=busy).distinct())
+    recent_full = set(SyncRun.objects.filter(kind=SyncRun.Kind.FULL, state=SyncRun.State.DONE,
+                                             finished_at__gte=full_before).values_list("project_id", flat=True))
     count = 0
     for project in projects:
-        queue_sync(start_sync(project, None, full=False))
+        full = project.last_synced_at is None or project.pk not in recent_full
+        queue_sync(start_sync(project, None, full=full))
         count += 1
     return count
