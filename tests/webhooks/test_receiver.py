@@ -1,0 +1,106 @@
+"""The receiver over HTTP: secrets, refused bodies, duplicates — and that processing happens once."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django_q.models import OrmQ
+
+from portal.webhooks.models import Delivery
+from portal.webhooks.processing import process_delivery
+from tests.webhooks.conftest import post, v4_event
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+EVENT = "01HZXQ4M7N8P9R0S1T2V3W4X5Y"
+
+
+@pytest.mark.parametrize("authorization", ["", "Bearer forged", "bearer "])
+def test_it_refuses_missing_and_forged_secrets_and_stores_nothing(hook, sandbox, authorization):
+    answer = post(sandbox, hook, v4_event(EVENT, "created", "rev-1"), authorization=authorization)
+    assert answer.status_code == 401
+    assert Delivery.objects.count() == 0 and OrmQ.objects.count() == 0
+
+
+def test_the_right_secret_for_another_hook_is_refused(hook, sandbox):
+    answer = post(sandbox, hook, v4_event(EVENT, "created", "rev-1"), authorization="Bearer " + "x" * 43)
+    assert answer.status_code == 401
+    import requests
+
+    unknown = requests.post(f"{sandbox.portal_url}/webhooks/procore/999999/", json={"id": "1"},
+                            headers={"Authorization": hook.secret}, timeout=10)
+    assert unknown.status_code == 401 and Delivery.objects.count() == 0
+
+
+def test_it_stores_the_delivery_and_answers_204_and_queues_processing(hook, sandbox):
+    answer = post(sandbox, hook, v4_event(EVENT, "created", "rev-1"))
+    assert answer.status_code == 204 and answer.content == b""
+    delivery = Delivery.objects.get()
+    assert delivery.event_id == EVENT and delivery.state == Delivery.State.RECEIVED
+    assert (delivery.resource_type, delivery.reason, delivery.resource_id, delivery.project_id) == \
+        ("Document Revision", "created", "rev-1", 2305)
+    assert json.loads(delivery.body)["id"] == EVENT
+    assert OrmQ.objects.count() == 1  # queued after the commit
+
+
+def test_the_same_event_three_times_is_stored_and_processed_once(hook, sandbox):
+    for _ in range(3):
+        assert post(sandbox, hook, v4_event(EVENT, "updated", "rev-1")).status_code == 204
+    delivery = Delivery.objects.get()
+    assert delivery.duplicates == 2
+    assert OrmQ.objects.count() == 1
+    results = [process_delivery(delivery.pk) for _ in range(3)]
+    delivery.refresh_from_db()
+    assert delivery.state == Delivery.State.PROCESSED
+    assert delivery.times_processed == 1 and delivery.attempts == 1
+    assert results[1].startswith("not claimable") and results[2].startswith("not claimable")
+
+
+def test_v2_payloads_dedupe_on_their_ulid(hook, sandbox):
+    body = {"id": 123456789, "ulid": "0A1B2C3D4F5G6H7I8J9K0LMN", "api_version": "v2.0", "event_type": "update",
+            "resource_name": "Project Files", "resource_id": 54321, "project_id": 2305, "company_id": 8089}
+    assert post(sandbox, hook, body).status_code == 204
+    assert post(sandbox, hook, body).status_code == 204
+    delivery = Delivery.objects.get()
+    assert delivery.event_id == "0A1B2C3D4F5G6H7I8J9K0LMN" and delivery.duplicates == 1
+    assert (delivery.resource_type, delivery.reason, delivery.resource_id) == ("Project Files", "update", "54321")
+
+
+@pytest.mark.parametrize("raw", [b'{"id": "01ABC", "reason": ', b"not json at all", b"[1, 2]", b'{"reason": "x"}'])
+def test_malformed_bodies_answer_400_and_are_kept_for_diagnosis(hook, sandbox, raw):
+    answer = post(sandbox, hook, None, raw=raw)
+    assert answer.status_code == 400
+    kept = Delivery.objects.get()
+    assert kept.state == Delivery.State.REJECTED and kept.body == raw.decode() and kept.event_id is None
+    assert OrmQ.objects.count() == 0
+    assert post(sandbox, hook, None, raw=raw).status_code == 400  # Procore's retry: counted, not stored again
+    kept.refresh_from_db()
+    assert Delivery.objects.count() == 1 and kept.duplicates == 1
+
+
+def test_a_forged_malformed_body_is_not_kept(hook, sandbox):
+    assert post(sandbox, hook, None, raw=b"garbage", authorization="Bearer forged").status_code == 401
+    assert Delivery.objects.count() == 0
+
+
+def test_oversized_bodies_answer_413_and_their_beginning_is_kept(hook, sandbox, settings):
+    settings.WEBHOOKS_MAX_BODY_BYTES = 4096
+    settings.WEBHOOKS_KEEP_BODY_BYTES = 1024
+    body = v4_event(EVENT, "created", "rev-1") | {"data": {"padding": "x" * 10_000}}
+    answer = post(sandbox, hook, body)
+    assert answer.status_code == 413
+    kept = Delivery.objects.get()
+    assert kept.state == Delivery.State.REJECTED and kept.body_size > 10_000
+    assert len(kept.body) == 1024 and EVENT in kept.body  # enough to see which event it was
+    assert "limit" in kept.error and OrmQ.objects.count() == 0
+    assert post(sandbox, hook, None, raw=b"x" * 5000, authorization="Bearer forged").status_code == 401
+    assert Delivery.objects.count() == 1
+
+
+def test_only_post_is_accepted(hook, sandbox):
+    import requests
+
+    answer = requests.get(f"{sandbox.portal_url}/webhooks/procore/{hook.pk}/", headers={"Authorization": hook.secret},
+                          timeout=10)
+    assert answer.status_code == 405 and Delivery.objects.count() == 0
