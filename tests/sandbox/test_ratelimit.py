@@ -24,9 +24,9 @@ ROOT = Path(__file__).resolve().parents[2]
 NORTHWIND = "8089"
 
 
-def wait_for_fresh_window(margin: float = 3.0) -> None:
-    """Start at the beginning of a 10-second window so a burst is not split across two."""
-    left = 10 - time.time() % 10
+def wait_for_fresh_window(margin: float = 3.0, seconds: int = 10) -> None:
+    """Start early in a window (10-second by default) so a burst is not split across two."""
+    left = seconds - time.time() % seconds
     if left < margin:
         time.sleep(left + 0.05)
 
@@ -60,6 +60,7 @@ def test_it_reports_the_hourly_limit_when_it_is_nearer(sandbox):
 def test_it_answers_429_with_retry_after_when_the_spike_window_is_full(sandbox):
     ratelimit.configure(hourly=3600, spike=25)
     token = sandbox.token()
+    wait_for_fresh_window(margin=30, seconds=3600)
     wait_for_fresh_window()
     statuses = [sandbox.get("/rest/v1.0/me", token).status_code for _ in range(27)]
     assert statuses == [200] * 25 + [429, 429]
@@ -94,6 +95,7 @@ def test_it_keeps_a_budget_per_app_and_company(sandbox):
 def test_it_counts_exactly_under_threads(sandbox):
     ratelimit.configure(hourly=100_000, spike=40)
     token = sandbox.token()
+    wait_for_fresh_window(margin=30, seconds=3600)
     wait_for_fresh_window(margin=5)
 
     def call(_: int) -> int:
@@ -136,6 +138,7 @@ def test_it_counts_exactly_when_two_processes_hammer_it(sandbox):
 def test_it_counts_exactly_when_two_server_processes_admit_at_once(sandbox):
     """Two processes answering requests (as gunicorn workers would) share the counters exactly."""
     ratelimit.configure(hourly=1000, spike=100_000)
+    wait_for_fresh_window(margin=60, seconds=3600)
     worker = ROOT / "tests" / "procore" / "worker.py"
     name = str(connection.settings_dict["NAME"])
     procs = [subprocess.Popen([sys.executable, str(worker), name, "admit", "700", "app-x", "8089"],
