@@ -50,3 +50,22 @@ def test_it_lands_25_documents_across_two_rules_as_revisions_with_their_metadata
     note = Notification.objects.get(user=user)
     assert "25 document(s) landed" in note.text
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [user.email] and "A-DRW-300_Plan 300_Rev A.pdf" in mail.outbox[0].body
+
+
+def test_it_waits_for_ml_a_bounded_time_reading_event_ids_in_bulk(sandbox, media, monkeypatch):
+    from portal.procore.pdm import Pdm
+    from portal.sandbox import pdm_switches
+    from portal.staging.pipeline import settle
+
+    fast_pipeline(monkeypatch)
+    pdm_switches.set_switch("ml_delay", {"seconds": 600})  # ML that never finishes in time
+    monkeypatch.setattr(settle, "LIMIT", settle.timedelta(seconds=2))
+    reads: list[int] = []
+    real = Pdm.selected_uploads
+    monkeypatch.setattr(Pdm, "selected_uploads", lambda self, ids: reads.append(len(list(ids))) or real(self, ids))
+    user, project = mirrored(sandbox)
+    batch = make_batch(user, project, [drawing(380 + i) for i in range(3)])
+    assert run_task(submit(batch, user)).state == "done"
+    # Several bulk reads of all three uploads while ML ran, then the submit went ahead (§7.12).
+    assert len(reads) >= 2 and set(reads) == {3}
+    assert DocumentRevision.objects.filter(upload_id__in=batch.documents.values("pdm_upload_id")).count() == 3

@@ -161,3 +161,14 @@ def test_a_workflow_conflict_is_resolved_with_the_documented_termination_fields(
     existing.refresh_from_db()
     assert existing.workflow["terminated"] is True and existing.metadata["status"]["values"] == [superseded]
     assert DocumentRevision.objects.get(id=document.revision_id).container_id == existing.container_id
+
+
+def test_unknown_failures_are_retried_a_bounded_number_of_times(sandbox, media, fast):
+    user, project = mirrored(sandbox)
+    batch = make_batch(user, project, [drawing(360)])
+    pdm_switches.force_unknown_failure(next=10)
+    assert run_task(submit(batch, user)).state == "failed"
+    document = batch.documents.get()
+    assert document.failure_code == "UNKNOWN_FAILURE" and "Retry the document" in document.message
+    assert pdm_switches.get_switch("unknown_failure")["next"] == 6  # the first try and three retries
+    assert revisions_of(batch) == 0

@@ -43,7 +43,7 @@ from .submit import submit_revisions
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=120)
+LEASE = timedelta(seconds=300)
 HEARTBEAT_EVERY = 5.0
 PASSES = 3  # steps 1–3 again for documents sent back (a dropped upload, a file to resend)
 

@@ -97,6 +97,7 @@ def send_one(run: Run, document: StagedDocument) -> None:
 
     def record(parts: list[str | None]) -> None:
         StagedDocument.objects.filter(pk=document.pk).update(part_etags=parts, updated_at=timezone.now())
+        run.heartbeat("Sending files")  # a large file takes longer than the lease
 
     try:
         etags = run.uploads.send(document.file_upload_id, segments, plan, open_file, etags, on_part=record)

@@ -30,12 +30,12 @@ def settled(item: dict) -> bool:
     return statuses.get("ml") in SETTLED and statuses.get("filename_scraping") in SETTLED
 
 
-def read_event_ids(run: Run, *, first_read: float = FIRST_READ, poll: float = POLL) -> None:
+def read_event_ids(run: Run) -> None:
     documents = list(run.documents().filter(step=COMPLETED).order_by("id"))
     if not documents:
         return
     newest = max((d.completed_at for d in documents if d.completed_at), default=timezone.now())
-    wait = (newest + timedelta(seconds=first_read) - timezone.now()).total_seconds()
+    wait = (newest + timedelta(seconds=FIRST_READ) - timezone.now()).total_seconds()
     if wait > 0:
         run.heartbeat("Waiting for Procore's ML and file name scraping")
         time.sleep(wait)
@@ -61,7 +61,7 @@ def read_event_ids(run: Run, *, first_read: float = FIRST_READ, poll: float = PO
                     ready.append(pending.pop(upload_id))
         StagedDocument.objects.bulk_update(ready, ["latest_event_id", "step", "updated_at"])
         if pending:
-            time.sleep(poll)
+            time.sleep(POLL)
 
 
 def _missing(document: StagedDocument) -> None:
