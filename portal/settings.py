@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.sandbox.gateway.GatewayMiddleware",
+    "portal.staging.notifications.NotificationMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -250,6 +251,7 @@ STORAGES = {
     },
 }
 MEDIA_URL = "media/"
+STAGING_RETENTION_DAYS = envint("STAGING_RETENTION_DAYS", 7)  # keep landed staged files this long; 0 = at once
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(DATA_DIR / "media")))
 # The largest file a person may stage, in bytes (2 GiB).
 STAGING_MAX_FILE_SIZE = envint("STAGING_MAX_FILE_SIZE", 2 * 1024**3)
