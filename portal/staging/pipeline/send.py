@@ -10,15 +10,18 @@ sending the file again. A unified upload past its 24 hours answers 404: a new on
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 from django.core.files.storage import default_storage
 from django.db import close_old_connections, connections
 from django.utils import timezone
 
-from portal.procore.errors import NotFound, ProcoreError
-from portal.procore.uploads import AVAILABLE_TIMEOUT, STATUS_POLL, UploadFailed, plan_file
+from portal.procore.errors import NotFound, PermissionDenied, ProcoreError
+from portal.procore.http import ProcoreClient
+from portal.procore.uploads import AVAILABLE_TIMEOUT, STATUS_POLL, UnifiedUploads, UploadFailed, plan_file
 
 from ..models import StagedDocument
 from .state import CREATED, UPLOADED, Run, fail
@@ -28,21 +31,32 @@ PASSES = 3
 
 
 def send_files(run: Run) -> None:
+    local = threading.local()
     for _ in range(PASSES):
         ids = list(run.documents().filter(step=CREATED).values_list("pk", flat=True))
         if not ids:
             return
         run.heartbeat("Sending files")
         with ThreadPoolExecutor(max_workers=max(1, run.threads), thread_name_prefix="submit-send") as pool:
-            for _ in pool.map(lambda pk: _in_thread(run, pk), ids):
+            for _ in pool.map(lambda pk: _in_thread(run, local, pk), ids):
                 pass
     left = list(run.documents().filter(step=CREATED))
     fail(left, "The file could not be sent to Procore after several attempts. Retry the document.", "SEND_FAILED")
 
 
-def _in_thread(run: Run, document_id: int) -> None:
+def _thread_run(run: Run, local: threading.local) -> Run:
+    """The run with an API client (and HTTP session) of this thread's own."""
+    if getattr(local, "run", None) is None:
+        project = run.batch.project
+        client = ProcoreClient(run.client.tokens, project.company_id, base_url=run.client.base_url,
+                               timeout=run.client.timeout, client_id=run.client.client_id)
+        local.run = replace(run, client=client, uploads=UnifiedUploads(client, project.company_id, project.id))
+    return local.run
+
+
+def _in_thread(run: Run, local: threading.local, document_id: int) -> None:
     try:
-        send_one(run, StagedDocument.objects.get(pk=document_id))
+        send_one(_thread_run(run, local), StagedDocument.objects.get(pk=document_id))
     except ProcoreError as exc:
         # Transient after the client's own retries (rate limit, 5xx, no answer): the next pass.
         log.info("Sending document %s paused: %s", document_id, exc)
@@ -73,8 +87,8 @@ def send_one(run: Run, document: StagedDocument) -> None:
     if document.file_upload_id:
         try:
             status = run.uploads.status(document.file_upload_id, url_expires_in=3600)
-        except NotFound:
-            status = None  # expired after 24 hours: start again
+        except (NotFound, PermissionDenied):
+            status = None  # expired after 24 hours, or another person's (a retry by a colleague): start again
         if status is not None and status.get("status") in {"complete", "scanning", "available"}:
             _finished(run, document, etags, already_complete=True)
             return
