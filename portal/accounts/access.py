@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
-from portal.mirror.models import Project
+from portal.mirror.models import Company, Project
 
 from .models import User
 
@@ -24,6 +24,14 @@ def get_project_for_user(user: User, project_id: int) -> Project:
     if project is None:
         raise Http404("No such project.")
     return project
+
+
+def get_company_for_user(user: User, company_id: int) -> Company:
+    """A company whose Documents tool `user` may see: they belong to one of its projects."""
+    company = Company.objects.filter(pk=company_id, projects__memberships__user=user).distinct().first()
+    if company is None:
+        raise Http404("No such company.")
+    return company
 
 
 def get_batch_for_user(user: User, batch_id: int):

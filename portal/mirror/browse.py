@@ -8,7 +8,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 
-from .models import File, Folder, NamingStandard, PdmField, PdmValue, Project, Revision, UploadRule
+from .models import Company, File, Folder, NamingStandard, PdmField, PdmValue, Project, Revision, UploadRule
 
 FILE_SORTS = {
     "name": "name", "-name": "-name",
@@ -28,8 +28,11 @@ class FolderView:
     sort: str
 
 
-def folder_view(project: Project, folder_id: int | None, search: str, sort: str, page: int | str) -> FolderView:
-    folders = list(Folder.objects.filter(project=project).only("id", "parent_id", "name", "name_with_path"))
+def folder_view(project: Project | None, folder_id: int | None, search: str, sort: str, page: int | str, *,
+                company: Company | None = None) -> FolderView:
+    """A project's Documents tool, or with `project` None a company's own."""
+    scope = {"project": project} if project is not None else {"company": company, "project": None}
+    folders = list(Folder.objects.filter(**scope).only("id", "parent_id", "name", "name_with_path"))
     by_id = {f.id: f for f in folders}
     current = by_id.get(folder_id) if folder_id else None
 
@@ -39,7 +42,7 @@ def folder_view(project: Project, folder_id: int | None, search: str, sort: str,
         breadcrumbs.insert(0, walker)
         walker = by_id.get(walker.parent_id)
 
-    files: QuerySet[File] = File.objects.filter(project=project)
+    files: QuerySet[File] = File.objects.filter(**scope)
     if search:
         # Search covers the whole project, like Procore's own search box.
         files = files.filter(Q(name__icontains=search) | Q(name_with_path__icontains=search))
@@ -50,7 +53,7 @@ def folder_view(project: Project, folder_id: int | None, search: str, sort: str,
     else:
         # Top level: whatever hangs under Procore's root folder, which the index does not list.
         files = files.exclude(folder_id__in=by_id.keys()) if len(by_id) < 900 else files.exclude(
-            folder_id__in=Folder.objects.filter(project=project).values("id"))
+            folder_id__in=Folder.objects.filter(**scope).values("id"))
         subfolders = sorted((f for f in folders if f.parent_id not in by_id), key=lambda f: f.name.lower())
     sort = sort if sort in FILE_SORTS else "name"
     files = files.order_by(FILE_SORTS[sort], "id").only(

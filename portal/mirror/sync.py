@@ -19,6 +19,7 @@ from portal.procore.errors import NotFound, PermissionDenied, ProcoreError, frie
 from portal.procore.http import ProcoreClient
 
 from .models import Company, Membership, Project, SyncRun
+from .sync_company import sync_company_documents
 from .sync_documents import sync_documents
 from .sync_pdm import config_is_stale, sync_config, sync_revisions
 from .upsert import when
@@ -84,10 +85,51 @@ def start_sync(project: Project, requested_by: User | None, *, full: bool | None
                                   kind=SyncRun.Kind.FULL if full else SyncRun.Kind.INCREMENTAL)
 
 
+def start_company_sync(company: Company, requested_by: User | None) -> SyncRun:
+    return SyncRun.objects.create(company=company, requested_by=requested_by, kind=SyncRun.Kind.FULL)
+
+
+def _claim(run_id: int) -> bool:
+    """Take a queued run; the conditional UPDATE means two workers never run one sync."""
+    return bool(SyncRun.objects.filter(pk=run_id, state=SyncRun.State.QUEUED).update(
+        state=SyncRun.State.RUNNING, started_at=timezone.now()))
+
+
+def _finish(run: SyncRun, error: Exception | None) -> SyncRun:
+    if error is None:
+        SyncRun.objects.filter(pk=run.pk).update(state=SyncRun.State.DONE, finished_at=timezone.now(), step="")
+    else:
+        log.warning("Sync %s failed: %s", run.pk, error)
+        message = friendly_message(error) if isinstance(error, ProcoreError) else str(error)
+        SyncRun.objects.filter(pk=run.pk).update(state=SyncRun.State.FAILED, error=message,
+                                                 finished_at=timezone.now(), step="")
+    run.refresh_from_db()
+    return run
+
+
+def run_company_sync(run_id: int) -> SyncRun:
+    """Mirror a company's own Documents tool, as the person who asked or a member of the company."""
+    claimed = _claim(run_id)
+    run = SyncRun.objects.select_related("company", "requested_by").get(pk=run_id)
+    if not claimed:
+        return run
+    user = run.requested_by or (User.objects.filter(memberships__project__company=run.company,
+                                                    procore_credential__invalid_since=None)
+                                .order_by("-last_login").first())
+    try:
+        if user is None:
+            raise NoSyncIdentity("Nobody with a current Procore sign-in belongs to this company.")
+        SyncRun.objects.filter(pk=run.pk).update(step="Company folders and files")
+        sync_company_documents(counting_client(user, run), run.company, progress=lambda seen, removed: (
+            SyncRun.objects.filter(pk=run.pk).update(items_seen=seen, items_removed=removed)))
+    except (ProcoreError, NoSyncIdentity) as exc:
+        return _finish(run, exc)
+    return _finish(run, None)
+
+
 def run_sync(run_id: int) -> SyncRun:
-    """Run a queued sync. Claiming it with a conditional UPDATE means two workers never run one sync."""
-    claimed = SyncRun.objects.filter(pk=run_id, state=SyncRun.State.QUEUED).update(
-        state=SyncRun.State.RUNNING, started_at=timezone.now())
+    """Run a queued project sync."""
+    claimed = _claim(run_id)
     run = SyncRun.objects.select_related("project", "requested_by").get(pk=run_id)
     if not claimed:
         return run
@@ -120,12 +162,6 @@ def run_sync(run_id: int) -> SyncRun:
                 step("Document revisions")
                 sync_revisions(client, project, full=full, progress=tally)
     except (ProcoreError, NoSyncIdentity) as exc:
-        log.warning("Sync of project %s failed: %s", project.pk, exc)
-        message = friendly_message(exc) if isinstance(exc, ProcoreError) else str(exc)
-        SyncRun.objects.filter(pk=run.pk).update(state=SyncRun.State.FAILED, error=message,
-                                                 finished_at=timezone.now(), step="")
-    else:
-        Project.objects.filter(pk=project.pk).update(last_synced_at=timezone.now())
-        SyncRun.objects.filter(pk=run.pk).update(state=SyncRun.State.DONE, finished_at=timezone.now(), step="")
-    run.refresh_from_db()
-    return run
+        return _finish(run, exc)
+    Project.objects.filter(pk=project.pk).update(last_synced_at=timezone.now())
+    return _finish(run, None)

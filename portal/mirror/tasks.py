@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from .models import Project, SyncRun
-from .sync import run_sync, start_sync
+from .sync import run_company_sync, run_sync, start_sync
 
 
 def sync_project(run_id: int) -> str:
@@ -18,8 +18,16 @@ def sync_project(run_id: int) -> str:
     return f"{run.kind} sync of project {run.project_id}: {run.state}"
 
 
+def sync_company(run_id: int) -> str:
+    run = run_company_sync(run_id)
+    return f"sync of company {run.company_id} documents: {run.state}"
+
+
 def queue_sync(run: SyncRun) -> None:
-    async_task("portal.mirror.tasks.sync_project", run.pk, task_name=f"sync-project-{run.project_id}-{run.pk}")
+    if run.project_id is None:
+        async_task("portal.mirror.tasks.sync_company", run.pk, task_name=f"sync-company-{run.company_id}-{run.pk}")
+    else:
+        async_task("portal.mirror.tasks.sync_project", run.pk, task_name=f"sync-project-{run.project_id}-{run.pk}")
 
 
 def refresh_active_projects() -> int:

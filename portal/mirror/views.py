@@ -8,11 +8,11 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.accounts.access import get_project_for_user
+from portal.accounts.access import get_company_for_user, get_project_for_user
 
 from . import browse
 from .models import SyncRun
-from .sync import start_sync
+from .sync import start_company_sync, start_sync
 from .tasks import queue_sync
 
 
@@ -79,9 +79,42 @@ def sync_now(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_GET
 def sync_status(request: HttpRequest, project_id: int, run_id: int) -> JsonResponse:
     project = get_project_for_user(request.user, project_id)
-    run = get_object_or_404(SyncRun, pk=run_id, project=project)
+    return _status(get_object_or_404(SyncRun, pk=run_id, project=project))
+
+
+def _status(run: SyncRun) -> JsonResponse:
     return JsonResponse({
         "id": run.pk, "state": run.state, "state_label": run.get_state_display(), "kind": run.kind,
         "step": run.step, "items_seen": run.items_seen, "items_removed": run.items_removed,
         "api_calls": run.api_calls, "error": run.error, "finished": run.finished,
     })
+
+
+@login_required
+@require_GET
+def company_documents(request: HttpRequest, company_id: int) -> HttpResponse:
+    company = get_company_for_user(request.user, company_id)
+    view = browse.folder_view(None, _int_or_none(request.GET.get("folder")), request.GET.get("q", "").strip(),
+                              request.GET.get("sort", "name"), request.GET.get("page", 1), company=company)
+    return render(request, "mirror/company_documents.html", {
+        "company": company, "view": view, "last_sync": company.sync_runs.first()})
+
+
+@login_required
+@require_POST
+def company_sync_now(request: HttpRequest, company_id: int) -> HttpResponse:
+    company = get_company_for_user(request.user, company_id)
+    running = company.sync_runs.filter(state__in=[SyncRun.State.QUEUED, SyncRun.State.RUNNING]).first()
+    if running is not None and running.created_at > timezone.now() - timezone.timedelta(minutes=30):
+        messages.info(request, "A sync of these company documents is already under way.")
+    else:
+        queue_sync(start_company_sync(company, request.user))
+        messages.success(request, "Sync started. This page updates as it goes.")
+    return redirect("mirror:company_documents", company_id=company.id)
+
+
+@login_required
+@require_GET
+def company_sync_status(request: HttpRequest, company_id: int, run_id: int) -> JsonResponse:
+    company = get_company_for_user(request.user, company_id)
+    return _status(get_object_or_404(SyncRun, pk=run_id, company=company))

@@ -42,3 +42,10 @@ def project_index(
         params["filters[updated_at]"] = f"{instant(updated_since)}...{upper}"
         params["filters[include_deleted]"] = "with"
     return iter_items(client, f"/rest/v1.0/projects/{project_id}/documents", params)
+
+
+def company_folder(client: ProcoreClient, company_id: int, folder_id: int | None = None) -> dict[str, Any]:
+    """A company Documents folder (the root when `folder_id` is None) with its child folders and
+    files, latest versions only. Deeper levels come back empty: walk them folder by folder."""
+    path = f"/rest/v1.0/companies/{company_id}/folders" + (f"/{folder_id}" if folder_id else "")
+    return client.for_company(company_id).get_json(path, params={"show_latest_file_version_only": "true"})

@@ -16,6 +16,8 @@ class Company(models.Model):
     name = models.CharField(max_length=255)
     is_active = models.BooleanField(default=True)
     synced_at = models.DateTimeField(auto_now=True)
+    # When the company's own Documents tool was last mirrored.
+    documents_synced_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -123,7 +125,9 @@ class SyncRun(models.Model):
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="sync_runs")
+    # A project's sync, or (project empty) a company's own Documents tool.
+    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.CASCADE, related_name="sync_runs")
+    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.CASCADE, related_name="sync_runs")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -141,7 +145,7 @@ class SyncRun(models.Model):
         indexes = [models.Index(fields=["project", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} sync of {self.project} ({self.state})"
+        return f"{self.get_kind_display()} sync of {self.project or self.company} ({self.state})"
 
     @property
     def finished(self) -> bool:
