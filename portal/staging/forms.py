@@ -8,7 +8,8 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 
-from .models import StagedDocument
+from .folder_target import folder_choices, name_problems
+from .models import Batch, StagedDocument
 from .schema import FieldInfo, Schema, ValueInfo
 from .validation import parse_input
 
@@ -16,6 +17,39 @@ from .validation import parse_input
 class BatchForm(forms.Form):
     name = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"placeholder": "e.g. Architectural set, issue 3"}))
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    target = forms.ChoiceField(choices=Batch.Target.choices, initial=Batch.Target.DOCUMENT_MANAGEMENT,
+                               widget=forms.RadioSelect, required=False)
+    folder = forms.ChoiceField(required=False, label="Folder")
+    new_folder_name = forms.CharField(required=False, max_length=255, label="New folder inside it (optional)")
+    on_name_clash = forms.ChoiceField(choices=Batch.NameClash.choices, initial=Batch.NameClash.NEW_VERSION,
+                                      label="When a file of the same name is already there", widget=forms.RadioSelect,
+                                      required=False)
+
+    def __init__(self, *args: Any, project: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(f"{Batch.FolderScope.PROJECT}:", "Project documents (top level)")]
+        choices += [(f"{c.scope}:{c.id}", f"Project documents / {c.path}") for c in folder_choices(project)
+                    if c.scope == Batch.FolderScope.PROJECT]
+        choices += [(f"{Batch.FolderScope.COMPANY}:", "Company documents (top level)")]
+        choices += [(f"{c.scope}:{c.id}", f"Company documents / {c.path}") for c in folder_choices(project)
+                    if c.scope == Batch.FolderScope.COMPANY]
+        self.fields["folder"].choices = choices
+
+    def clean_new_folder_name(self) -> str:
+        name = self.cleaned_data.get("new_folder_name", "").strip()
+        if name and name_problems(name):
+            raise forms.ValidationError(name_problems(name)[0])
+        return name
+
+    def target_fields(self) -> dict[str, Any]:
+        """The batch's target, as create_batch takes it."""
+        data = self.cleaned_data
+        if data["target"] != Batch.Target.FOLDER:
+            return {"target": Batch.Target.DOCUMENT_MANAGEMENT}
+        scope, _, folder_id = (data.get("folder") or f"{Batch.FolderScope.PROJECT}:").partition(":")
+        return {"target": Batch.Target.FOLDER, "folder_scope": scope, "folder_id": int(folder_id) if folder_id else None,
+                "new_folder_name": data.get("new_folder_name", ""),
+                "on_name_clash": data.get("on_name_clash") or Batch.NameClash.NEW_VERSION}
 
 
 def editable_fields(schema: Schema) -> list[FieldInfo]:

@@ -56,3 +56,31 @@ def grid_context(schema: Schema, documents: Any) -> dict[str, Any]:
                                                                     if v.active]} for f in settable],
         "states": StagedDocument.State,
     }
+
+
+@dataclass(frozen=True)
+class Column:
+    id: str
+    label: str
+
+
+def folder_grid_context(batch: Any, documents: Any) -> dict[str, Any]:
+    """The grid of a batch going to a Documents folder: name, description, and what each becomes."""
+    from .folder_target import existing_files, landing, target_label
+
+    existing = existing_files(batch)
+    columns = [Column("title", "Name in Procore"), Column("description", "Description"), Column("landing", "Lands as")]
+    rows = []
+    for document in documents:
+        problems = {p["field"]: p["message"] for p in document.problems}
+        cells = [
+            Cell("title", document.title or document.file_name, "", problems.get("title", "")),
+            Cell("description", document.description, "", ""),
+            Cell("landing", landing(document, batch, existing), "", ""),
+        ]
+        rows.append({"document": document, "cells": cells, "rule": "",
+                     "other_problems": [p["message"] for p in document.problems if p["field"] != "title"]})
+    settable = [{"info": Column("title", "Name in Procore"), "kind": "text", "values": []},
+                {"info": Column("description", "Description"), "kind": "text", "values": []}]
+    return {"columns": columns, "rows": rows, "settable": settable, "states": StagedDocument.State,
+            "folder_target": target_label(batch)}

@@ -27,8 +27,21 @@ class Batch(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="batches")
     name = models.CharField(max_length=200)
     note = models.TextField(blank=True)
+    class FolderScope(models.TextChoices):
+        PROJECT = "project", "Project documents"
+        COMPANY = "company", "Company documents"
+
+    class NameClash(models.TextChoices):
+        NEW_VERSION = "version", "Add a new version of the existing file"
+        KEEP_BOTH = "keep_both", "Keep both (the new file gets a unique name)"
+
     target = models.CharField(max_length=20, choices=Target.choices, default=Target.DOCUMENT_MANAGEMENT)
+    # A folder target: a folder of the project's Documents tool or of its company's, optionally
+    # a new folder (created inside it on submit), and what to do when a name is taken.
+    folder_scope = models.CharField(max_length=20, choices=FolderScope.choices, default=FolderScope.PROJECT)
     folder_id = models.BigIntegerField(null=True, blank=True)
+    new_folder_name = models.CharField(max_length=255, blank=True)
+    on_name_clash = models.CharField(max_length=20, choices=NameClash.choices, default=NameClash.NEW_VERSION)
     state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
                                    related_name="batches")
@@ -67,6 +80,9 @@ class StagedDocument(models.Model):
     mime_type = models.CharField(max_length=150)
 
     metadata = models.JSONField(default=dict, blank=True)
+    # For a folder target: the file's name and description in the Documents tool.
+    title = models.CharField(max_length=255, blank=True)
+    description = models.TextField(blank=True)
     # Where each proposed value came from: {"<field id>": {"source": "file name", "text": "A"}}.
     proposals = models.JSONField(default=dict, blank=True)
     # Parts of the file name that matched nothing: ["XYZ", ...].

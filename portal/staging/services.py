@@ -16,6 +16,7 @@ from .models import AuditEntry, Batch, MetadataTemplate, StagedDocument
 from .naming import propose
 from .schema import Schema
 from .uploads import UploadRefused, check_upload, clean_file_name, mime_type_of, sha256_of
+from .folder_target import revalidate_folder_batch, target_label
 from .validation import revalidate_batch, validate
 
 EDITABLE_STATES = [StagedDocument.State.READY, StagedDocument.State.ERRORS, StagedDocument.State.FAILED]
@@ -35,10 +36,14 @@ def ensure_editable(batch: Batch) -> None:
 
 
 def create_batch(project: Project, user: User, *, name: str, note: str = "",
-                 target: str = Batch.Target.DOCUMENT_MANAGEMENT, folder_id: int | None = None) -> Batch:
+                 target: str = Batch.Target.DOCUMENT_MANAGEMENT, folder_scope: str = Batch.FolderScope.PROJECT,
+                 folder_id: int | None = None, new_folder_name: str = "",
+                 on_name_clash: str = Batch.NameClash.NEW_VERSION) -> Batch:
     batch = Batch.objects.create(project=project, created_by=user, name=name.strip(), note=note.strip(),
-                                 target=target, folder_id=folder_id)
-    audit(batch, user, "Created the batch", f"Target: {batch.get_target_display()}")
+                                 target=target, folder_scope=folder_scope, folder_id=folder_id,
+                                 new_folder_name=new_folder_name.strip(), on_name_clash=on_name_clash)
+    where = target_label(batch) if target == Batch.Target.FOLDER else batch.get_target_display()
+    audit(batch, user, "Created the batch", f"Target: {where}")
     return batch
 
 
@@ -69,6 +74,18 @@ def add_document(batch: Batch, user: User, upload: UploadedFile, schema: Schema)
     if original is not None:
         raise UploadRefused(f"{clean.name} is the same file as {original.file_name}, already in this batch. "
                             "It was not added again.")
+    if batch.target == Batch.Target.FOLDER:
+        document = StagedDocument(
+            batch=batch, file_name=clean.name, title=clean.name, size=upload.size, sha256=digest,
+            mime_type=mime_type_of(clean.name, upload.content_type),
+            position=(batch.documents.order_by("-position").values_list("position", flat=True).first() or 0) + 1,
+        )
+        document.file.save(clean.name, upload, save=False)
+        document.save()
+        revalidate_folder_batch(batch)
+        document.refresh_from_db(fields=["problems", "state"])
+        audit(batch, user, "Added a file", f"{document.file_name} ({document.size} bytes)")
+        return document, notes
     proposal = propose(clean.name, schema)
     document = StagedDocument(
         batch=batch, file_name=clean.name, size=upload.size, sha256=digest,
@@ -167,6 +184,21 @@ def apply_template(batch: Batch, user: User, template: MetadataTemplate, ids: It
                 document.proposals.pop(field_id, None)
     _save_metadata(batch, documents, schema)
     audit(batch, user, "Applied a template", f"“{template.name}” to {len(documents)} document(s)")
+    return len(documents)
+
+
+@transaction.atomic
+def set_folder_detail(batch: Batch, user: User, ids: Iterable[int], field: str, value: str) -> int:
+    """Set the name or the description of documents going to a folder."""
+    ensure_editable(batch)
+    if field not in {"title", "description"}:
+        raise ValueError(f"Unknown detail: {field}")
+    documents = _documents(batch, ids)
+    for document in documents:
+        setattr(document, field, value.strip())
+    StagedDocument.objects.bulk_update(documents, [field], batch_size=500)
+    revalidate_folder_batch(batch)
+    audit(batch, user, "Set a field", f"{'Name' if field == 'title' else 'Description'} on {len(documents)} document(s)")
     return len(documents)
 
 

@@ -14,8 +14,9 @@ from portal.accounts.access import get_batch_for_user, get_project_for_user, pro
 
 from . import services
 from .csv_io import export_csv, import_csv
+from .folder_target import existing_files, landing, target_label
 from .forms import BatchForm, document_fields, metadata_from_post
-from .grid import grid_context
+from .grid import folder_grid_context, grid_context
 from .models import Batch, MetadataTemplate, StagedDocument
 from .schema import load_schema
 from .uploads import UploadRefused, max_file_size
@@ -34,10 +35,10 @@ def all_batches(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def project_batches(request: HttpRequest, project_id: int) -> HttpResponse:
     project = get_project_for_user(request.user, project_id)
-    form = BatchForm(request.POST or None)
+    form = BatchForm(request.POST or None, project=project)
     if request.method == "POST" and form.is_valid():
         batch = services.create_batch(project, request.user, name=form.cleaned_data["name"],
-                                      note=form.cleaned_data["note"])
+                                      note=form.cleaned_data["note"], **form.target_fields())
         messages.success(request, f"Batch “{batch.name}” created. Add files to it.")
         return redirect("staging:batch", batch_id=batch.pk)
     batches = list(project.batches.select_related("created_by"))
@@ -50,7 +51,6 @@ def project_batches(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_GET
 def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
-    schema = load_schema(batch.project)
     documents = batch.documents.all()
     only_errors = request.GET.get("show") == "errors"
     if only_errors:
@@ -66,7 +66,8 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         "templates": MetadataTemplate.objects.filter(project=batch.project),
         "audit": batch.audit.select_related("user")[:15],
         "max_file_size": max_file_size(),
-        **grid_context(schema, page.object_list),
+        **(folder_grid_context(batch, page.object_list) if batch.target == Batch.Target.FOLDER
+           else grid_context(load_schema(batch.project), page.object_list)),
     })
 
 
@@ -103,6 +104,8 @@ def bulk_action(request: HttpRequest, batch_id: int) -> HttpResponse:
     try:
         if action in {"set", "copy_down", "template", "remove"} and not ids:
             messages.warning(request, "Select at least one document first.")
+        elif action in {"set", "copy_down"} and batch.target == Batch.Target.FOLDER:
+            _folder_detail_action(request, batch, ids, action)
         elif action == "set":
             field = schema.fields_by_id.get(request.POST.get("field", ""))
             if field is None:
@@ -137,11 +140,30 @@ def bulk_action(request: HttpRequest, batch_id: int) -> HttpResponse:
     return redirect(back)
 
 
+def _folder_detail_action(request: HttpRequest, batch: Batch, ids: list[int], action: str) -> None:
+    """Set, or copy down, the name or description of documents going to a folder."""
+    field = request.POST.get("field", "")
+    if field not in {"title", "description"}:
+        messages.error(request, "Choose Name or Description.")
+        return
+    if action == "copy_down":
+        first = batch.documents.filter(pk=ids[0]).first()
+        value = (getattr(first, field) or (first.file_name if field == "title" else "")) if first else ""
+        ids = ids[1:]
+    else:
+        value = request.POST.get("value", "")
+    count = services.set_folder_detail(batch, request.user, ids, field, value)
+    label = "Name" if field == "title" else "Description"
+    messages.success(request, f"{label} {'copied to' if action == 'copy_down' else 'set on'} {count} document(s).")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def document_detail(request: HttpRequest, batch_id: int, document_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
     document = get_object_or_404(StagedDocument.objects, pk=document_id, batch=batch)
+    if batch.target == Batch.Target.FOLDER:
+        return _folder_document(request, batch, document)
     schema = load_schema(batch.project)
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -160,10 +182,29 @@ def document_detail(request: HttpRequest, batch_id: int, document_id: int) -> Ht
     })
 
 
+def _folder_document(request: HttpRequest, batch: Batch, document: StagedDocument) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            services.set_folder_detail(batch, request.user, [document.pk], "title", request.POST.get("title", ""))
+            services.set_folder_detail(batch, request.user, [document.pk], "description",
+                                       request.POST.get("description", ""))
+        except services.BatchLocked as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Saved {document.file_name}.")
+        return redirect("staging:document", batch_id=batch.pk, document_id=document.pk)
+    return render(request, "staging/document_folder.html", {
+        "batch": batch, "project": batch.project, "document": document, "target": target_label(batch),
+        "landing": landing(document, batch, existing_files(batch))})
+
+
 @login_required
 @require_GET
 def export(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
+    if batch.target == Batch.Target.FOLDER:
+        messages.info(request, "CSV export is for Document Management batches; edit names in the grid.")
+        return redirect("staging:batch", batch_id=batch.pk)
     use_codes = request.GET.get("values") == "codes"
     response = HttpResponse(export_csv(batch, load_schema(batch.project), use_codes=use_codes),
                             content_type="text/csv; charset=utf-8")
@@ -177,6 +218,9 @@ def export(request: HttpRequest, batch_id: int) -> HttpResponse:
 def import_metadata(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
     upload_file = request.FILES.get("csv")
+    if batch.target == Batch.Target.FOLDER:
+        messages.info(request, "CSV import is for Document Management batches; edit names in the grid.")
+        return redirect("staging:batch", batch_id=batch.pk)
     if upload_file is None:
         messages.error(request, "Choose a CSV file to import.")
         return redirect("staging:batch", batch_id=batch.pk)
