@@ -23,7 +23,7 @@ class Submission(models.Model):
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
                                      related_name="submissions")
     state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
-    step = models.CharField(max_length=40, blank=True)  # what the worker is doing now, for people
+    step = models.CharField(max_length=200, blank=True)  # what the worker is doing now, for people
     documents = models.IntegerField(default=0)  # documents this run set out to send
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
