@@ -57,7 +57,9 @@ print(json.dumps({"state": submission.state, "landed": submission.landed, "faile
 
 def run_in_worker(portal: harness.Portal, submission_id: int) -> dict:
     out = subprocess.run([harness.PYTHON, "-c", WORKER, str(submission_id)], cwd=harness.ROOT, env=portal.env,
-                         check=True, capture_output=True, text=True)
+                         capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"the worker failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

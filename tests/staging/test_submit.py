@@ -69,3 +69,17 @@ def test_it_waits_for_ml_a_bounded_time_reading_event_ids_in_bulk(sandbox, media
     # Several bulk reads of all three uploads while ML ran, then the submit went ahead (§7.12).
     assert len(reads) >= 2 and set(reads) == {3}
     assert DocumentRevision.objects.filter(upload_id__in=batch.documents.values("pdm_upload_id")).count() == 3
+
+
+def test_a_large_batch_goes_in_overlapping_waves_without_duplicates(sandbox, media, monkeypatch):
+    from portal.staging.pipeline import runner
+
+    fast_pipeline(monkeypatch)
+    monkeypatch.setattr(runner, "WAVE", 3)  # 100 in real use
+    user, project = mirrored(sandbox)
+    batch = make_batch(user, project, [drawing(390 + i) for i in range(8)])
+    assert run_task(submit(batch, user)).state == "done"
+    names = list(batch.documents.values_list("file_name", flat=True))
+    assert DocumentUpload.objects.filter(file_name__in=names).count() == 8
+    assert DocumentRevision.objects.filter(original_filename__in=names).count() == 8
+    assert set(batch.documents.values_list("state", flat=True)) == {StagedDocument.State.SUBMITTED}

@@ -18,9 +18,12 @@ import os
 import socket
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import Q
 from django.utils import timezone
 
@@ -38,13 +41,14 @@ from .landing import confirm_landed
 from .notify import notify
 from .send import send_files
 from .settle import read_event_ids
-from .state import CREATED, PENDING, UPLOADED, LeaseLost, Run, fail
+from .state import CHUNK, CREATED, PENDING, UPLOADED, LeaseLost, Run, chunked, fail
 from .submit import submit_revisions
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=300)
 HEARTBEAT_EVERY = 5.0
+WAVE = CHUNK  # documents per wave of a large batch
 PASSES = 3  # steps 1–3 again for documents sent back (a dropped upload, a file to resend)
 
 STEPS = [("create", create_uploads), ("send", send_files), ("complete", complete_uploads),
@@ -99,6 +103,8 @@ def run_submission(submission_id: int, *, stop_after: str | None = None) -> Subm
     heartbeat = Heartbeat(submission_id, worker)
     try:
         run = build_run(submission, heartbeat)
+        if stop_after is None:
+            run_in_waves(run)
         for _ in range(PASSES):
             for name, step in STEPS:
                 step(run)
@@ -120,6 +126,40 @@ def run_submission(submission_id: int, *, stop_after: str | None = None) -> Subm
              "The submit stopped on an unexpected error. Retry the document.", "INTERNAL")
         finish_without_client(submission, type(exc).__name__ if not isinstance(exc, ProcoreError) else str(exc))
     return Submission.objects.get(pk=submission_id)
+
+
+def run_in_waves(run: Run) -> None:
+    """A large batch in waves of 100: while one wave's files are sent, the previous wave is
+    completed, settled and submitted, so the bulk calls and the ML wait do not leave the rate
+    limit's budget unused. Documents a wave sends back are picked up by the passes after."""
+    create_uploads(run)
+    ids = list(run.documents().filter(step=CREATED).order_by("id").values_list("pk", flat=True))
+    if len(ids) <= WAVE:
+        return
+    waves = [replace(run, only=frozenset(wave)) for wave in chunked(ids, WAVE)]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="submit-wave") as side:
+        previous: Run | None = None
+        for wave in waves:
+            sending = side.submit(_send_wave, wave)
+            if previous is not None:
+                _finish_wave(previous)
+            sending.result()
+            previous = wave
+        if previous is not None:
+            _finish_wave(previous)
+
+
+def _send_wave(wave: Run) -> None:
+    try:
+        send_files(wave)
+    finally:
+        connections.close_all()  # this thread's connections only
+
+
+def _finish_wave(wave: Run) -> None:
+    complete_uploads(wave)
+    read_event_ids(wave)
+    submit_revisions(wave)
 
 
 def finish(run: Run) -> None:

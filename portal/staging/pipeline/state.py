@@ -47,10 +47,12 @@ class Run:
     uploads: UnifiedUploads
     heartbeat: Callable[[str], None]
     threads: int = 6
+    only: frozenset[int] | None = None  # one wave of a large batch (runner.run_in_waves)
 
     def documents(self):
         """The documents this run is sending (the rest of the batch is left alone)."""
-        return StagedDocument.objects.filter(batch=self.batch, state=StagedDocument.State.SUBMITTING)
+        rows = StagedDocument.objects.filter(batch=self.batch, state=StagedDocument.State.SUBMITTING)
+        return rows if self.only is None else rows.filter(pk__in=self.only)
 
 
 def chunked(items: Sequence[T], size: int = CHUNK) -> Iterator[list[T]]:
