@@ -12,7 +12,8 @@ django-q2 task per batch:
                in bulk with `selected_uploads`;
 5. `submit`   — revisions, 100 a request, each documented failure handled; a submit whose
                answer was lost is recovered without duplicates (`recover`);
-then `landing` brings the new revisions into the mirror and marks documents landed.
+then `landing` brings the new revisions into the mirror and marks documents landed. A batch of
+more than 100 documents goes in overlapping waves of 100 (`runner.run_in_waves`).
 
 Every document's step is a database row (`StagedDocument.step` and the ids it holds), so a
 worker that dies is replaced by another that resumes where the rows say.
