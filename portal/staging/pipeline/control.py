@@ -17,13 +17,15 @@ from portal.accounts.models import User
 from ..models import Batch, StagedDocument, Submission
 from ..schema import Schema, load_schema
 from ..services import audit
+from ..folder_target import name_problems
 from ..validation import validate
+from .folder import BYTES_SENT, FILE_REQUESTED
 from .state import (COMPLETED, CREATE_REQUESTED, CREATED, PENDING, READY, STEP_LABELS, SUBMIT_REQUESTED,
                     SUBMITTED, UPLOADED)
 
 # Share of the work done once a document reached a step, for the estimate.
 WEIGHT = {PENDING: 0.0, CREATE_REQUESTED: 0.02, CREATED: 0.05, UPLOADED: 0.6, COMPLETED: 0.7, READY: 0.85,
-          SUBMIT_REQUESTED: 0.9, SUBMITTED: 1.0}
+          SUBMIT_REQUESTED: 0.9, SUBMITTED: 1.0, BYTES_SENT: 0.8, FILE_REQUESTED: 0.9}
 
 
 class CannotSubmit(Exception):
@@ -58,6 +60,8 @@ def retry(batch: Batch, user: User, documents: list[StagedDocument]) -> Submissi
     documents = [d for d in documents if d.state == StagedDocument.State.FAILED]
     if not documents:
         raise CannotSubmit("There is no failed document to retry.")
+    if batch.target == Batch.Target.FOLDER:
+        return _retry_to_folder(batch, user, documents)
     schema = load_schema(batch.project)
     for document in documents:
         problems = problems_of(document, schema)
@@ -72,6 +76,26 @@ def retry(batch: Batch, user: User, documents: list[StagedDocument]) -> Submissi
                 file_upload_id="" if step == CREATED else document.file_upload_id,
                 part_etags=[] if step == CREATED else document.part_etags,
                 pdm_upload_id="" if step == PENDING else document.pdm_upload_id, updated_at=timezone.now())
+        submission = Submission.objects.create(batch=batch, submitted_by=user, documents=len(documents))
+        audit(batch, user, "Retried failed documents", ", ".join(d.file_name for d in documents)[:500])
+    _queue(submission)
+    return submission
+
+
+def _retry_to_folder(batch: Batch, user: User, documents: list[StagedDocument]) -> Submission:
+    """Send failed documents to the folder again; bytes already uploaded are reused, and a file
+    request that may have been applied is looked for in the folder before it is sent again."""
+    for document in documents:
+        problems = name_problems(document.title or document.file_name)
+        if problems:
+            raise CannotSubmit(f"{document.file_name}: {problems[0]} Fix it on the document's page first.")
+    _claim(batch)
+    with transaction.atomic():
+        for document in documents:
+            step = document.step if document.step in {BYTES_SENT, FILE_REQUESTED} else PENDING
+            StagedDocument.objects.filter(pk=document.pk).update(
+                state=StagedDocument.State.SUBMITTING, step=step, attempts=0, message="", failure_code="",
+                updated_at=timezone.now())
         submission = Submission.objects.create(batch=batch, submitted_by=user, documents=len(documents))
         audit(batch, user, "Retried failed documents", ", ".join(d.file_name for d in documents)[:500])
     _queue(submission)

@@ -37,6 +37,7 @@ from ..models import Batch, StagedDocument, Submission
 from ..services import audit
 from .complete import complete_uploads
 from .create import create_uploads
+from .folder import confirm_in_mirror, send_to_folder
 from .landing import confirm_landed
 from .notify import notify
 from .send import send_files
@@ -103,6 +104,9 @@ def run_submission(submission_id: int, *, stop_after: str | None = None) -> Subm
     heartbeat = Heartbeat(submission_id, worker)
     try:
         run = build_run(submission, heartbeat)
+        if submission.batch.target == Batch.Target.FOLDER:
+            run_to_folder(run)
+            return Submission.objects.get(pk=submission_id)
         if stop_after is None:
             run_in_waves(run)
         for _ in range(PASSES):
@@ -167,6 +171,15 @@ def finish(run: Run) -> None:
     # Anything still marked as in progress has not reached a revision: say so.
     fail(run.documents(), "The submit ended before this document got a revision. Retry the document.", "UNFINISHED")
     confirm_landed(run.client, run.batch)
+    close(run.submission)
+
+
+def run_to_folder(run: Run) -> None:
+    """A batch for a Documents-tool folder: its own steps (pipeline/folder.py), the same finish."""
+    send_to_folder(run)
+    fail(run.documents(), "The submit ended before this document reached the folder. Retry the document.",
+         "UNFINISHED")
+    confirm_in_mirror(run)
     close(run.submission)
 
 

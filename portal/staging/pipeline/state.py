@@ -28,6 +28,8 @@ STEP_LABELS = {
     PENDING: "Waiting", CREATE_REQUESTED: "Creating upload", CREATED: "Sending file",
     UPLOADED: "Setting metadata", COMPLETED: "Procore processing", READY: "Ready to submit",
     SUBMIT_REQUESTED: "Submitting", SUBMITTED: "Submitted",
+    # A Documents-tool folder target (pipeline/folder.py).
+    "bytes_sent": "Creating the file", "file_requested": "Creating the file",
 }
 CHUNK = 100  # procore-api.md §7.2: at most 100 items per bulk request
 

@@ -1,0 +1,110 @@
+"""Submitting to a Documents-tool folder, end to end against the live sandbox with the real task function."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from portal.mirror.models import Folder, Project, SyncRun
+from portal.mirror.sync import run_company_sync, run_sync, start_company_sync, start_sync, sync_memberships
+from portal.sandbox.models import DocumentFile, DocumentFolder
+from portal.staging.models import Batch, StagedDocument
+from portal.staging.pipeline import control
+from portal.staging.pipeline.runner import run_submission
+from tests.conftest import SAM
+from tests.flows import portal_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+OAKRIDGE = 2306
+
+
+@pytest.fixture
+def sam(sandbox, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    user = portal_user(sandbox, SAM)
+    sync_memberships(user)
+    project = Project.objects.get(pk=OAKRIDGE)
+    assert run_sync(start_sync(project, user, full=True).pk).state == SyncRun.State.DONE
+    assert run_company_sync(start_company_sync(project.company, user).pk).state == SyncRun.State.DONE
+    return user
+
+
+def staged_batch(sam, folder_field: str, names: list[str], *, clash: str = "version", new_folder: str = "",
+                 description: str = "") -> Batch:
+    client = Client()
+    client.force_login(sam)
+    client.post(f"/projects/{OAKRIDGE}/batches/", {"name": f"batch {len(names)} {folder_field}", "target": "folder",
+                                                   "folder": folder_field, "on_name_clash": clash,
+                                                   "new_folder_name": new_folder})
+    batch = Batch.objects.order_by("-pk").first()
+    ids = [client.post(f"/batches/{batch.pk}/upload/", {"file": SimpleUploadedFile(
+        name, f"%PDF-1.4 {name} {batch.pk}".encode(), "application/pdf")}).json()["id"] for name in names]
+    if description:
+        client.post(f"/batches/{batch.pk}/documents/", {"action": "set", "field": "description",
+                                                        "value": description, "documents": ids})
+    return batch
+
+
+def submit(batch: Batch, user) -> None:
+    submission = control.start(batch, user)
+    run_submission(submission.pk)
+
+
+def test_ten_files_land_in_a_project_folder_then_become_versions(sam):
+    folder = DocumentFolder.objects.filter(project_id=OAKRIDGE, is_deleted=False).exclude(parent=None).order_by(
+        "id").first()
+    names = [f"Report {n}.pdf" for n in range(10)]
+    batch = staged_batch(sam, f"project:{folder.id}", names, description="Monthly report")
+    submit(batch, sam)
+    batch.refresh_from_db()
+    assert batch.state == Batch.State.SUBMITTED, list(batch.documents.values_list("message", flat=True))
+    files = {f.name: f for f in DocumentFile.objects.filter(folder=folder, name__in=names)}
+    assert set(files) == set(names)
+    assert {f.description for f in files.values()} == {"Monthly report"}
+    assert all(d.landed_at is not None for d in batch.documents.all())  # confirmed in the mirror
+
+    again = staged_batch(sam, f"project:{folder.id}", names)
+    submit(again, sam)
+    again.refresh_from_db()
+    assert again.state == Batch.State.SUBMITTED
+    assert DocumentFile.objects.filter(folder=folder, name__in=names).count() == 10
+    assert {f.versions.count() for f in DocumentFile.objects.filter(folder=folder, name__in=names)} == {2}
+    assert set(again.documents.values_list("version", flat=True)) == {2}
+
+
+def test_keep_both_gives_a_unique_name(sam):
+    taken = DocumentFile.objects.filter(project_id=OAKRIDGE, is_deleted=False).order_by("id").first()
+    folder = taken.folder
+    batch = staged_batch(sam, f"project:{folder.id}", [taken.name], clash="keep_both")
+    submit(batch, sam)
+    names = set(DocumentFile.objects.filter(folder=folder).values_list("name", flat=True))
+    assert taken.name in names and any(n != taken.name and n.startswith(taken.name.rsplit(".", 1)[0]) for n in names)
+
+
+def test_a_company_folder_and_a_new_folder_on_the_way(sam):
+    parent = Folder.objects.filter(company_id=8089, project=None).order_by("id").first()
+    batch = staged_batch(sam, f"company:{parent.id}", ["Policy A.pdf", "Policy B.pdf"], new_folder="2026 policies")
+    submit(batch, sam)
+    batch.refresh_from_db()
+    assert batch.state == Batch.State.SUBMITTED
+    created = DocumentFolder.objects.get(company_id=8089, project=None, parent_id=parent.id, name="2026 policies")
+    assert set(DocumentFile.objects.filter(folder=created).values_list("name", flat=True)) == {"Policy A.pdf",
+                                                                                                "Policy B.pdf"}
+
+
+def test_a_file_request_interrupted_after_procore_applied_it_is_not_made_twice(sam):
+    folder = DocumentFolder.objects.filter(project_id=OAKRIDGE, is_deleted=False).exclude(parent=None).order_by(
+        "id").first()
+    batch = staged_batch(sam, f"project:{folder.id}", ["Once.pdf"])
+    submit(batch, sam)
+    document = StagedDocument.objects.get(batch=batch)
+    # As if the worker died after Procore made the file but before the answer was recorded.
+    StagedDocument.objects.filter(pk=document.pk).update(state=StagedDocument.State.FAILED, step="file_requested",
+                                                         container_id="")
+    Batch.objects.filter(pk=batch.pk).update(state=Batch.State.FAILED)
+    submission = control.retry(batch, sam, [StagedDocument.objects.get(pk=document.pk)])
+    run_submission(submission.pk)
+    assert DocumentFile.objects.filter(folder=folder, name="Once.pdf").count() == 1
+    assert StagedDocument.objects.get(pk=document.pk).state == StagedDocument.State.SUBMITTED
