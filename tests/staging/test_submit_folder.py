@@ -108,3 +108,48 @@ def test_a_file_request_interrupted_after_procore_applied_it_is_not_made_twice(s
     run_submission(submission.pk)
     assert DocumentFile.objects.filter(folder=folder, name="Once.pdf").count() == 1
     assert StagedDocument.objects.get(pk=document.pk).state == StagedDocument.State.SUBMITTED
+
+
+def test_a_200_mb_file_goes_to_a_folder_in_segments_with_bounded_memory(sam, settings):
+    import hashlib
+    import os
+    import tracemalloc
+
+    from portal.sandbox.models import LegacyUpload
+
+    folder = DocumentFolder.objects.filter(project_id=OAKRIDGE, is_deleted=False).exclude(parent=None).order_by(
+        "id").first()
+    batch = staged_batch(sam, f"project:{folder.id}", ["Survey.pdf"])
+    size = 200 * 1024 * 1024
+    path = os.path.join(settings.MEDIA_ROOT, "big", "survey.pdf")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as handle:  # sparse, with a few distinct bytes per segment
+        handle.truncate(size)
+        for offset in range(0, size, 7 * 1024 * 1024):
+            handle.seek(offset)
+            handle.write(f"block {offset}".encode())
+    digest = hashlib.sha256(open(path, "rb").read()).hexdigest()
+    StagedDocument.objects.filter(batch=batch).update(file="big/survey.pdf", size=size, sha256=digest)
+
+    tracemalloc.start()
+    try:
+        submit(batch, sam)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    batch.refresh_from_db()
+    assert batch.state == Batch.State.SUBMITTED, batch.documents.get().message
+    file = DocumentFile.objects.get(folder=folder, name="Survey.pdf")
+    version = file.versions.get()
+    upload = LegacyUpload.objects.filter(storage_name=version.storage_name).first() or \
+        LegacyUpload.objects.order_by("-created_at").first()
+    assert len(upload.segments) == 13  # 16 MiB segments
+    stored = hashlib.sha256()
+    from django.core.files.storage import default_storage
+
+    with default_storage.open(version.storage_name, "rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            stored.update(chunk)
+    assert stored.hexdigest() == digest
+    # No segment ever sat in memory (the sandbox's server threads in this process included).
+    assert peak < 40 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB"
