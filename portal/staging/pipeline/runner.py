@@ -48,6 +48,11 @@ from .submit import submit_revisions
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=300)
+
+
+def lease() -> timedelta:
+    """How long a worker's claim lasts without a heartbeat (STAGING_SUBMIT_LEASE seconds)."""
+    return timedelta(seconds=int(getattr(settings, "STAGING_SUBMIT_LEASE", LEASE.total_seconds())))
 HEARTBEAT_EVERY = 5.0
 WAVE = CHUNK  # documents per wave of a large batch
 PASSES = 3  # steps 1–3 again for documents sent back (a dropped upload, a file to resend)
@@ -61,7 +66,7 @@ def claim(submission_id: int, worker: str) -> bool:
     return Submission.objects.filter(
         Q(lease_until__isnull=True) | Q(lease_until__lt=now),
         pk=submission_id, state__in=[Submission.State.QUEUED, Submission.State.RUNNING],
-    ).update(worker=worker, lease_until=now + LEASE, state=Submission.State.RUNNING) == 1
+    ).update(worker=worker, lease_until=now + lease(), state=Submission.State.RUNNING) == 1
 
 
 class Heartbeat:
@@ -75,7 +80,7 @@ class Heartbeat:
         if step == self.step and time.monotonic() - self.last < HEARTBEAT_EVERY:
             return
         renewed = Submission.objects.filter(pk=self.submission_id, worker=self.worker).update(
-            lease_until=timezone.now() + LEASE, step=step)
+            lease_until=timezone.now() + lease(), step=step)
         if not renewed:
             raise LeaseLost(f"submission {self.submission_id} was taken over")
         self.last = time.monotonic()
