@@ -52,7 +52,9 @@ class Portal:
 
 @contextlib.contextmanager
 def portal(extra_env: dict[str, str] | None = None, *, server: bool = True, seed_large: bool = False,
-           threads: int = 8) -> Iterator[Portal]:
+           threads: int = 8, workers: int = 1, database_url: str | None = None) -> Iterator[Portal]:
+    """`database_url` runs on that database (e.g. PostgreSQL) instead of a throwaway SQLite file;
+    `workers` is the number of gunicorn processes."""
     data_dir = Path(tempfile.mkdtemp(prefix="portal-bench-"))
     port = free_port()
     env = {
@@ -66,6 +68,8 @@ def portal(extra_env: dict[str, str] | None = None, *, server: bool = True, seed
     }
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
+    if database_url:
+        env["DATABASE_URL"] = database_url
     instance = Portal(data_dir, port, env)
     processes: list[subprocess.Popen] = []
     try:
@@ -74,7 +78,7 @@ def portal(extra_env: dict[str, str] | None = None, *, server: bool = True, seed
         if server:
             processes.append(subprocess.Popen(
                 [PYTHON, "-m", "gunicorn", "portal.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                 "--workers", "1", "--threads", str(threads), "--log-level", "warning"],
+                 "--workers", str(workers), "--threads", str(threads), "--log-level", "warning"],
                 cwd=ROOT, env=env))
             wait_until_up(instance.url + "/accounts/login/")
         yield instance

@@ -31,13 +31,13 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     @admin.action(description="Reprocess the selected failed deliveries")
     def reprocess(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
-        from .tasks import queue_processing
+        from .processing import wake_processing
 
         ids = list(queryset.filter(state=Delivery.State.FAILED).values_list("pk", flat=True))
         Delivery.objects.filter(pk__in=ids, state=Delivery.State.FAILED).update(state=Delivery.State.RECEIVED,
                                                                                  error="")
-        for delivery_id in ids:
-            queue_processing(delivery_id)
+        if ids:
+            wake_processing()
         skipped = queryset.count() - len(ids)
         self.message_user(request, f"{len(ids)} deliveries queued again"
                           + (f"; {skipped} not failed were left alone" if skipped else "") + ".", messages.SUCCESS)

@@ -106,6 +106,7 @@ class Delivery(models.Model):
     attempts = models.IntegerField(default=0)
     times_processed = models.IntegerField(default=0)  # successful processings: must never exceed 1
     claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)  # which worker's claim this is
     processed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     # Document Revision created whose staged document had no revision id yet: landed later.
@@ -120,6 +121,18 @@ class Delivery(models.Model):
     def __str__(self) -> str:
         what = f"{self.resource_type} {self.reason} {self.resource_id}".strip() or "unreadable body"
         return f"{what} ({self.state})"
+
+
+class ProcessingQueue(models.Model):
+    """Whether a drain of received deliveries is queued and not yet started (one row, created by the
+    migration). The receiver queues a drain only when it flips `queued` from false to true, so a burst
+    of deliveries costs one django-q2 task per drain, not one per delivery."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    queued = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({'queued' if self.queued else 'idle'})"
 
 
 class ProjectRefresh(models.Model):

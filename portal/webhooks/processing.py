@@ -1,9 +1,15 @@
 """Processing stored deliveries, once each, and the coalesced mirror refresh they ask for.
 
-A worker claims a delivery with a conditional UPDATE (``received`` → ``processing``, or a
-``processing`` claim older than CLAIM_LEASE whose worker died) and checks the row count, so two
-workers never process one delivery; only the worker holding the current claim may mark it
-``processed``. What processing does (events carry ids only, §8.1):
+The receiver calls `wake_processing` after each stored delivery commits; it queues a django-q2
+`drain` task only when it flips the ProcessingQueue flag from idle to queued, so a burst of
+deliveries costs a few tasks. A drain clears the flag, then claims batches of ``received``
+deliveries with a conditional UPDATE (``received`` → ``processing`` under a random claim token) and
+re-reads only the rows carrying its token, so two workers never process one delivery; only the
+holder of the current claim may mark a row ``processed`` (`times_processed` counts those marks).
+Each batch is applied in one transaction, a savepoint per delivery; one failing delivery is marked
+``failed`` with its error (the admin's "reprocess" action puts it back). `process_delivery` does the
+same for one delivery. A claim whose worker died is returned to ``received`` by the reconciliation
+job after CLAIM_LEASE. What processing does (events carry ids only, §8.1):
 
 - ``Document Revision`` ``created``: the staged document whose `revision_id` is the event's
   `resource_id` is marked landed at once (no Procore call). When no staged document carries that
@@ -26,6 +32,7 @@ ProjectRefresh row (`identity_problem`), which the settings page shows as a warn
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -39,12 +46,14 @@ from portal.mirror.sync_pdm import sync_revisions
 from portal.procore.errors import AuthenticationError, PermissionDenied, ProcoreError, friendly_message
 from portal.staging.models import StagedDocument
 
-from .models import Delivery, ProjectRefresh
+from .models import Delivery, ProcessingQueue, ProjectRefresh
 from .registration import NoIdentity, identity_client
 
 log = logging.getLogger(__name__)
 
 CLAIM_LEASE = timedelta(minutes=10)
+BATCH = 200
+QUEUE = "deliveries"
 REFRESH_LEASE = timedelta(hours=1)
 DOCUMENT_RESOURCES = {"Project Files", "Project Folders", "Project File Versions"}
 
@@ -55,23 +64,91 @@ def landing_window() -> timedelta:
 
 # --- deliveries ------------------------------------------------------------------------------
 
+def wake_processing() -> None:
+    """After a delivery committed: queue a drain unless one is queued and has not started yet.
+
+    One UPDATE that changes nothing (and writes nothing) while a drain is waiting. The row is made by
+    migrate (post_migrate, also after a test flush); were it missing, the reconciliation job makes
+    it and drains what waited."""
+    if not ProcessingQueue.objects.filter(pk=QUEUE, queued=False).update(queued=True):
+        return  # a queued drain will find the delivery
+    from .tasks import queue_drain
+
+    queue_drain()
+
+
+def drain() -> int:
+    """Process every received delivery, a batch at a time; returns how many were processed.
+
+    The flag is cleared before the first read, so a delivery stored while this runs either is seen
+    here or queues the next drain. Several drains may run at once: each claims its own rows.
+    """
+    ProcessingQueue.objects.filter(pk=QUEUE).update(queued=False)
+    total = 0
+    while True:
+        seen, processed = process_batch()
+        total += processed
+        if not seen:
+            return total
+
+
+def process_batch(limit: int = BATCH) -> tuple[int, int]:
+    """Claim up to `limit` received deliveries (conditional UPDATE), apply them in one transaction
+    (a savepoint each), and mark them processed under this claim. Returns (seen, processed)."""
+    ids = list(Delivery.objects.filter(state=Delivery.State.RECEIVED).order_by("id")
+               .values_list("pk", flat=True)[:limit])
+    if not ids:
+        return 0, 0
+    token = secrets.token_hex(8)
+    Delivery.objects.filter(pk__in=ids, state=Delivery.State.RECEIVED).update(
+        state=Delivery.State.PROCESSING, claimed_at=timezone.now(), claim_token=token, attempts=F("attempts") + 1)
+    mine = Delivery.objects.filter(claim_token=token, state=Delivery.State.PROCESSING)
+    done: list[int] = []
+    wanted: dict[int, set[str]] = {}
+    projects: dict[int, Project | None] = {}
+    with transaction.atomic():
+        for delivery in mine.order_by("id"):
+            try:
+                with transaction.atomic():
+                    _, kinds = effects(delivery, projects)
+            except Exception as exc:  # noqa: BLE001 - recorded on the row; the admin can reprocess it
+                log.exception("Processing delivery %s failed", delivery.pk)
+                mine.filter(pk=delivery.pk).update(state=Delivery.State.FAILED,
+                                                   error=f"{type(exc).__name__}: {exc}"[:2000])
+                continue
+            done.append(delivery.pk)
+            if kinds:
+                wanted.setdefault(delivery.project_id, set()).update(kinds)
+        for project_id, kinds in wanted.items():
+            request_refresh(projects[project_id], documents="documents" in kinds, revisions="revisions" in kinds)
+        mine.filter(pk__in=done).update(state=Delivery.State.PROCESSED, processed_at=timezone.now(),
+                                        times_processed=F("times_processed") + 1, error="")
+    return len(ids), len(done)
+
+
 def claim(delivery_id: int) -> Delivery | None:
     now = timezone.now()
     claimable = Q(state=Delivery.State.RECEIVED) | Q(state=Delivery.State.PROCESSING, claimed_at__lt=now - CLAIM_LEASE)
+    token = secrets.token_hex(8)
     if not Delivery.objects.filter(claimable, pk=delivery_id).update(
-            state=Delivery.State.PROCESSING, claimed_at=now, attempts=F("attempts") + 1):
+            state=Delivery.State.PROCESSING, claimed_at=now, claim_token=token, attempts=F("attempts") + 1):
         return None
     return Delivery.objects.get(pk=delivery_id)
 
 
 def process_delivery(delivery_id: int) -> str:
-    """Process one stored delivery if nobody else has; returns what happened."""
+    """Process one stored delivery if nobody else has (admin, tests); returns what happened."""
     delivery = claim(delivery_id)
     if delivery is None:
         return "not claimable (processed, rejected or held by another worker)"
-    mine = Delivery.objects.filter(pk=delivery.pk, state=Delivery.State.PROCESSING, claimed_at=delivery.claimed_at)
+    mine = Delivery.objects.filter(pk=delivery.pk, state=Delivery.State.PROCESSING, claim_token=delivery.claim_token)
+    projects: dict[int, Project | None] = {}
     try:
-        outcome = apply(delivery)
+        with transaction.atomic():
+            outcome, kinds = effects(delivery, projects)
+            if kinds:
+                request_refresh(projects[delivery.project_id], documents="documents" in kinds,
+                                revisions="revisions" in kinds)
     except Exception as exc:  # noqa: BLE001 - recorded on the row; the admin can reprocess it
         log.exception("Processing delivery %s failed", delivery.pk)
         mine.update(state=Delivery.State.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000])
@@ -82,21 +159,21 @@ def process_delivery(delivery_id: int) -> str:
     return outcome
 
 
-def apply(delivery: Delivery) -> str:
-    project = Project.objects.filter(pk=delivery.project_id).first() if delivery.project_id else None
-    if project is None:
-        return "no such project in the mirror: nothing to refresh"
+def effects(delivery: Delivery, projects: dict[int, Project | None]) -> tuple[str, set[str]]:
+    """Apply what needs no Procore call (landing); return a summary and what to refresh."""
+    if not delivery.project_id:
+        return "no project: nothing to refresh", set()
+    if delivery.project_id not in projects:
+        projects[delivery.project_id] = Project.objects.filter(pk=delivery.project_id).first()
+    if projects[delivery.project_id] is None:
+        return "no such project in the mirror: nothing to refresh", set()
     reason = delivery.reason.lower()
     if delivery.resource_type == "Document Revision":
-        landed = 0
-        if reason == "created":
-            landed = land(delivery)
-        request_refresh(project, revisions=True)
-        return f"revisions refresh requested; {landed} staged document(s) landed"
+        landed = land(delivery) if reason == "created" else 0
+        return f"revisions refresh requested; {landed} staged document(s) landed", {"revisions"}
     if delivery.resource_type in DOCUMENT_RESOURCES:
-        request_refresh(project, documents=True)
-        return "documents refresh requested"
-    return f"{delivery.resource_type or 'event'} {reason}: nothing to refresh"
+        return "documents refresh requested", {"documents"}
+    return f"{delivery.resource_type or 'event'} {reason}: nothing to refresh", set()
 
 
 def land(delivery: Delivery) -> int:
@@ -134,8 +211,9 @@ def request_refresh(project: Project, *, documents: bool = False, revisions: boo
     rows = ProjectRefresh.objects.filter(project=project)
     flags = {name: True for name, wanted in (("documents_wanted", documents), ("revisions_wanted", revisions))
              if wanted}
-    rows.update(requested_at=timezone.now(), **flags)
-    if not rows.filter(state=ProjectRefresh.State.IDLE).update(state=ProjectRefresh.State.QUEUED):
+    rows.update(**flags)
+    if not rows.filter(state=ProjectRefresh.State.IDLE).update(state=ProjectRefresh.State.QUEUED,
+                                                               requested_at=timezone.now()):
         return False
     from .tasks import queue_refresh
 

@@ -11,6 +11,8 @@ from django_q.tasks import async_task
 from portal.mirror.models import Project
 
 from .models import Delivery, Hook, ProjectRefresh
+from . import processing
+from .models import ProcessingQueue
 from .processing import (
     CLAIM_LEASE, REFRESH_LEASE, process_delivery, request_refresh, resolve_pending_landings, run_refresh,
 )
@@ -18,12 +20,16 @@ from .processing import (
 STUCK_AFTER = timedelta(minutes=5)
 
 
-def queue_processing(delivery_id: int) -> None:
-    async_task("portal.webhooks.tasks.process", delivery_id, task_name=f"webhook-delivery-{delivery_id}")
+def queue_drain() -> None:
+    async_task("portal.webhooks.tasks.drain", task_name="webhook-deliveries")
 
 
 def queue_refresh(project_id: int) -> None:
     async_task("portal.webhooks.tasks.refresh", project_id, task_name=f"webhook-refresh-{project_id}")
+
+
+def drain() -> str:
+    return f"{processing.drain()} deliveries processed"
 
 
 def process(delivery_id: int) -> str:
@@ -42,23 +48,24 @@ def reconcile() -> str:
     queued again; refreshes whose worker died are queued again; pending landings are resolved.
     """
     now = timezone.now()
-    projects = Hook.objects.filter(status=Hook.Status.ACTIVE).values_list("project_id", flat=True).distinct()
-    requested = 0
-    for project in Project.objects.filter(pk__in=list(projects)):
-        request_refresh(project, documents=True, revisions=True)
-        requested += 1
-    ProjectRefresh.objects.filter(project_id__in=list(projects)).update(reconciled_at=now)
     stale_refreshes = ProjectRefresh.objects.filter(
         Q(state=ProjectRefresh.State.QUEUED, requested_at__lt=now - STUCK_AFTER)
         | Q(state=ProjectRefresh.State.RUNNING, started_at__lt=now - REFRESH_LEASE))
     for project_id in stale_refreshes.values_list("project_id", flat=True):
         queue_refresh(project_id)
-    stuck = Delivery.objects.filter(
-        Q(state=Delivery.State.RECEIVED, received_at__lt=now - STUCK_AFTER)
-        | Q(state=Delivery.State.PROCESSING, claimed_at__lt=now - CLAIM_LEASE))
-    requeued = 0
-    for delivery_id in stuck.values_list("pk", flat=True)[:5000]:
-        queue_processing(delivery_id)
-        requeued += 1
+    projects = list(Hook.objects.filter(status=Hook.Status.ACTIVE).values_list("project_id", flat=True).distinct())
+    requested = 0
+    for project in Project.objects.filter(pk__in=projects):
+        request_refresh(project, documents=True, revisions=True)
+        requested += 1
+    ProjectRefresh.objects.filter(project_id__in=projects).update(reconciled_at=now)
+    # Deliveries whose drain was lost (a crash between commit and queueing, a broker failure) or
+    # whose worker died mid-batch: back to `received`, and a drain queued.
+    Delivery.objects.filter(state=Delivery.State.PROCESSING, claimed_at__lt=now - CLAIM_LEASE).update(
+        state=Delivery.State.RECEIVED, claim_token="")
+    requeued = Delivery.objects.filter(state=Delivery.State.RECEIVED, received_at__lt=now - STUCK_AFTER).count()
+    if requeued:
+        ProcessingQueue.objects.update_or_create(pk=processing.QUEUE, defaults={"queued": False})
+        processing.wake_processing()
     landed = resolve_pending_landings()
     return f"{requested} project refreshes requested, {requeued} deliveries queued again, {landed} landed"

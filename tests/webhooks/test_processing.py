@@ -79,9 +79,11 @@ def test_reconciliation_refreshes_registered_projects_and_requeues_lost_work(hoo
     summary = tasks.reconcile()
     assert summary.startswith("1 project refreshes requested, 1 deliveries queued again")
     assert ProjectRefresh.objects.get(project=project).state == ProjectRefresh.State.QUEUED
-    assert OrmQ.objects.count() == 2  # the refresh and the delivery
+    assert OrmQ.objects.count() == 2  # the refresh and a drain of the deliveries
     assert tasks.refresh(RIVERSIDE).endswith("refreshed")
-    assert tasks.process(delivery.pk).endswith("revisions refresh requested; 0 staged document(s) landed")
+    assert tasks.drain() == "1 deliveries processed"
+    delivery.refresh_from_db()
+    assert delivery.state == Delivery.State.PROCESSED
 
 
 def test_a_failed_delivery_can_be_reprocessed_from_admin(hook, sandbox, project, eli):
@@ -96,7 +98,7 @@ def test_a_failed_delivery_can_be_reprocessed_from_admin(hook, sandbox, project,
     assert answer.status_code == 302
     delivery.refresh_from_db()
     assert delivery.state == Delivery.State.RECEIVED and delivery.error == ""
-    tasks.process(delivery.pk)
+    tasks.drain()
     delivery.refresh_from_db()
     assert delivery.state == Delivery.State.PROCESSED and delivery.times_processed == 1
 

@@ -8,7 +8,7 @@ import pytest
 from django_q.models import OrmQ
 
 from portal.webhooks.models import Delivery
-from portal.webhooks.processing import process_delivery
+from portal.webhooks.processing import drain, process_delivery
 from tests.webhooks.conftest import post, v4_event
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -50,11 +50,41 @@ def test_the_same_event_three_times_is_stored_and_processed_once(hook, sandbox):
     delivery = Delivery.objects.get()
     assert delivery.duplicates == 2
     assert OrmQ.objects.count() == 1
-    results = [process_delivery(delivery.pk) for _ in range(3)]
+    assert drain() == 1
+    results = [process_delivery(delivery.pk) for _ in range(2)]  # stray single-delivery tasks
+    assert drain() == 0
     delivery.refresh_from_db()
     assert delivery.state == Delivery.State.PROCESSED
     assert delivery.times_processed == 1 and delivery.attempts == 1
-    assert results[1].startswith("not claimable") and results[2].startswith("not claimable")
+    assert all(result.startswith("not claimable") for result in results)
+
+
+def test_a_burst_queues_one_drain_and_concurrent_drains_never_process_twice(hook, sandbox):
+    import threading
+
+    from django.db import connection
+
+    for n in range(30):
+        assert post(sandbox, hook, v4_event(f"01BURST{n:019d}", "updated", f"rev-{n}")).status_code == 204
+    assert OrmQ.objects.count() == 1  # the first delivery queued a drain; the others found it waiting
+    counts = []
+
+    def work() -> None:
+        try:
+            counts.append(drain())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(counts) == 30
+    assert set(Delivery.objects.values_list("times_processed", flat=True)) == {1}
+    assert post(sandbox, hook, v4_event("01AFTERTHEDRAIN00000000001", "updated", "x")).status_code == 204
+    drains = [q for q in OrmQ.objects.all() if q.task["func"] == "portal.webhooks.tasks.drain"]
+    assert len(drains) == 2  # the drains cleared the flag: the next delivery queues another
 
 
 def test_v2_payloads_dedupe_on_their_ulid(hook, sandbox):
