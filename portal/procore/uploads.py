@@ -40,6 +40,25 @@ from .http import ProcoreClient
 
 log = logging.getLogger("portal.procore")
 
+
+class RedactQueries(logging.Filter):
+    """urllib3 logs each request line at debug level, query string included: for a presigned URL
+    that is a credential, so every query string is cut from its records."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_cut_query(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def _cut_query(text: str) -> str:
+    return text.split("?", 1)[0] + ("?[redacted]" if "?" in text else "")
+
+
+_redact = RedactQueries()
+if _redact not in logging.getLogger("urllib3.connectionpool").filters:
+    logging.getLogger("urllib3.connectionpool").addFilter(_redact)
+
 MIN_PART = 5_242_881  # parts other than the last must be > 5 MiB
 MAX_PART = 104_857_600  # 100 MiB
 MAX_PARTS = 10_000

@@ -83,3 +83,19 @@ def test_a_large_batch_goes_in_overlapping_waves_without_duplicates(sandbox, med
     assert DocumentUpload.objects.filter(file_name__in=names).count() == 8
     assert DocumentRevision.objects.filter(original_filename__in=names).count() == 8
     assert set(batch.documents.values_list("state", flat=True)) == {StagedDocument.State.SUBMITTED}
+
+
+def test_it_never_logs_a_token_or_a_presigned_urls_signature(sandbox, media, monkeypatch, caplog):
+    import logging
+
+    from portal.accounts.models import ProcoreCredential
+
+    fast_pipeline(monkeypatch)
+    user, project = mirrored(sandbox)
+    batch = make_batch(user, project, [drawing(395)])
+    caplog.set_level(logging.DEBUG)
+    assert run_task(submit(batch, user)).state == "done"
+    logged = caplog.text
+    assert "PUT /sandbox/storage/unified/" in logged  # urllib3's request lines are there...
+    assert "sig=" not in logged and "expires_at=" not in logged  # ...without their signatures
+    assert ProcoreCredential.objects.get(user=user).access_token not in logged
