@@ -87,3 +87,30 @@ def test_two_presses_of_submit_start_one_run(sandbox, media, monkeypatch):
     with pytest.raises(control.CannotSubmit):
         control.start(batch, user)
     assert batch.submissions.count() == 1
+
+
+def test_the_schedule_requeues_a_run_whose_worker_died(sandbox, media, monkeypatch):
+    from django_q.conf import Conf
+    from django_q.models import Schedule
+
+    from portal.staging.tasks import resume_stalled_submissions
+
+    import importlib
+
+    from django.apps import apps
+
+    fast_pipeline(monkeypatch)
+    # The data migration's schedules (the test database is flushed between tests: create them again).
+    importlib.import_module("portal.staging.migrations.0003_submit_schedules").create_schedules(apps, None)
+    assert Schedule.objects.filter(func="portal.staging.tasks.resume_stalled_submissions", minutes=1).exists()
+    assert Schedule.objects.filter(func="portal.staging.tasks.remove_confirmed_files").exists()
+    user, project = mirrored(sandbox)
+    batch = make_batch(user, project, [drawing(540), drawing(541)])
+    submission = submit(batch, user)
+    runner.run_submission(submission.pk, stop_after="complete")
+    monkeypatch.setattr(Conf, "SYNC", True)
+    assert resume_stalled_submissions() == 0  # the lease still runs
+    worker_died(submission)
+    assert resume_stalled_submissions() == 1
+    submission.refresh_from_db()
+    assert submission.state == "done" and procore_counts(batch) == (2, 2, 2)
