@@ -114,3 +114,35 @@ def test_the_schedule_requeues_a_run_whose_worker_died(sandbox, media, monkeypat
     assert resume_stalled_submissions() == 1
     submission.refresh_from_db()
     assert submission.state == "done" and procore_counts(batch) == (2, 2, 2)
+
+
+def test_retrying_a_document_whose_revision_was_not_found_looks_again_instead_of_resubmitting(
+        sandbox, media, monkeypatch):
+    from portal.staging.pipeline import control
+
+    fast_pipeline(monkeypatch)
+    user, project = mirrored(sandbox)
+    batch = make_batch(user, project, [drawing(550)])
+    submission = submit(batch, user)
+    runner.run_submission(submission.pk, stop_after="settle")
+    document = batch.documents.get()
+    from portal.accounts.tokens import UserTokenSource
+    from portal.procore.http import ProcoreClient
+
+    pdm = Pdm(ProcoreClient(UserTokenSource.for_user(user), project.company_id), project.company_id, project.id)
+    StagedDocument.objects.filter(pk=document.pk).update(step=SUBMIT_REQUESTED, submit_requested_at=timezone.now())
+    pdm.submit_revisions([{"id": document.pdm_upload_id, "upload_latest_event_id": document.latest_event_id}])
+    # Procore's revision list lags (its search index): the resumed worker cannot find the revision.
+    monkeypatch.setattr(Pdm, "revisions_updated", lambda self, since, until: iter(()))
+    worker_died(submission)
+    assert run_task(submission).state == "failed"
+    document.refresh_from_db()
+    assert document.failure_code == "UNCONFIRMED" and "Check the project's revisions" in document.message
+
+    monkeypatch.undo()
+    fast_pipeline(monkeypatch)
+    monkeypatch.setattr(control, "_queue", lambda s: run_task(s))
+    control.retry(batch, user, [document])
+    document.refresh_from_db()
+    assert document.state == StagedDocument.State.SUBMITTED
+    assert procore_counts(batch) == (1, 1, 1)

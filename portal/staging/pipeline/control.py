@@ -110,6 +110,9 @@ def problems_of(document: StagedDocument, schema: Schema) -> list[str]:
 
 def resume_step(document: StagedDocument) -> str:
     """Where a failed document starts again: as late as what Procore holds still allows."""
+    if document.failure_code == "UNCONFIRMED" and document.pdm_upload_id:
+        # Procore consumed the upload: look for its revision again, never submit a second one.
+        return SUBMIT_REQUESTED
     if not document.pdm_upload_id or document.failure_code in {"UPLOAD_DROPPED", "UPLOAD_NOT_FOUND"}:
         return PENDING
     if document.step in {PENDING, CREATE_REQUESTED}:
