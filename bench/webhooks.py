@@ -4,7 +4,8 @@
                                        [--database-url postgres://postgres@127.0.0.1:5432/postgres]
 
 It creates a throwaway PostgreSQL database on the given server (dropped at the end), migrates and
-seeds it, starts gunicorn (2 processes × 4 threads) on loopback, registers nothing in Procore (the
+seeds it, collects static files (into the git-ignored ``staticfiles/``), starts gunicorn (2
+processes × 4 threads, production settings: DEBUG off, the embedded sandbox on) on loopback, registers nothing in Procore (the
 receiver is what is measured) but creates the portal's hook row with its secret, then a Python load
 generator (threads over keep-alive HTTP/1.1 sockets with prebuilt requests, `--concurrency` requests
 in flight)
@@ -187,14 +188,31 @@ def wait_for_processing(timeout: float) -> float:
     return time.monotonic() - started
 
 
+def production_env() -> dict[str, str]:
+    """Run as production does (DEBUG off, so no query logging and the manifest static storage),
+    with the embedded sandbox still on for the refreshes processing asks for."""
+    from cryptography.fernet import Fernet
+
+    return {"DEBUG": "0", "SECRET_KEY": "bench-" + Fernet.generate_key().decode(),
+            "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "PROCORE_SANDBOX": "1",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_SSL_REDIRECT": "0", "SECURE_HSTS_SECONDS": "0",
+            "Q_WORKERS": "2", "SANDBOX_WEBHOOK_DISPATCHER": "0"}
+
+
 def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
+    """Stop the cluster and its worker processes (its own process group)."""
+    import signal
+
+    for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
         try:
-            process.wait(15)
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(wait)
+            time.sleep(0.5)  # children leave after their parent
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+            continue
 
 
 def main() -> None:
@@ -210,7 +228,9 @@ def main() -> None:
     name, database_url = create_database(args.database_url)
     cluster = None
     try:
-        extra = {"Q_WORKERS": "2", "SANDBOX_WEBHOOK_DISPATCHER": "0"}
+        extra = production_env()
+        subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, check=True,
+                       env={**os.environ, **extra, "DATABASE_URL": database_url})
         with portal(extra, database_url=database_url, workers=2, threads=4) as instance:
             instance.setup_django()
             hook = make_hook()
@@ -226,7 +246,8 @@ def main() -> None:
                   f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(latencies):.1f} ms; statuses {statuses}", flush=True)
 
             cluster = subprocess.Popen([PYTHON, "manage.py", "qcluster"], cwd=ROOT, env=instance.env,
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                       start_new_session=True)
             took = wait_for_processing(args.process_timeout)
             from django.db.models import Sum
 

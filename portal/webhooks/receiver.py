@@ -33,6 +33,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -49,14 +50,12 @@ def keep_body() -> int:
     return int(getattr(settings, "WEBHOOKS_KEEP_BODY_BYTES", 64 * 1024))
 
 
-def authentic(hook: Hook | None, header: str) -> bool:
+def authentic(secrets: list[bytes], header: str) -> bool:
     """Constant-time check of the Authorization header against every accepted secret."""
-    if hook is None:
-        hmac.compare_digest(header.encode(), b"Bearer no-such-hook")  # same work for unknown hooks
-        return False
+    given = header.encode()
     ok = False
-    for secret in hook.accepted_secrets():
-        ok |= hmac.compare_digest(header.encode(), secret.encode())
+    for secret in secrets:  # every one compared: no early exit
+        ok |= hmac.compare_digest(given, secret)
     return ok
 
 
@@ -73,7 +72,7 @@ def store_event(hook: Hook, raw: bytes, payload: dict) -> tuple[Delivery | None,
     project = payload.get("project_id")
     delivery = Delivery(
         hook=hook, event_id=event_key(payload), body=raw.decode("utf-8", "replace"), body_size=len(raw),
-        payload=payload, project_id=int(project) if str(project or "").isdigit() else None,
+        project_id=int(project) if str(project or "").isdigit() else None,
         resource_type=_text(payload.get("resource_type") or payload.get("resource_name"))[:100],
         resource_id=_text(payload.get("resource_id"))[:64],
         reason=_text(payload.get("reason") or payload.get("event_type"))[:40],
@@ -105,27 +104,32 @@ def store_rejected(hook: Hook, raw: bytes, size: int, error: str) -> None:
                                 state=Delivery.State.REJECTED, error=error)
 
 
-_hooks: dict[int, tuple[float, Hook | None]] = {}
+_hooks: dict[int, tuple[float, Hook | None, list[bytes]]] = {}
 HOOK_CACHE_SECONDS = 5.0
 
 
-def _load_hook(hook_id: int) -> Hook | None:
+def _load_hook(hook_id: int) -> tuple[Hook | None, list[bytes]]:
     hook = Hook.objects.filter(pk=hook_id).only(
         "id", "secret_encrypted", "previous_secret_encrypted", "previous_valid_until").first()
-    _hooks[hook_id] = (time.monotonic(), hook)
-    return hook
+    secrets = [value.encode() for value in hook.accepted_secrets()] if hook else []
+    # The previous secret's grace ends by the clock: never cache past it.
+    until = time.monotonic() + HOOK_CACHE_SECONDS
+    if hook is not None and hook.previous_valid_until:
+        until = min(until, time.monotonic() + (hook.previous_valid_until - timezone.now()).total_seconds())
+    _hooks[hook_id] = (until, hook, secrets)
+    return hook, secrets
 
 
 def authenticated_hook(hook_id: int, header: str) -> Hook | None:
-    """The hook if `header` is one of its secrets. The hook is cached in the process for
-    HOOK_CACHE_SECONDS (one query less per delivery); a header the cached copy refuses is checked
-    again against the database, so a rotation or a new hook is seen at once. The price: a secret
-    withdrawn by hand (not by the clock) may still pass for those few seconds."""
+    """The hook if `header` is one of its secrets. The hook and its decrypted secrets are cached in
+    the process for HOOK_CACHE_SECONDS (a query and a decryption less per delivery); a header the
+    cached copy refuses is checked again against the database, so a rotation or a new hook is seen
+    at once. The price: a secret withdrawn by hand (not by the clock) may pass for those seconds."""
     cached = _hooks.get(hook_id)
-    if cached and time.monotonic() - cached[0] < HOOK_CACHE_SECONDS and authentic(cached[1], header):
+    if cached and time.monotonic() < cached[0] and cached[1] is not None and authentic(cached[2], header):
         return cached[1]
-    hook = _load_hook(hook_id)
-    return hook if authentic(hook, header) else None
+    hook, secrets = _load_hook(hook_id)
+    return hook if hook is not None and authentic(secrets, header) else None
 
 
 @csrf_exempt  # authenticated by the hook's secret, not by a session
