@@ -175,6 +175,26 @@ def burst(url: str, secret: str, payloads: list[bytes], concurrency: int) -> tup
     return latencies, statuses, time.perf_counter() - started
 
 
+def server_cpu_seconds(port: int) -> float:
+    """CPU time (user + system) used so far by the gunicorn processes serving `port`."""
+    total = 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmdline = f.read()
+            if b"gunicorn" not in cmdline or f"127.0.0.1:{port}".encode() not in cmdline:
+                continue
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+        except OSError:
+            continue
+    return total
+
+
 def wait_for_processing(timeout: float) -> float:
     from portal.webhooks.models import Delivery, ProjectRefresh
 
@@ -238,7 +258,12 @@ def main() -> None:
             url = f"{instance.url}/webhooks/procore/{hook.pk}/"
             print(f"burst: {len(payloads)} deliveries ({repeats} repeats) to {url}, {args.concurrency} in flight, "
                   "gunicorn 2 processes x 4 threads, PostgreSQL", flush=True)
+            cpu_before, load_before = server_cpu_seconds(instance.port), os.getloadavg()[0]
             latencies, statuses, elapsed = burst(url, hook.secret, payloads, args.concurrency)
+            cpu_ms = (server_cpu_seconds(instance.port) - cpu_before) * 1000 / len(payloads)
+            print(f"gunicorn CPU per delivery: {cpu_ms:.2f} ms (so about {2000 / cpu_ms:.0f}/s on 2 idle cores, "
+                  f"less PostgreSQL's share); load average {load_before:.1f} before, "
+                  f"{os.getloadavg()[0]:.1f} after the burst", flush=True)
             accepted = statuses.get(204, 0)
             rps = accepted / elapsed
             p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
