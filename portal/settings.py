@@ -254,6 +254,8 @@ MEDIA_URL = "media/"
 # Seconds a submit worker's claim on a batch lasts without a heartbeat; a dead worker's batch
 # is resumed by another after it.
 STAGING_SUBMIT_LEASE = envint("STAGING_SUBMIT_LEASE", 300)
+# Files a submit worker sends at once.
+STAGING_SUBMIT_THREADS = envint("STAGING_SUBMIT_THREADS", 6)
 STAGING_RETENTION_DAYS = envint("STAGING_RETENTION_DAYS", 7)  # keep landed staged files this long; 0 = at once
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(DATA_DIR / "media")))
 # The largest file a person may stage, in bytes (2 GiB).

@@ -44,8 +44,8 @@ def start(batch: Batch, user: User) -> Submission:
     counts = dict(batch.documents.values_list("state").annotate(n=Count("id")))
     if not counts or set(counts) != {StagedDocument.State.READY}:
         raise CannotSubmit("Every document must be ready before the batch can be submitted.")
-    _claim(batch)
-    with transaction.atomic():
+    with transaction.atomic():  # the claim and the submission stand or fall together
+        _claim(batch)
         count = batch.documents.filter(state=StagedDocument.State.READY).update(
             state=StagedDocument.State.SUBMITTING, step=PENDING, attempts=0, message="", failure_code="",
             updated_at=timezone.now())
@@ -67,8 +67,8 @@ def retry(batch: Batch, user: User, documents: list[StagedDocument]) -> Submissi
         problems = problems_of(document, schema)
         if problems:
             raise CannotSubmit(f"{document.file_name}: {problems[0]} Fix it on the document's page first.")
-    _claim(batch)
-    with transaction.atomic():
+    with transaction.atomic():  # the claim and the submission stand or fall together
+        _claim(batch)
         for document in documents:
             step = resume_step(document)
             StagedDocument.objects.filter(pk=document.pk).update(
@@ -89,8 +89,8 @@ def _retry_to_folder(batch: Batch, user: User, documents: list[StagedDocument]) 
         problems = name_problems(document.title or document.file_name)
         if problems:
             raise CannotSubmit(f"{document.file_name}: {problems[0]} Fix it on the document's page first.")
-    _claim(batch)
-    with transaction.atomic():
+    with transaction.atomic():  # the claim and the submission stand or fall together
+        _claim(batch)
         for document in documents:
             step = document.step if document.step in {BYTES_SENT, FILE_REQUESTED} else PENDING
             StagedDocument.objects.filter(pk=document.pk).update(
