@@ -42,7 +42,7 @@ from django.utils import timezone
 
 from portal.mirror.models import Project
 from portal.mirror.sync_documents import sync_documents
-from portal.mirror.sync_pdm import sync_revisions
+from portal.mirror.sync_pdm import sync_config, sync_revisions
 from portal.procore.errors import AuthenticationError, PermissionDenied, ProcoreError, friendly_message
 from portal.staging.models import StagedDocument
 
@@ -238,7 +238,9 @@ def run_refresh(project_id: int) -> str:
         client = identity_client(project)
         if documents:
             sync_documents(client, project, full=False)
-        if revisions and project.pdm_enabled is not False:
+        if revisions and project.pdm_enabled is None:
+            sync_config(client, project)  # learns whether Procore gives access to PDM here
+        if revisions and project.pdm_enabled:
             sync_revisions(client, project, full=False)
             from portal.staging.pipeline.landing import mark_landed
 

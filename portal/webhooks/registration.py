@@ -81,6 +81,11 @@ def mask(value: str) -> str:
     return "*****" + (value[-5:] if len(value) > 5 else "")
 
 
+def same_version(a: object, b: object) -> bool:
+    """Procore answers payload versions as "v2" or "v2.0" (§8.4 shows both)."""
+    return str(a or "").lower().removesuffix(".0") == str(b or "").lower().removesuffix(".0")
+
+
 def receiver_url(hook: Hook) -> str:
     return f"{settings.PORTAL_PUBLIC_URL}{reverse('webhooks:receive', args=[hook.pk])}"
 
@@ -103,7 +108,8 @@ def _key(name: str, event: str) -> tuple[str, str]:
 def _ensure_hook(api: ProjectWebhooks, hook: Hook, repaired: list[str]) -> dict:
     url = receiver_url(hook)
     secret = hook.secret
-    ours = [h for h in api.hooks(namespace(), hook.payload_version) if h.get("payload_version") == hook.payload_version]
+    ours = [h for h in api.hooks(namespace(), hook.payload_version)
+            if same_version(h.get("payload_version"), hook.payload_version)]
     found = next((h for h in ours if h["id"] == hook.procore_hook_id), None) \
         or next((h for h in ours if h.get("destination_url") == url), None)
     for surplus in ours:

@@ -114,3 +114,18 @@ def test_admin_lists_hooks_and_deliveries(hook, sandbox, eli):
     assert hook.procore_hook_id in client.get("/admin/webhooks/hook/").content.decode()
     listing = client.get("/admin/webhooks/delivery/").content.decode()
     assert "rev-1" in listing
+
+
+def test_folders_and_files_get_a_v2_hook_when_the_v4_catalogue_lacks_them():
+    """Procore's documented 2026-02 catalogue lists Project Files/Folders for v2.0 only (§8.6); the
+    sandbox offers them on v4.0, so this shape needs a stand-in for the catalogue call."""
+    from portal.webhooks.registration import plan
+
+    class V4OnlyPdm:
+        def resources(self, payload_version: str) -> list[dict]:
+            return [{"name": "Document Revision", "actions": ["created", "updated", "recycled"]},
+                    {"name": "Document Upload", "actions": ["created", "completed"]}]
+
+    hooks = plan(V4OnlyPdm())
+    assert hooks["v4.0"] == PDM_TRIGGERS
+    assert ("Project Files", "update") in hooks["v2.0"] and ("Project Folders", "delete") in hooks["v2.0"]
