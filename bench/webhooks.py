@@ -5,17 +5,17 @@
 
 It creates a throwaway PostgreSQL database on the given server (dropped at the end), migrates and
 seeds it, collects static files (into the git-ignored ``staticfiles/``), starts gunicorn (2
-processes × 4 threads, production settings: DEBUG off, the embedded sandbox on) on loopback, registers nothing in Procore (the
-receiver is what is measured) but creates the portal's hook row with its secret, then a Python load
-generator (threads over keep-alive HTTP/1.1 sockets with prebuilt requests, `--concurrency` requests
-in flight)
-POSTs `--deliveries` v4.0 payloads: unique events, and a share of them sent again later (Procore's
-at-least-once delivery). Latency is measured per request by the client; deliveries/s is accepted
+processes × 4 threads, production settings: DEBUG off, the embedded sandbox on) on loopback,
+registers nothing in Procore (the receiver is what is measured) but creates the portal's hook row
+with its secret, then a Python load generator (threads over keep-alive HTTP/1.1 sockets with
+prebuilt requests, `--concurrency` requests in flight) POSTs `--deliveries` v4.0 payloads: unique
+events, and a share of them sent again later (Procore's at-least-once delivery). Latency is measured per request by the client; deliveries/s is accepted
 (204) deliveries over the wall time of the burst.
 
 Then the real processing path runs: a django-q2 cluster (`manage.py qcluster`, ORM broker on the
 same PostgreSQL) works through the tasks the receiver queued, including the coalesced mirror
-refreshes, which call the embedded sandbox as the service account. The counts come from the database:
+refreshes, which call the embedded sandbox as the service account. The counts come from the
+database:
 stored (rows with an event id), processed, duplicates dropped (sum of the `duplicates` counters),
 lost (unique events sent but not stored, or any answer other than 204), processed twice (rows whose
 `times_processed` exceeds 1). Its last line is the RESULT line.
