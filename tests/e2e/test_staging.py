@@ -38,7 +38,7 @@ def test_stage_fix_and_round_trip_csv(signed_in_page, sandbox, tmp_path):
     page = signed_in_page
     page.get_by_role("link", name="Riverside Medical Center").click()
     page.locator("nav.tabs").get_by_role("link", name="Batches").click()
-    page.get_by_label("Name").fill("Issue 3 drawings")
+    page.get_by_label("Name", exact=True).fill("Issue 3 drawings")
     page.get_by_role("button", name="Create batch").click()
     page.wait_for_selector("text=Drop files here")
 
