@@ -69,3 +69,13 @@ PRIYA = "priya.raman@harbor.example"  # Harbor Civil projects and one in another
 SAM = "sam.okafor@subcontractor.example"  # one project: Oakridge Elementary
 SERVICE_ACCOUNT = "dmsa-document-portal@sandbox.example"
 PASSWORD = "procore-sandbox"
+
+
+@pytest.fixture(autouse=True)
+def database_broker(monkeypatch):
+    """Tasks queued inside a test go to django-q2's ORM broker, where the test can see them in the
+    database whatever REDIS_URL says; the Redis broker is exercised end to end by
+    tests/production/test_process_layout.py (gunicorn and qcluster processes)."""
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "ORM", "default")
