@@ -70,7 +70,7 @@ def landing_window() -> timedelta:
 _flag_seen_at = float("-inf")  # when this process last saw the drain flag set (monotonic)
 
 
-def wake_processing() -> None:
+def wake_processing(*, force: bool = False) -> None:
     """After a delivery committed: queue a drain unless one is queued and has not started yet.
 
     One UPDATE that changes nothing (and writes nothing) while a drain is waiting. In a burst even
@@ -78,9 +78,10 @@ def wake_processing() -> None:
     the flag since then looks for rows once more DRAIN_GRACE (far longer) after clearing it, so it
     still finds this delivery, committed before this call. The row is made by migrate
     (post_migrate, also after a test flush); were it missing, the reconciliation job makes it and
-    drains what waited."""
+    drains what waited. `force` always asks the database (the reconciliation job, which has just
+    cleared the flag itself)."""
     global _flag_seen_at
-    if time.monotonic() - _flag_seen_at < WAKE_MEMO:
+    if not force and time.monotonic() - _flag_seen_at < WAKE_MEMO:
         return
     flipped = ProcessingQueue.objects.filter(pk=QUEUE, queued=False).update(queued=True)
     _flag_seen_at = time.monotonic()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
@@ -45,7 +46,8 @@ def reconcile() -> str:
 
     Every project with a registered hook gets an incremental mirror refresh (coalesced with any
     queued one); deliveries whose task was lost (still `received`, or a dead worker's claim) are
-    queued again; refreshes whose worker died are queued again; pending landings are resolved.
+    queued again; refreshes whose worker died are queued again; pending landings are resolved; old
+    processed deliveries are pruned.
     """
     now = timezone.now()
     stale_refreshes = ProjectRefresh.objects.filter(
@@ -66,6 +68,10 @@ def reconcile() -> str:
     requeued = Delivery.objects.filter(state=Delivery.State.RECEIVED, received_at__lt=now - STUCK_AFTER).count()
     if requeued:
         ProcessingQueue.objects.update_or_create(pk=processing.QUEUE, defaults={"queued": False})
-        processing.wake_processing()
+        processing.wake_processing(force=True)
     landed = resolve_pending_landings()
+    # Processed deliveries are kept WEBHOOKS_KEEP_DAYS (default 30) for the admin, far past Procore's
+    # 12-hour retry window, so dedupe on the event id never forgets an event Procore may still send.
+    keep = timedelta(days=int(getattr(settings, "WEBHOOKS_KEEP_DAYS", 30)))
+    Delivery.objects.filter(state=Delivery.State.PROCESSED, received_at__lt=now - keep).delete()
     return f"{requested} project refreshes requested, {requeued} deliveries queued again, {landed} landed"

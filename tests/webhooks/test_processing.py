@@ -84,6 +84,9 @@ def test_reconciliation_refreshes_registered_projects_and_requeues_lost_work(hoo
     assert tasks.drain() == "1 deliveries processed"
     delivery.refresh_from_db()
     assert delivery.state == Delivery.State.PROCESSED
+    Delivery.objects.filter(pk=delivery.pk).update(received_at=timezone.now() - timezone.timedelta(days=31))
+    tasks.reconcile()
+    assert not Delivery.objects.filter(pk=delivery.pk).exists()  # pruned after WEBHOOKS_KEEP_DAYS
 
 
 def test_a_failed_delivery_can_be_reprocessed_from_admin(hook, sandbox, project, eli):
