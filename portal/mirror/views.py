@@ -59,16 +59,22 @@ def project_revisions(request: HttpRequest, project_id: int) -> HttpResponse:
                                                      "status": request.GET.get("status", "")})
 
 
+def _sync_unless_under_way(request: HttpRequest, runs, start) -> None:
+    """Queue a sync, unless one of these runs is already queued or running (for 30 minutes at most:
+    an older one belongs to a worker that died)."""
+    recent = timezone.now() - timezone.timedelta(minutes=30)
+    if runs.filter(state__in=[SyncRun.State.QUEUED, SyncRun.State.RUNNING], created_at__gt=recent).exists():
+        messages.info(request, "A sync is already under way.")
+        return
+    queue_sync(start())
+    messages.success(request, "Sync started. This page updates as it goes.")
+
+
 @login_required
 @require_POST
 def sync_now(request: HttpRequest, project_id: int) -> HttpResponse:
     project = get_project_for_user(request.user, project_id)
-    running = project.sync_runs.filter(state__in=[SyncRun.State.QUEUED, SyncRun.State.RUNNING]).first()
-    if running is not None and running.created_at > timezone.now() - timezone.timedelta(minutes=30):
-        messages.info(request, "A sync of this project is already under way.")
-    else:
-        queue_sync(start_sync(project, request.user))
-        messages.success(request, "Sync started. This page updates as it goes.")
+    _sync_unless_under_way(request, project.sync_runs, lambda: start_sync(project, request.user))
     next_url = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         return redirect(next_url)
@@ -104,12 +110,7 @@ def company_documents(request: HttpRequest, company_id: int) -> HttpResponse:
 @require_POST
 def company_sync_now(request: HttpRequest, company_id: int) -> HttpResponse:
     company = get_company_for_user(request.user, company_id)
-    running = company.sync_runs.filter(state__in=[SyncRun.State.QUEUED, SyncRun.State.RUNNING]).first()
-    if running is not None and running.created_at > timezone.now() - timezone.timedelta(minutes=30):
-        messages.info(request, "A sync of these company documents is already under way.")
-    else:
-        queue_sync(start_company_sync(company, request.user))
-        messages.success(request, "Sync started. This page updates as it goes.")
+    _sync_unless_under_way(request, company.sync_runs, lambda: start_company_sync(company, request.user))
     return redirect("mirror:company_documents", company_id=company.id)
 
 

@@ -62,24 +62,25 @@ class Pdm:
         return iter_items(self.client, self.path("/document_revisions"), params)
 
     def selected_revisions(self, ids: Iterable[str]) -> Iterator[dict[str, Any]]:
-        """Hydrate revisions by id, 100 a page, following Link: next (v2.2 answers 200).
+        """Hydrate revisions by id (v2.2, 100 a page); unknown ids are left out."""
+        return self._selected("/document_revisions/selected_revisions", ids)
 
-        A read, though sent as POST: safe to repeat.
+    def _selected(self, suffix: str, ids: Iterable[str]) -> Iterator[dict[str, Any]]:
+        """The `selected_*` endpoints: ids in a POST body, pages followed by Link: next.
+
+        Reads, though sent as POST: safe to repeat.
         """
         wanted = list(ids)
         if not wanted:
-            return iter(())
-        return self._selected(wanted)
-
-    def _selected(self, ids: list[str]) -> Iterator[dict[str, Any]]:
-        path = self.path("/document_revisions/selected_revisions", "v2.2")
-        response = self.client.post(path, params={"per_page": MAX_PAGE}, json={"ids": ids}, retry_safe=True)
+            return
+        response = self.client.post(self.path(suffix, "v2.2"), params={"per_page": MAX_PAGE},
+                                    json={"ids": wanted}, retry_safe=True)
         while True:
             yield from response.json().get("data", [])
             url = next_link(response)
             if not url:
                 return
-            response = self.client.post(url, json={"ids": ids}, retry_safe=True)
+            response = self.client.post(url, json={"ids": wanted}, retry_safe=True)
 
     def recycled_revisions(self) -> Iterator[dict[str, Any]]:
         """Recycled revisions, newest first (needs the view_recycle_bin permission)."""
@@ -113,21 +114,8 @@ class Pdm:
         return self.client.get_json(self.path(f"/document_uploads/{upload_id}", "v2.1"))["data"]
 
     def selected_uploads(self, ids: Iterable[str]) -> Iterator[dict[str, Any]]:
-        """Uploads by id (v2.2, 100 a page). Consumed or unknown ids are left out. A read."""
-        wanted = list(ids)
-        if not wanted:
-            return iter(())
-        return self._selected_uploads(wanted)
-
-    def _selected_uploads(self, ids: list[str]) -> Iterator[dict[str, Any]]:
-        path = self.path("/document_uploads/selected_uploads", "v2.2")
-        response = self.client.post(path, params={"per_page": MAX_PAGE}, json={"ids": ids}, retry_safe=True)
-        while True:
-            yield from response.json().get("data", [])
-            url = next_link(response)
-            if not url:
-                return
-            response = self.client.post(url, json={"ids": ids}, retry_safe=True)
+        """Uploads by id (v2.2, 100 a page). Consumed or unknown ids are left out."""
+        return self._selected("/document_uploads/selected_uploads", ids)
 
     def submit_revisions(self, uploads: list[dict[str, Any]]) -> dict[str, Any]:
         """Submit uploads as revisions (v2.1): `{"ids": [revision ids], "failures": [...]}`.
