@@ -237,6 +237,7 @@ WEBHOOKS_MAX_BODY_BYTES = envint("WEBHOOKS_MAX_BODY_BYTES", 256 * 1024)  # large
 WEBHOOKS_KEEP_BODY_BYTES = envint("WEBHOOKS_KEEP_BODY_BYTES", 64 * 1024)  # kept of a refused body
 WEBHOOKS_PREVIOUS_SECRET_GRACE = envint("WEBHOOKS_PREVIOUS_SECRET_GRACE", 3600)  # old secret valid after rotation
 WEBHOOKS_LANDING_WINDOW = envint("WEBHOOKS_LANDING_WINDOW", 86400)  # match early "created" events this long
+WEBHOOKS_KEEP_DAYS = envint("WEBHOOKS_KEEP_DAYS", 30)  # processed deliveries are kept this long
 
 # --- Static and media ---------------------------------------------------------------------
 STATIC_URL = "static/"
