@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import harness  # noqa: E402
+from bench.support import harness  # noqa: E402
 
 PROJECT = 2305
 LOGIN = "eli.navarro@northwind.example"

@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 # Run as `.venv/bin/python bench/webhooks.py` from the checkout: the project's root on the path.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import PYTHON, ROOT, percentile, portal  # noqa: E402
+from bench.support.harness import PYTHON, ROOT, percentile, portal  # noqa: E402
 
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 
