@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_ADDR ?= 127.0.0.1:8000
+# The sandbox registers the demo's callback URL from this, so sign-in works on any DEMO_ADDR.
+PORTAL_PUBLIC_URL ?= http://$(DEMO_ADDR)
 CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: install demo test bench check-browser clean
@@ -17,6 +19,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## make demo: the portal and its embedded Procore sandbox on http://$(DEMO_ADDR), with a worker.
+demo: export PORTAL_PUBLIC_URL := $(PORTAL_PUBLIC_URL)
 demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py sandbox_seed
