@@ -56,11 +56,11 @@ def check_dropped_connection(base: str, token: str) -> None:
     import requests
 
     faults = f"{base}/sandbox/_control/faults"
-    requests.post(faults, json={"kind": "drop", "method": "GET", "path": "/me$", "count": 1},
-                  timeout=10).raise_for_status()
+    requests.post(
+        faults, json={"kind": "drop", "method": "GET", "path": "/me$", "count": 1}, timeout=10
+    ).raise_for_status()
     try:
-        answer = requests.get(f"{base}/sandbox/rest/v1.0/me", headers={"Authorization": f"Bearer {token}"},
-                              timeout=10)
+        answer = requests.get(f"{base}/sandbox/rest/v1.0/me", headers={"Authorization": f"Bearer {token}"}, timeout=10)
         print(f"dropped-connection fault under gunicorn: FAILED, got {answer.status_code}")
     except requests.ConnectionError as exc:
         print(f"dropped-connection fault under gunicorn: ok ({type(exc).__name__})")
@@ -101,13 +101,21 @@ def main() -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="portal-bench-budget-"))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "DATA_DIR": str(data_dir),
-           "PORTAL_PUBLIC_URL": base, "SANDBOX_SEED_LARGE": "0", "LOG_LEVEL": "WARNING",
-           "SANDBOX_RATE_LIMIT_HOURLY": str(HOURLY), "SANDBOX_RATE_LIMIT_SPIKE": str(SPIKE)}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DATA_DIR": str(data_dir),
+        "PORTAL_PUBLIC_URL": base,
+        "SANDBOX_SEED_LARGE": "0",
+        "LOG_LEVEL": "WARNING",
+        "SANDBOX_RATE_LIMIT_HOURLY": str(HOURLY),
+        "SANDBOX_RATE_LIMIT_SPIKE": str(SPIKE),
+    }
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     processes: list[subprocess.Popen] = []
     try:
+
         def manage(*args: str) -> str:
             done = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
             if done.returncode:
@@ -117,9 +125,26 @@ def main() -> None:
         manage("migrate", "--noinput", "-v0")
         manage("sandbox_seed")
         token = manage("sandbox_token").strip()
-        processes.append(subprocess.Popen(
-            [PYTHON, "-m", "gunicorn", "portal.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", "2", "--threads", "8", "--log-level", "warning"], cwd=ROOT, env=env))
+        processes.append(
+            subprocess.Popen(
+                [
+                    PYTHON,
+                    "-m",
+                    "gunicorn",
+                    "portal.wsgi:application",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    "2",
+                    "--threads",
+                    "8",
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=ROOT,
+                env=env,
+            )
+        )
         wait_until_up(f"{base}/accounts/login/")
         check_dropped_connection(base, token)
         control = f"{base}/sandbox/_control/rate_limits"
@@ -128,33 +153,50 @@ def main() -> None:
 
         start_at = time.time() + 3  # every worker has set Django up by then
         share = TOTAL // WORKERS
-        workers = [subprocess.Popen([PYTHON, __file__, "--worker", f"{base}/sandbox", token, str(share),
-                                     repr(start_at)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
-                   for _ in range(WORKERS)]
+        workers = [
+            subprocess.Popen(
+                [PYTHON, __file__, "--worker", f"{base}/sandbox", token, str(share), repr(start_at)],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(WORKERS)
+        ]
         processes.extend(workers)
         results = [json.loads(w.communicate(timeout=540)[0].strip().splitlines()[-1]) for w in workers]
         wall = max(r["finished_at"] for r in results) - start_at
 
         windows = requests.get(control, timeout=10).json()["windows"]
-        spike = sorted((w for w in windows if w["kind"] == "spike" and w["company_key"] == COMPANY),
-                       key=lambda w: w["start"])
+        spike = sorted(
+            (w for w in windows if w["kind"] == "spike" and w["company_key"] == COMPANY), key=lambda w: w["start"]
+        )
         sent = sum(r["sent"] for r in results)
         status_429 = sum(r["429"] for r in results)
         errors = sum(r["errors"] for r in results)
         ratio = (TOTAL / wall) / (SPIKE / SPIKE_SECONDS)
-        print(f"limits: {HOURLY}/hour, {SPIKE} per {SPIKE_SECONDS} s; {WORKERS} worker processes, "
-              f"{TOTAL} GETs through ProcoreClient; gunicorn with 2 processes x 8 threads")
+        print(
+            f"limits: {HOURLY}/hour, {SPIKE} per {SPIKE_SECONDS} s; {WORKERS} worker processes, "
+            f"{TOTAL} GETs through ProcoreClient; gunicorn with 2 processes x 8 threads"
+        )
         print(f"requests sent: {sent} (errors: {errors})")
         print(f"429s received: {status_429} (sandbox counted {sum(w['rejected'] for w in spike)} refused)")
-        print("sandbox: accepted per 10-s window: " + " ".join(str(w["accepted"]) for w in spike)
-              + f" (max {max((w['accepted'] for w in spike), default=0)}, limit {SPIKE})")
-        print(f"wall time: {wall:.1f} s; achieved {TOTAL / wall:.2f} req/s against a ceiling of "
-              f"{SPIKE / SPIKE_SECONDS:.2f} req/s")
+        print(
+            "sandbox: accepted per 10-s window: "
+            + " ".join(str(w["accepted"]) for w in spike)
+            + f" (max {max((w['accepted'] for w in spike), default=0)}, limit {SPIKE})"
+        )
+        print(
+            f"wall time: {wall:.1f} s; achieved {TOTAL / wall:.2f} req/s against a ceiling of "
+            f"{SPIKE / SPIKE_SECONDS:.2f} req/s"
+        )
         full = [w["accepted"] for w in spike[1:-1]]  # windows the run covered from start to end
         if full:
-            print(f"steady state: {sum(full) / len(full):.1f} accepted per full window "
-                  f"= {sum(full) / len(full) / SPIKE:.2f} of the spike limit (the first, partial window "
-                  "gets a whole budget, which is why the overall ratio can pass 1)")
+            print(
+                f"steady state: {sum(full) / len(full):.1f} accepted per full window "
+                f"= {sum(full) / len(full) / SPIKE:.2f} of the spike limit (the first, partial window "
+                "gets a whole budget, which is why the overall ratio can pass 1)"
+            )
         print(f"RESULT requests={sent} status_429={status_429} wall_s={wall:.1f} ratio={ratio:.2f}")
     finally:
         for process in processes:

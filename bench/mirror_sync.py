@@ -36,8 +36,14 @@ print(json.dumps({"state": run.state, "error": run.error, "api_calls": run.api_c
 
 
 def run_in_worker(portal: harness.Portal, run_id: int) -> dict:
-    out = subprocess.run([harness.PYTHON, "-c", WORKER, str(run_id)], cwd=harness.ROOT, env=portal.env,
-                         check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [harness.PYTHON, "-c", WORKER, str(run_id)],
+        cwd=harness.ROOT,
+        env=portal.env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     if result["state"] != "done":
         raise SystemExit(f"sync failed: {result['error']}")
@@ -45,8 +51,8 @@ def run_in_worker(portal: harness.Portal, run_id: int) -> dict:
 
 
 def change_ten_files() -> None:
-    from portal.sandbox import documents_ops
-    from portal.sandbox.models import DocumentFile, DocumentFolder
+    from procore_sandbox.documents import ops as documents_ops
+    from procore_sandbox.models import DocumentFile, DocumentFolder
 
     files = list(DocumentFile.objects.filter(project_id=PROJECT, is_deleted=False).order_by("id")[:7])
     for file in files[:5]:
@@ -86,25 +92,31 @@ def main() -> None:
         full = run_in_worker(portal, start_sync(project, user, full=True).pk)
         folders = Folder.objects.filter(project=project).count()
         files = File.objects.filter(project=project).count()
-        print(f"full sync: {full['api_calls']} API calls, {full['wall_s']:.1f} s, {folders} folders, {files} files, "
-              f"worker peak {full['peak_mb']:.0f} MB")
+        print(
+            f"full sync: {full['api_calls']} API calls, {full['wall_s']:.1f} s, {folders} folders, {files} files, "
+            f"worker peak {full['peak_mb']:.0f} MB"
+        )
 
         unchanged = run_in_worker(portal, start_sync(project, None, full=False).pk)
         print(f"incremental, nothing changed: {unchanged['api_calls']} API calls")
 
         change_ten_files()
         changed = run_in_worker(portal, start_sync(project, None, full=False).pk)
-        print(f"incremental, 10 files changed: {changed['api_calls']} API calls, "
-              f"{changed['items_seen']} items seen, {changed['items_removed']} removed")
+        print(
+            f"incremental, 10 files changed: {changed['api_calls']} API calls, "
+            f"{changed['items_seen']} items seen, {changed['items_removed']} removed"
+        )
 
         top = page_time_ms(user, f"/projects/{PROJECT}/")
         search = page_time_ms(user, f"/projects/{PROJECT}/?q=.pdf&sort=-updated&page=3")
         print(f"file page p50: top level {top:.1f} ms, search over all files {search:.1f} ms")
 
         peak = max(full["peak_mb"], unchanged["peak_mb"], changed["peak_mb"])
-        print(f"RESULT folders={folders} files={files} full_calls={full['api_calls']} "
-              f"incremental_unchanged_calls={unchanged['api_calls']} incremental_10_calls={changed['api_calls']} "
-              f"peak_mb={peak:.1f} page_ms={max(top, search):.1f}")
+        print(
+            f"RESULT folders={folders} files={files} full_calls={full['api_calls']} "
+            f"incremental_unchanged_calls={unchanged['api_calls']} incremental_10_calls={changed['api_calls']} "
+            f"peak_mb={peak:.1f} page_ms={max(top, search):.1f}"
+        )
 
 
 if __name__ == "__main__":

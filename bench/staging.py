@@ -16,8 +16,12 @@ from bench.support import harness  # noqa: E402
 
 PROJECT = 2305
 LOGIN = "eli.navarro@northwind.example"
-NAMES = ["A-DRW-{n:04}_Floor Plan_Rev B.pdf", "S-DRW-{n:04}_Framing_Rev A.pdf", "A-SPC-{n:04}_Doors.pdf",
-         "Sheet {n:04}.pdf"]
+NAMES = [
+    "A-DRW-{n:04}_Floor Plan_Rev B.pdf",
+    "S-DRW-{n:04}_Framing_Rev A.pdf",
+    "A-SPC-{n:04}_Doors.pdf",
+    "Sheet {n:04}.pdf",
+]
 
 
 def fill(batch, count: int, schema) -> None:
@@ -29,10 +33,20 @@ def fill(batch, count: int, schema) -> None:
     for n in range(count):
         name = NAMES[n % len(NAMES)].format(n=n)
         proposal = propose(name, schema)
-        documents.append(StagedDocument(
-            batch=batch, file=f"staged/bench/{batch.pk}/{n}", file_name=name, size=1000, sha256=f"{n:064x}",
-            mime_type="application/pdf", position=n, metadata=proposal.metadata, proposals=proposal.sources,
-            unmatched=proposal.unmatched))
+        documents.append(
+            StagedDocument(
+                batch=batch,
+                file=f"staged/bench/{batch.pk}/{n}",
+                file_name=name,
+                size=1000,
+                sha256=f"{n:064x}",
+                mime_type="application/pdf",
+                position=n,
+                metadata=proposal.metadata,
+                proposals=proposal.sources,
+                unmatched=proposal.unmatched,
+            )
+        )
     StagedDocument.objects.bulk_create(documents, batch_size=500)
 
 
@@ -85,11 +99,15 @@ def main() -> None:
                 validate_ms = elapsed
             page_ms, queries = measure_page(client, batch.pk)
             results[size] = (page_ms, queries)
-            print(f"{size:>5} documents: page p50 {page_ms:.1f} ms, {queries} queries; "
-                  f"validation {elapsed:.0f} ms ({counts.get('ready', 0)} ready, {counts.get('errors', 0)} with errors)")
+            print(
+                f"{size:>5} documents: page p50 {page_ms:.1f} ms, {queries} queries; "
+                f"validation {elapsed:.0f} ms ({counts.get('ready', 0)} ready, {counts.get('errors', 0)} with errors)"
+            )
 
-        print(f"RESULT queries_10={results[10][1]} queries_100={results[100][1]} queries_1000={results[1000][1]} "
-              f"page_ms_1000={results[1000][0]:.1f} validate_ms_1000={validate_ms:.1f}")
+        print(
+            f"RESULT queries_10={results[10][1]} queries_100={results[100][1]} queries_1000={results[1000][1]} "
+            f"page_ms_1000={results[1000][0]:.1f} validate_ms_1000={validate_ms:.1f}"
+        )
 
 
 if __name__ == "__main__":

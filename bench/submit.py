@@ -56,8 +56,13 @@ print(json.dumps({"state": submission.state, "landed": submission.landed, "faile
 
 
 def run_in_worker(portal: harness.Portal, submission_id: int) -> dict:
-    out = subprocess.run([harness.PYTHON, "-c", WORKER, str(submission_id)], cwd=harness.ROOT, env=portal.env,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [harness.PYTHON, "-c", WORKER, str(submission_id)],
+        cwd=harness.ROOT,
+        env=portal.env,
+        capture_output=True,
+        text=True,
+    )
     if out.returncode:
         raise SystemExit(f"the worker failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -75,14 +80,21 @@ def staged_batch(user, project, count: int):
     for n in range(count):
         number = 1000 + n
         name = f"Sheet {number}"
-        values = {"name": name, "type": "DRW", "status": "OPN", "revision": "A", "discipline": "A",
-                  "number": str(number), "date_authored": "2026-01-05"}
+        values = {
+            "name": name,
+            "type": "DRW",
+            "status": "OPN",
+            "revision": "A",
+            "discipline": "A",
+            "number": str(number),
+            "date_authored": "2026-01-05",
+        }
         file_name = f"A-DRW-{number}_{name}_Rev A.pdf"
         data = f"%PDF-1.4\n% benchmark sheet {number}\n".encode() + os.urandom(2048)
-        document, _ = services.add_document(batch, user, SimpleUploadedFile(file_name, data, "application/pdf"),
-                                            schema)
-        metadata = {schema.fields_by_name[k].id: parse_input(schema.fields_by_name[k], v, schema)
-                    for k, v in values.items()}
+        document, _ = services.add_document(batch, user, SimpleUploadedFile(file_name, data, "application/pdf"), schema)
+        metadata = {
+            schema.fields_by_name[k].id: parse_input(schema.fields_by_name[k], v, schema) for k, v in values.items()
+        }
         services.set_document_metadata(batch, user, document, metadata, schema)
     return batch
 
@@ -116,8 +128,7 @@ def one_big_file(user, project, mib: int):
     with open(path, "rb") as handle:
         while chunk := handle.read(1024 * 1024):
             digest.update(chunk)
-    StagedDocument.objects.filter(pk=document.pk).update(file="bench/big.pdf", size=size,
-                                                         sha256=digest.hexdigest())
+    StagedDocument.objects.filter(pk=document.pk).update(file="bench/big.pdf", size=size, sha256=digest.hexdigest())
     return batch
 
 
@@ -127,13 +138,16 @@ def main() -> None:
     parser.add_argument("--big-mib", type=int, default=1024)
     parser.add_argument("--threads", type=int, default=6, help="files in flight at once")
     args = parser.parse_args()
-    env = {"STAGING_SUBMIT_THREADS": str(args.threads), "SANDBOX_RATE_LIMIT_HOURLY": str(HOURLY),
-           "SANDBOX_RATE_LIMIT_SPIKE": str(SPIKE)}
+    env = {
+        "STAGING_SUBMIT_THREADS": str(args.threads),
+        "SANDBOX_RATE_LIMIT_HOURLY": str(HOURLY),
+        "SANDBOX_RATE_LIMIT_SPIKE": str(SPIKE),
+    }
     with harness.portal(env, threads=16) as portal:
         portal.setup_django()
         from portal.mirror.models import Project, SyncRun
         from portal.mirror.sync import run_sync, start_sync, sync_memberships
-        from portal.sandbox import ratelimit
+        from procore_sandbox.limits import ratelimit
         from tests.flows import portal_user
 
         ratelimit.configure(hourly=HOURLY, spike=SPIKE)
@@ -147,23 +161,31 @@ def main() -> None:
         submission = start(batch, user)
         ratelimit.configure(hourly=HOURLY, spike=SPIKE)  # count the submit's windows afresh
         small = run_in_worker(portal, submission.pk)
-        print(f"{args.docs} documents: {small['state']}, {small['landed']} landed, {small['failed']} failed; "
-              f"{small['api_calls']} API calls, {small['puts']} file PUTs, {small['status_429']} x 429, "
-              f"{small['wall_s']:.1f} s, worker peak {small['peak_mb']:.0f} MB")
+        print(
+            f"{args.docs} documents: {small['state']}, {small['landed']} landed, {small['failed']} failed; "
+            f"{small['api_calls']} API calls, {small['puts']} file PUTs, {small['status_429']} x 429, "
+            f"{small['wall_s']:.1f} s, worker peak {small['peak_mb']:.0f} MB"
+        )
         ceiling = min(SPIKE / 10, HOURLY / 3600)
         rate = small["api_calls"] / small["wall_s"]
         calls_per_doc = small["api_calls"] / args.docs
         docs_per_min = small["landed"] / small["wall_s"] * 60
-        print(f"API calls per document {calls_per_doc:.3f} (file PUTs apart: {small['puts'] / args.docs:.2f}); "
-              f"{rate:.2f} calls/s against a ceiling of {ceiling:.2f} calls/s")
+        print(
+            f"API calls per document {calls_per_doc:.3f} (file PUTs apart: {small['puts'] / args.docs:.2f}); "
+            f"{rate:.2f} calls/s against a ceiling of {ceiling:.2f} calls/s"
+        )
 
         big_batch = one_big_file(user, project, args.big_mib)
         started = time.monotonic()
         big = run_in_worker(portal, start(big_batch, user).pk)
-        print(f"{args.big_mib} MiB file: {big['state']} in {time.monotonic() - started:.1f} s, {big['puts']} part "
-              f"PUTs, worker peak {big['peak_mb']:.0f} MB")
-        print(f"RESULT docs={small['landed']} calls_per_doc={calls_per_doc:.3f} status_429={small['status_429']} "
-              f"docs_per_min={docs_per_min:.1f} ratio={rate / ceiling:.3f} peak_mb_1gib={big['peak_mb']:.0f}")
+        print(
+            f"{args.big_mib} MiB file: {big['state']} in {time.monotonic() - started:.1f} s, {big['puts']} part "
+            f"PUTs, worker peak {big['peak_mb']:.0f} MB"
+        )
+        print(
+            f"RESULT docs={small['landed']} calls_per_doc={calls_per_doc:.3f} status_429={small['status_429']} "
+            f"docs_per_min={docs_per_min:.1f} ratio={rate / ceiling:.3f} peak_mb_1gib={big['peak_mb']:.0f}"
+        )
 
 
 if __name__ == "__main__":

@@ -68,8 +68,9 @@ def make_hook():
     from portal.webhooks.registration import new_secret
 
     company, _ = Company.objects.get_or_create(id=8089, defaults={"name": "Northwind Builders"})
-    project, _ = Project.objects.get_or_create(id=2305, defaults={"company": company,
-                                                                  "name": "Riverside Medical Center"})
+    project, _ = Project.objects.get_or_create(
+        id=2305, defaults={"company": company, "name": "Riverside Medical Center"}
+    )
     hook = Hook(project=project, company_id=company.id, namespace="document-portal", status=Hook.Status.ACTIVE)
     hook.set_secret(new_secret())
     hook.save()
@@ -82,14 +83,28 @@ def bodies(count: int, duplicate_share: float) -> tuple[list[bytes], set[str], i
 
     repeats = int(count * duplicate_share)
     unique = count - repeats
-    kinds = [("Document Revision", "created"), ("Document Revision", "updated"), ("Project Files", "update"),
-             ("Document Upload", "completed")]
+    kinds = [
+        ("Document Revision", "created"),
+        ("Document Revision", "updated"),
+        ("Project Files", "update"),
+        ("Document Upload", "completed"),
+    ]
     events = []
     for n in range(unique):
         resource_type, reason = kinds[n % len(kinds)]
-        events.append({"id": str(ULID()), "timestamp": "2026-11-23T10:00:00.000000Z", "reason": reason,
-                       "company_id": "8089", "project_id": "2305", "user_id": "5447",
-                       "resource_type": resource_type, "resource_id": str(ULID()), "payload_version": "v4.0"})
+        events.append(
+            {
+                "id": str(ULID()),
+                "timestamp": "2026-11-23T10:00:00.000000Z",
+                "reason": reason,
+                "company_id": "8089",
+                "project_id": "2305",
+                "user_id": "5447",
+                "resource_type": resource_type,
+                "resource_id": str(ULID()),
+                "payload_version": "v4.0",
+            }
+        )
     order = list(range(unique))
     random.seed(9)
     # A repeat goes somewhere after its original, as Procore's retries do (some arrive right behind it).
@@ -99,8 +114,10 @@ def bodies(count: int, duplicate_share: float) -> tuple[list[bytes], set[str], i
 
 
 def _request_bytes(parts, secret: str, body: bytes) -> bytes:
-    head = (f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: application/json\r\n"
-            f"Authorization: {secret}\r\nUser-Agent: Procore-Webhooks\r\nContent-Length: {len(body)}\r\n\r\n")
+    head = (
+        f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: application/json\r\n"
+        f"Authorization: {secret}\r\nUser-Agent: Procore-Webhooks\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
     return head.encode() + body
 
 
@@ -124,7 +141,7 @@ def _read_response(sock: socket.socket, buffer: bytearray) -> int:
         if not chunk:
             raise ConnectionError("connection closed")
         buffer += chunk
-    del buffer[:end + length]
+    del buffer[: end + length]
     return status
 
 
@@ -217,10 +234,17 @@ def production_env() -> dict[str, str]:
     with the embedded sandbox still on for the refreshes processing asks for."""
     from cryptography.fernet import Fernet
 
-    return {"DEBUG": "0", "SECRET_KEY": "bench-" + Fernet.generate_key().decode(),
-            "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "PROCORE_SANDBOX": "1",
-            "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_SSL_REDIRECT": "0", "SECURE_HSTS_SECONDS": "0",
-            "Q_WORKERS": "2", "SANDBOX_WEBHOOK_DISPATCHER": "0"}
+    return {
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-" + Fernet.generate_key().decode(),
+        "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "PROCORE_SANDBOX": "1",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_HSTS_SECONDS": "0",
+        "Q_WORKERS": "2",
+        "SANDBOX_WEBHOOK_DISPATCHER": "0",
+    }
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -244,8 +268,11 @@ def main() -> None:
     parser.add_argument("--deliveries", type=int, default=10_000)
     parser.add_argument("--duplicates", type=float, default=0.10)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_SERVER),
-                        help="a PostgreSQL server; a throwaway database is created on it and dropped")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_SERVER),
+        help="a PostgreSQL server; a throwaway database is created on it and dropped",
+    )
     parser.add_argument("--process-timeout", type=float, default=600)
     args = parser.parse_args()
 
@@ -253,30 +280,48 @@ def main() -> None:
     cluster = None
     try:
         extra = production_env()
-        subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, check=True,
-                       env={**os.environ, **extra, "DATABASE_URL": database_url})
+        subprocess.run(
+            [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=ROOT,
+            check=True,
+            env={**os.environ, **extra, "DATABASE_URL": database_url},
+        )
         with portal(extra, database_url=database_url, workers=2, threads=4) as instance:
             instance.setup_django()
             hook = make_hook()
             payloads, ids, repeats = bodies(args.deliveries, args.duplicates)
             url = f"{instance.url}/webhooks/procore/{hook.pk}/"
-            print(f"burst: {len(payloads)} deliveries ({repeats} repeats) to {url}, {args.concurrency} in flight, "
-                  "gunicorn 2 processes x 4 threads, PostgreSQL", flush=True)
+            print(
+                f"burst: {len(payloads)} deliveries ({repeats} repeats) to {url}, {args.concurrency} in flight, "
+                "gunicorn 2 processes x 4 threads, PostgreSQL",
+                flush=True,
+            )
             cpu_before, load_before = server_cpu_seconds(instance.port), os.getloadavg()[0]
             latencies, statuses, elapsed = burst(url, hook.secret, payloads, args.concurrency)
             cpu_ms = (server_cpu_seconds(instance.port) - cpu_before) * 1000 / len(payloads)
-            print(f"gunicorn CPU per delivery: {cpu_ms:.2f} ms (so about {2000 / cpu_ms:.0f}/s on 2 idle cores, "
-                  f"less PostgreSQL's share); load average {load_before:.1f} before, "
-                  f"{os.getloadavg()[0]:.1f} after the burst", flush=True)
+            print(
+                f"gunicorn CPU per delivery: {cpu_ms:.2f} ms (so about {2000 / cpu_ms:.0f}/s on 2 idle cores, "
+                f"less PostgreSQL's share); load average {load_before:.1f} before, "
+                f"{os.getloadavg()[0]:.1f} after the burst",
+                flush=True,
+            )
             accepted = statuses.get(204, 0)
             rps = accepted / elapsed
             p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
-            print(f"accepted {accepted}/{len(payloads)} in {elapsed:.1f} s: {rps:.0f} deliveries/s, "
-                  f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(latencies):.1f} ms; statuses {statuses}", flush=True)
+            print(
+                f"accepted {accepted}/{len(payloads)} in {elapsed:.1f} s: {rps:.0f} deliveries/s, "
+                f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(latencies):.1f} ms; statuses {statuses}",
+                flush=True,
+            )
 
-            cluster = subprocess.Popen([PYTHON, "manage.py", "qcluster"], cwd=ROOT, env=instance.env,
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                       start_new_session=True)
+            cluster = subprocess.Popen(
+                [PYTHON, "manage.py", "qcluster"],
+                cwd=ROOT,
+                env=instance.env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
             took = wait_for_processing(args.process_timeout)
             from django.db.models import Sum
 
@@ -290,17 +335,22 @@ def main() -> None:
             lost = len(ids - stored_ids) + (len(payloads) - accepted)
             twice = rows.filter(times_processed__gt=1).count()
             refresh = ProjectRefresh.objects.filter(project_id=2305).first()
-            print(f"processing: {processed}/{stored} processed in {took:.1f} s by a django-q2 cluster (2 workers); "
-                  f"mirror refreshes run: {refresh.runs if refresh else 0}"
-                  f"{' (last error: ' + refresh.error + ')' if refresh and refresh.error else ''}; "
-                  f"failed: {rows.filter(state=Delivery.State.FAILED).count()}", flush=True)
+            print(
+                f"processing: {processed}/{stored} processed in {took:.1f} s by a django-q2 cluster (2 workers); "
+                f"mirror refreshes run: {refresh.runs if refresh else 0}"
+                f"{' (last error: ' + refresh.error + ')' if refresh and refresh.error else ''}; "
+                f"failed: {rows.filter(state=Delivery.State.FAILED).count()}",
+                flush=True,
+            )
             stop(cluster)
             from django.db import connections
 
             connections.close_all()
-            print(f"RESULT rps={rps:.0f} p50_ms={p50:.1f} p99_ms={p99:.1f} sent={len(payloads)} stored={stored} "
-                  f"processed={processed} duplicates_dropped={dropped} lost={lost} processed_twice={twice}",
-                  flush=True)
+            print(
+                f"RESULT rps={rps:.0f} p50_ms={p50:.1f} p99_ms={p99:.1f} sent={len(payloads)} stored={stored} "
+                f"processed={processed} duplicates_dropped={dropped} lost={lost} processed_twice={twice}",
+                flush=True,
+            )
     finally:
         if cluster is not None:
             stop(cluster)

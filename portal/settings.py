@@ -72,7 +72,6 @@ INSTALLED_APPS = [
     "portal.accounts.providers.procore",
     "portal.mirror",
     "portal.staging",
-    "portal.sandbox",
     "portal.throttle",
     "portal.webhooks",
 ]
@@ -87,7 +86,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "portal.sandbox.gateway.GatewayMiddleware",
     "portal.staging.notifications.NotificationMiddleware",
 ]
 
@@ -187,8 +185,15 @@ SOCIALACCOUNT_STORE_TOKENS = False
 # --- Procore ------------------------------------------------------------------------------
 # The embedded sandbox is on by default in development and off in production.
 PROCORE_SANDBOX = envbool("PROCORE_SANDBOX", DEBUG)
+if PROCORE_SANDBOX:
+    # The sandbox is a separate package (procore_sandbox/), installed only when wanted: with it
+    # off, none of its tables, URLs or admin pages exist, and the production image omits it.
+    INSTALLED_APPS.append("procore_sandbox")
+    MIDDLEWARE.append("procore_sandbox.gateway.GatewayMiddleware")
 _sandbox_base = f"{PORTAL_PUBLIC_URL}/sandbox"
-PROCORE_LOGIN_URL = env("PROCORE_LOGIN_URL", _sandbox_base if PROCORE_SANDBOX else "https://login.procore.com").rstrip("/")
+PROCORE_LOGIN_URL = env("PROCORE_LOGIN_URL", _sandbox_base if PROCORE_SANDBOX else "https://login.procore.com").rstrip(
+    "/"
+)
 PROCORE_API_URL = env("PROCORE_API_URL", _sandbox_base if PROCORE_SANDBOX else "https://api.procore.com").rstrip("/")
 PROCORE_CLIENT_ID = env("PROCORE_CLIENT_ID", "portal-sandbox-client" if PROCORE_SANDBOX else "")
 PROCORE_CLIENT_SECRET = env("PROCORE_CLIENT_SECRET", "portal-sandbox-secret" if PROCORE_SANDBOX else "")
@@ -218,11 +223,9 @@ if not DEBUG and not TOKEN_ENCRYPTION_KEYS:
     raise ImproperlyConfigured("TOKEN_ENCRYPTION_KEYS must be set when DEBUG is off.")
 
 # Sandbox: the redirect URIs registered for the portal's app in the seed.
-SANDBOX_REDIRECT_URIS = envlist(
-    "SANDBOX_REDIRECT_URIS", f"{PORTAL_PUBLIC_URL}/accounts/procore/login/callback/"
-)
+SANDBOX_REDIRECT_URIS = envlist("SANDBOX_REDIRECT_URIS", f"{PORTAL_PUBLIC_URL}/accounts/procore/login/callback/")
 # Sandbox: Procore's rate limits per app and company (hourly and 10-second spike windows);
-# tests and benchmarks change them at run time (portal.sandbox.ratelimit.configure).
+# tests and benchmarks change them at run time (procore_sandbox.limits.ratelimit.configure).
 SANDBOX_RATE_LIMIT_HOURLY = envint("SANDBOX_RATE_LIMIT_HOURLY", 3600)
 SANDBOX_RATE_LIMIT_SPIKE = envint("SANDBOX_RATE_LIMIT_SPIKE", 25)
 # Sandbox: /sandbox/_control/ answers loopback clients only, and needs this token when set.
@@ -308,8 +311,13 @@ LOGGING = {
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout",
-                             "formatter": LOG_FORMAT if LOG_FORMAT in {"plain", "json"} else "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": LOG_FORMAT if LOG_FORMAT in {"plain", "json"} else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.server": {"level": "WARNING"},

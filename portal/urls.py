@@ -19,4 +19,4 @@ urlpatterns = [
 
 # The sandbox's URLs exist only while it is enabled; in production they do not.
 if settings.PROCORE_SANDBOX:
-    urlpatterns.append(path("sandbox/", include("portal.sandbox.urls")))
+    urlpatterns.append(path("sandbox/", include("procore_sandbox.urls")))

@@ -9,7 +9,7 @@ from urllib.parse import urljoin
 import requests
 from django.utils import timezone
 
-from tests.conftest import PASSWORD
+from procore_sandbox.testing import PASSWORD
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -35,8 +35,9 @@ def start_sign_in(sandbox) -> tuple[requests.Session, requests.Response]:
     return session, answer
 
 
-def approve_at_procore(session: requests.Session, authorize_url: str, login: str,
-                       password: str = PASSWORD) -> requests.Response:
+def approve_at_procore(
+    session: requests.Session, authorize_url: str, login: str, password: str = PASSWORD
+) -> requests.Response:
     """Choose a sandbox user on Procore's sign-in page; return the redirect back to the portal."""
     page = session.get(authorize_url, timeout=10)
     assert page.status_code == 200, page.text
@@ -61,15 +62,21 @@ def portal_user(sandbox, login: str, *, expires_in: int = 5400):
 
     from portal.accounts.models import User
     from portal.accounts.tokens import store_tokens
-    from portal.sandbox.models import App, Person
-    from portal.sandbox.oauth import issue_token
+    from procore_sandbox.models import App, Person
+    from procore_sandbox.oauth.views import issue_token
 
     person = Person.objects.get(login=login)
     issued = issue_token(App.objects.get(client_id=settings.PROCORE_CLIENT_ID), person)
     first, _, last = person.name.partition(" ")
     user, _ = User.objects.get_or_create(
-        username=login, defaults={"email": login, "first_name": first, "last_name": last,
-                                  "procore_user_id": person.id})
-    store_tokens(user, procore_user_id=person.id, login=login, access_token=issued.access_token,
-                 refresh_token=issued.refresh_token, expires_at=timezone.now() + timedelta(seconds=expires_in))
+        username=login, defaults={"email": login, "first_name": first, "last_name": last, "procore_user_id": person.id}
+    )
+    store_tokens(
+        user,
+        procore_user_id=person.id,
+        login=login,
+        access_token=issued.access_token,
+        refresh_token=issued.refresh_token,
+        expires_at=timezone.now() + timedelta(seconds=expires_in),
+    )
     return user

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_every_admin_list_page_renders(django_user_model):
-    from portal.sandbox.seed import seed
+    from procore_sandbox.seed import seed
 
     seed()
     staff = django_user_model.objects.create_superuser("admin", "admin@example.com", "pw")

@@ -37,8 +37,9 @@ class Portal:
         self.env = env
 
     def manage(self, *args: str, capture: bool = False) -> str:
-        result = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=self.env, check=True,
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            [PYTHON, "manage.py", *args], cwd=ROOT, env=self.env, check=True, capture_output=True, text=True
+        )
         return result.stdout if capture else ""
 
     def setup_django(self) -> None:
@@ -51,8 +52,15 @@ class Portal:
 
 
 @contextlib.contextmanager
-def portal(extra_env: dict[str, str] | None = None, *, server: bool = True, seed_large: bool = False,
-           threads: int = 8, workers: int = 1, database_url: str | None = None) -> Iterator[Portal]:
+def portal(
+    extra_env: dict[str, str] | None = None,
+    *,
+    server: bool = True,
+    seed_large: bool = False,
+    threads: int = 8,
+    workers: int = 1,
+    database_url: str | None = None,
+) -> Iterator[Portal]:
     """`database_url` runs on that database (e.g. PostgreSQL) instead of a throwaway SQLite file;
     `workers` is the number of gunicorn processes."""
     data_dir = Path(tempfile.mkdtemp(prefix="portal-bench-"))
@@ -76,10 +84,26 @@ def portal(extra_env: dict[str, str] | None = None, *, server: bool = True, seed
         instance.manage("migrate", "--noinput", "-v0")
         instance.manage("sandbox_seed")
         if server:
-            processes.append(subprocess.Popen(
-                [PYTHON, "-m", "gunicorn", "portal.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                 "--workers", str(workers), "--threads", str(threads), "--log-level", "warning"],
-                cwd=ROOT, env=env))
+            processes.append(
+                subprocess.Popen(
+                    [
+                        PYTHON,
+                        "-m",
+                        "gunicorn",
+                        "portal.wsgi:application",
+                        "--bind",
+                        f"127.0.0.1:{port}",
+                        "--workers",
+                        str(workers),
+                        "--threads",
+                        str(threads),
+                        "--log-level",
+                        "warning",
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                )
+            )
             wait_until_up(instance.url + "/accounts/login/")
         yield instance
     finally:
@@ -101,14 +125,20 @@ def signed_in_user(login: str):
 
     from portal.accounts.models import User
     from portal.accounts.tokens import store_tokens
-    from portal.sandbox.models import App, Person
-    from portal.sandbox.oauth import issue_token
+    from procore_sandbox.models import App, Person
+    from procore_sandbox.oauth.views import issue_token
 
     person = Person.objects.get(login=login)
     issued = issue_token(App.objects.get(client_id=settings.PROCORE_CLIENT_ID), person)
     user, _ = User.objects.get_or_create(username=login, defaults={"procore_user_id": person.id})
-    store_tokens(user, procore_user_id=person.id, login=login, access_token=issued.access_token,
-                 refresh_token=issued.refresh_token, expires_at=timezone.now() + timedelta(hours=1))
+    store_tokens(
+        user,
+        procore_user_id=person.id,
+        login=login,
+        access_token=issued.access_token,
+        refresh_token=issued.refresh_token,
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
     return user
 
 

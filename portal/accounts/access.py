@@ -38,8 +38,11 @@ def get_batch_for_user(user: User, batch_id: int):
     """A staging batch of a project `user` may see; Http404 otherwise."""
     from portal.staging.models import Batch
 
-    batch = (Batch.objects.select_related("project", "project__company", "created_by")
-             .filter(pk=batch_id, project__memberships__user=user).first())
+    batch = (
+        Batch.objects.select_related("project", "project__company", "created_by")
+        .filter(pk=batch_id, project__memberships__user=user)
+        .first()
+    )
     if batch is None:
         raise Http404("No such batch.")
     return batch

@@ -35,23 +35,31 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         # Never fall back to allauth's sign-up form: a name already taken (say, by a local admin
         # account) gets a unique variant instead.
         if User.objects.filter(username__iexact=user.username).exists():
-            user.username = get_account_adapter().generate_unique_username(
-                [user.username, f"procore-{extra['id']}"])
+            user.username = get_account_adapter().generate_unique_username([user.username, f"procore-{extra['id']}"])
         return user
 
-    def on_authentication_error(self, request: HttpRequest, provider: Any, error: Any = None,
-                                exception: Exception | None = None, extra_context: Any = None) -> None:
+    def on_authentication_error(
+        self,
+        request: HttpRequest,
+        provider: Any,
+        error: Any = None,
+        exception: Exception | None = None,
+        extra_context: Any = None,
+    ) -> None:
         state_unknown = bool(extra_context) and "state_id" in extra_context
         messages.error(request, sign_in_error_message(request, error, exception, state_unknown=state_unknown))
         raise ImmediateHttpResponse(redirect("account_login"))
 
 
-def sign_in_error_message(request: HttpRequest, error: Any, exception: Exception | None, *,
-                          state_unknown: bool = False) -> str:
+def sign_in_error_message(
+    request: HttpRequest, error: Any, exception: Exception | None, *, state_unknown: bool = False
+) -> str:
     """Say what went wrong with a sign-in in words a person can act on."""
     if state_unknown:
-        return ("The sign-in could not be verified: it may have expired, been started in another window, "
-                "or been tampered with. Please sign in again.")
+        return (
+            "The sign-in could not be verified: it may have expired, been started in another window, "
+            "or been tampered with. Please sign in again."
+        )
     if error == AuthError.CANCELLED or request.GET.get("error") == "access_denied":
         return "Sign-in was cancelled in Procore. You can try again."
     if request.GET.get("error"):
@@ -63,5 +71,7 @@ def sign_in_error_message(request: HttpRequest, error: Any, exception: Exception
     if isinstance(cause, ProcoreError):
         return friendly_message(cause)
     if exception is not None:
-        return "Procore did not complete the sign-in. Please try again; if it keeps failing, contact your administrator."
+        return (
+            "Procore did not complete the sign-in. Please try again; if it keeps failing, contact your administrator."
+        )
     return "The sign-in could not be verified (it may have expired or been started in another window). Please sign in again."

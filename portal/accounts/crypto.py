@@ -18,9 +18,7 @@ from django.conf import settings
 
 
 def _derived_key(secret: str) -> bytes:
-    raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"portal-token-encryption").derive(
-        secret.encode()
-    )
+    raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"portal-token-encryption").derive(secret.encode())
     return base64.urlsafe_b64encode(raw)
 
 

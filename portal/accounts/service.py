@@ -41,8 +41,10 @@ class ServiceTokenSource:
         from portal.webhooks.models import ServiceToken
 
         pair = auth.client_credentials(self.client_id, self.client_secret)
-        ServiceToken.objects.update_or_create(client_id=self.client_id, defaults={
-            "access_token_encrypted": encrypt(pair.access_token), "expires_at": pair.expires_at})
+        ServiceToken.objects.update_or_create(
+            client_id=self.client_id,
+            defaults={"access_token_encrypted": encrypt(pair.access_token), "expires_at": pair.expires_at},
+        )
         return pair.access_token
 
     def access_token(self) -> str:

@@ -32,8 +32,9 @@ LEASE = timedelta(seconds=30)
 WAIT_STEP = 0.05
 
 
-def store_tokens(user: User, *, procore_user_id: int, login: str, access_token: str, refresh_token: str,
-                 expires_at) -> ProcoreCredential:
+def store_tokens(
+    user: User, *, procore_user_id: int, login: str, access_token: str, refresh_token: str, expires_at
+) -> ProcoreCredential:
     """Save the tokens Procore issued at sign-in."""
     credential = ProcoreCredential.objects.filter(user=user).first() or ProcoreCredential(user=user)
     credential.procore_user_id = procore_user_id
@@ -81,9 +82,9 @@ def refresh_credential(credential_id: int, rejected: str | None = None) -> str:
         pair = auth.refresh(credential.refresh_token)
     except ReauthorizationRequired:
         ProcoreCredential.objects.filter(pk=credential_id).update(
-            invalid_since=timezone.now(), refresh_lease_until=None)
-        log.warning("Procore refused the refresh token of credential %s; the user must sign in again",
-                    credential_id)
+            invalid_since=timezone.now(), refresh_lease_until=None
+        )
+        log.warning("Procore refused the refresh token of credential %s; the user must sign in again", credential_id)
         raise
     except ProcoreError:
         # The old refresh token may or may not be spent; release the lease and let the next
@@ -94,8 +95,17 @@ def refresh_credential(credential_id: int, rejected: str | None = None) -> str:
     credential.set_tokens(pair.access_token, pair.refresh_token or credential.refresh_token, pair.expires_at)
     credential.refresh_lease_until = None
     credential.refreshed_at = timezone.now()
-    credential.save(update_fields=["access_token_encrypted", "refresh_token_encrypted", "expires_at",
-                                   "invalid_since", "refresh_lease_until", "refreshed_at", "updated_at"])
+    credential.save(
+        update_fields=[
+            "access_token_encrypted",
+            "refresh_token_encrypted",
+            "expires_at",
+            "invalid_since",
+            "refresh_lease_until",
+            "refreshed_at",
+            "updated_at",
+        ]
+    )
     return pair.access_token
 
 

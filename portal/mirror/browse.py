@@ -11,9 +11,12 @@ from django.db.models import Q, QuerySet
 from .models import Company, File, Folder, NamingStandard, PdmField, PdmValue, Project, Revision, UploadRule
 
 FILE_SORTS = {
-    "name": "name", "-name": "-name",
-    "updated": "procore_updated_at", "-updated": "-procore_updated_at",
-    "size": "size", "-size": "-size",
+    "name": "name",
+    "-name": "-name",
+    "updated": "procore_updated_at",
+    "-updated": "-procore_updated_at",
+    "size": "size",
+    "-size": "-size",
 }
 PAGE_SIZE = 50
 
@@ -28,8 +31,15 @@ class FolderView:
     sort: str
 
 
-def folder_view(project: Project | None, folder_id: int | None, search: str, sort: str, page: int | str, *,
-                company: Company | None = None) -> FolderView:
+def folder_view(
+    project: Project | None,
+    folder_id: int | None,
+    search: str,
+    sort: str,
+    page: int | str,
+    *,
+    company: Company | None = None,
+) -> FolderView:
     """A project's Documents tool, or with `project` None a company's own."""
     scope = {"project": project} if project is not None else {"company": company, "project": None}
     folders = list(Folder.objects.filter(**scope).only("id", "parent_id", "name", "name_with_path"))
@@ -52,12 +62,16 @@ def folder_view(project: Project | None, folder_id: int | None, search: str, sor
         subfolders = sorted((f for f in folders if f.parent_id == current.id), key=lambda f: f.name.lower())
     else:
         # Top level: whatever hangs under Procore's root folder, which the index does not list.
-        files = files.exclude(folder_id__in=by_id.keys()) if len(by_id) < 900 else files.exclude(
-            folder_id__in=Folder.objects.filter(**scope).values("id"))
+        files = (
+            files.exclude(folder_id__in=by_id.keys())
+            if len(by_id) < 900
+            else files.exclude(folder_id__in=Folder.objects.filter(**scope).values("id"))
+        )
         subfolders = sorted((f for f in folders if f.parent_id not in by_id), key=lambda f: f.name.lower())
     sort = sort if sort in FILE_SORTS else "name"
     files = files.order_by(FILE_SORTS[sort], "id").only(
-        "id", "name", "name_with_path", "size", "file_type", "latest_version_number", "procore_updated_at")
+        "id", "name", "name_with_path", "size", "file_type", "latest_version_number", "procore_updated_at"
+    )
     return FolderView(current, breadcrumbs, subfolders, Paginator(files, PAGE_SIZE).get_page(page), search, sort)
 
 
@@ -100,13 +114,15 @@ def setup_view(project: Project) -> dict[str, Any]:
     return {
         "rules": rules,
         "standards": standards,
-        "fields": [(f, FIELD_TYPES.get(f.type, f.type), f.procore_id in required_anywhere) for f in fields
-                   if f.visible],
+        "fields": [
+            (f, FIELD_TYPES.get(f.type, f.type), f.procore_id in required_anywhere) for f in fields if f.visible
+        ],
     }
 
 
-def revision_view(project: Project, *, search: str, type_id: str, status_id: str, container: str,
-                  page: int | str) -> dict[str, Any]:
+def revision_view(
+    project: Project, *, search: str, type_id: str, status_id: str, container: str, page: int | str
+) -> dict[str, Any]:
     revisions = Revision.objects.filter(project=project)
     if container:
         revisions = revisions.filter(container_id=container).order_by("-version")

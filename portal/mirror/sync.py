@@ -26,9 +26,9 @@ from .upsert import when
 
 log = logging.getLogger(__name__)
 
+
 class NoSyncIdentity(Exception):
     """No one whose Procore access could be used for this sync."""
-
 
 
 def sync_memberships(user: User) -> list[Project]:
@@ -37,18 +37,27 @@ def sync_memberships(user: User) -> list[Project]:
     visible: list[Project] = []
     for item in core.companies(client):
         company, _ = Company.objects.update_or_create(
-            id=item["id"], defaults={"name": item.get("name") or "", "is_active": item.get("is_active", True)})
+            id=item["id"], defaults={"name": item.get("name") or "", "is_active": item.get("is_active", True)}
+        )
         try:
             projects = list(core.projects(client, company.id))
         except (NotFound, PermissionDenied):
             continue
         for p in projects:
-            project, _ = Project.objects.update_or_create(id=p["id"], defaults={
-                "company": company, "name": p.get("name") or "", "display_name": p.get("display_name") or "",
-                "project_number": p.get("project_number") or "", "city": p.get("city") or "",
-                "state_code": p.get("state_code") or "", "stage": p.get("stage") or "",
-                "active": p.get("active", True) is not False, "procore_updated_at": when(p.get("updated_at")),
-            })
+            project, _ = Project.objects.update_or_create(
+                id=p["id"],
+                defaults={
+                    "company": company,
+                    "name": p.get("name") or "",
+                    "display_name": p.get("display_name") or "",
+                    "project_number": p.get("project_number") or "",
+                    "city": p.get("city") or "",
+                    "state_code": p.get("state_code") or "",
+                    "stage": p.get("stage") or "",
+                    "active": p.get("active", True) is not False,
+                    "procore_updated_at": when(p.get("updated_at")),
+                },
+            )
             visible.append(project)
     with transaction.atomic():
         for project in visible:
@@ -73,16 +82,20 @@ def sync_identity(project: Project, requested_by: User | None) -> User | None:
     """Whose Procore access a sync uses: who asked for it, else a member with a live sign-in."""
     if requested_by is not None:
         return requested_by
-    return (User.objects.filter(memberships__project=project, procore_credential__invalid_since=None)
-            .order_by("-last_login").first())
+    return (
+        User.objects.filter(memberships__project=project, procore_credential__invalid_since=None)
+        .order_by("-last_login")
+        .first()
+    )
 
 
 def start_sync(project: Project, requested_by: User | None, *, full: bool | None = None) -> SyncRun:
     """Record a sync to run; a project never synced gets a full one."""
     if full is None:
         full = project.last_synced_at is None
-    return SyncRun.objects.create(project=project, requested_by=requested_by,
-                                  kind=SyncRun.Kind.FULL if full else SyncRun.Kind.INCREMENTAL)
+    return SyncRun.objects.create(
+        project=project, requested_by=requested_by, kind=SyncRun.Kind.FULL if full else SyncRun.Kind.INCREMENTAL
+    )
 
 
 def start_company_sync(company: Company, requested_by: User | None) -> SyncRun:
@@ -91,8 +104,11 @@ def start_company_sync(company: Company, requested_by: User | None) -> SyncRun:
 
 def _claim(run_id: int) -> bool:
     """Take a queued run; the conditional UPDATE means two workers never run one sync."""
-    return bool(SyncRun.objects.filter(pk=run_id, state=SyncRun.State.QUEUED).update(
-        state=SyncRun.State.RUNNING, started_at=timezone.now()))
+    return bool(
+        SyncRun.objects.filter(pk=run_id, state=SyncRun.State.QUEUED).update(
+            state=SyncRun.State.RUNNING, started_at=timezone.now()
+        )
+    )
 
 
 def _finish(run: SyncRun, error: Exception | None) -> SyncRun:
@@ -101,8 +117,9 @@ def _finish(run: SyncRun, error: Exception | None) -> SyncRun:
     else:
         log.warning("Sync %s failed: %s", run.pk, error)
         message = friendly_message(error) if isinstance(error, ProcoreError) else str(error)
-        SyncRun.objects.filter(pk=run.pk).update(state=SyncRun.State.FAILED, error=message,
-                                                 finished_at=timezone.now(), step="")
+        SyncRun.objects.filter(pk=run.pk).update(
+            state=SyncRun.State.FAILED, error=message, finished_at=timezone.now(), step=""
+        )
     run.refresh_from_db()
     return run
 
@@ -113,15 +130,22 @@ def run_company_sync(run_id: int) -> SyncRun:
     run = SyncRun.objects.select_related("company", "requested_by").get(pk=run_id)
     if not claimed:
         return run
-    user = run.requested_by or (User.objects.filter(memberships__project__company=run.company,
-                                                    procore_credential__invalid_since=None)
-                                .order_by("-last_login").first())
+    user = run.requested_by or (
+        User.objects.filter(memberships__project__company=run.company, procore_credential__invalid_since=None)
+        .order_by("-last_login")
+        .first()
+    )
     try:
         if user is None:
             raise NoSyncIdentity("Nobody with a current Procore sign-in belongs to this company.")
         SyncRun.objects.filter(pk=run.pk).update(step="Company folders and files")
-        sync_company_documents(counting_client(user, run), run.company, progress=lambda seen, removed: (
-            SyncRun.objects.filter(pk=run.pk).update(items_seen=seen, items_removed=removed)))
+        sync_company_documents(
+            counting_client(user, run),
+            run.company,
+            progress=lambda seen, removed: SyncRun.objects.filter(pk=run.pk).update(
+                items_seen=seen, items_removed=removed
+            ),
+        )
     except (ProcoreError, NoSyncIdentity) as exc:
         return _finish(run, exc)
     return _finish(run, None)
@@ -147,8 +171,9 @@ def run_sync(run_id: int) -> SyncRun:
         done = {"seen": 0, "removed": 0}  # totals of the steps already finished
 
         def tally(seen: int, removed: int) -> None:
-            SyncRun.objects.filter(pk=run.pk).update(items_seen=done["seen"] + seen,
-                                                     items_removed=done["removed"] + removed)
+            SyncRun.objects.filter(pk=run.pk).update(
+                items_seen=done["seen"] + seen, items_removed=done["removed"] + removed
+            )
 
         step("Folders and files")
         sync_documents(client, project, full=full, progress=tally)

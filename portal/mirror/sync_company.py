@@ -24,25 +24,41 @@ MAX_FOLDERS = 100_000
 
 
 def _folder(company: Company, item: dict[str, Any]) -> Folder:
-    return Folder(id=item["id"], company=company, project=None, parent_id=item.get("parent_id"),
-                  name=item.get("name") or "",
-                  name_with_path=item.get("name_with_path") or "", private=bool(item.get("private")),
-                  procore_updated_at=when(item.get("updated_at")))
+    return Folder(
+        id=item["id"],
+        company=company,
+        project=None,
+        parent_id=item.get("parent_id"),
+        name=item.get("name") or "",
+        name_with_path=item.get("name_with_path") or "",
+        private=bool(item.get("private")),
+        procore_updated_at=when(item.get("updated_at")),
+    )
 
 
 def _file(company: Company, item: dict[str, Any], folder_id: int) -> File:
     versions = item.get("file_versions") or []
     latest = max(versions, key=lambda v: v.get("number") or 0) if versions else {}
-    return File(id=item["id"], company=company, project=None, folder_id=folder_id, name=item.get("name") or "",
-                name_with_path=item.get("name_with_path") or "",
-                size=item.get("size") if item.get("size") is not None else latest.get("size"),
-                file_type=item.get("file_type") or "", latest_version_id=latest.get("id"),
-                latest_version_number=latest.get("number"), latest_version_url=latest.get("url") or "",
-                procore_created_at=when(item.get("created_at")), procore_updated_at=when(item.get("updated_at")))
+    return File(
+        id=item["id"],
+        company=company,
+        project=None,
+        folder_id=folder_id,
+        name=item.get("name") or "",
+        name_with_path=item.get("name_with_path") or "",
+        size=item.get("size") if item.get("size") is not None else latest.get("size"),
+        file_type=item.get("file_type") or "",
+        latest_version_id=latest.get("id"),
+        latest_version_number=latest.get("number"),
+        latest_version_url=latest.get("url") or "",
+        procore_created_at=when(item.get("created_at")),
+        procore_updated_at=when(item.get("updated_at")),
+    )
 
 
-def sync_company_documents(client: ProcoreClient, company: Company,
-                           progress: Callable[[int, int], None] = lambda seen, removed: None) -> None:
+def sync_company_documents(
+    client: ProcoreClient, company: Company, progress: Callable[[int, int], None] = lambda seen, removed: None
+) -> None:
     root = documents.company_folder(client, company.id)
     queue: deque[dict[str, Any]] = deque([root])
     seen_folders: set[int] = set()

@@ -21,17 +21,33 @@ from .models import File, Folder, Project
 from .upsert import chunked, delete_ids, newest, upsert, when
 
 FOLDER_FIELDS = ["company", "project", "parent_id", "name", "name_with_path", "private", "procore_updated_at"]
-FILE_FIELDS = ["company", "project", "folder_id", "name", "name_with_path", "size", "file_type",
-               "latest_version_id", "latest_version_number", "latest_version_url", "procore_created_at",
-               "procore_updated_at"]
+FILE_FIELDS = [
+    "company",
+    "project",
+    "folder_id",
+    "name",
+    "name_with_path",
+    "size",
+    "file_type",
+    "latest_version_id",
+    "latest_version_number",
+    "latest_version_url",
+    "procore_created_at",
+    "procore_updated_at",
+]
 PAGE = 1000
 
 
 def _folder(project: Project, item: dict[str, Any]) -> Folder:
     return Folder(
-        id=item["id"], company_id=project.company_id, project=project, parent_id=item.get("parent_id"),
-        name=item.get("name") or "", name_with_path=item.get("name_with_path") or "",
-        private=bool(item.get("private")), procore_updated_at=when(item.get("updated_at")),
+        id=item["id"],
+        company_id=project.company_id,
+        project=project,
+        parent_id=item.get("parent_id"),
+        name=item.get("name") or "",
+        name_with_path=item.get("name_with_path") or "",
+        private=bool(item.get("private")),
+        procore_updated_at=when(item.get("updated_at")),
     )
 
 
@@ -39,25 +55,38 @@ def _file(project: Project, item: dict[str, Any]) -> File:
     versions = item.get("file_versions") or []
     latest = max(versions, key=lambda v: v.get("number") or 0) if versions else {}
     return File(
-        id=item["id"], company_id=project.company_id, project=project, folder_id=item.get("parent_id"),
-        name=item.get("name") or "", name_with_path=item.get("name_with_path") or "",
+        id=item["id"],
+        company_id=project.company_id,
+        project=project,
+        folder_id=item.get("parent_id"),
+        name=item.get("name") or "",
+        name_with_path=item.get("name_with_path") or "",
         size=item.get("size") if item.get("size") is not None else latest.get("size"),
-        file_type=item.get("file_type") or "", latest_version_id=latest.get("id"),
-        latest_version_number=latest.get("number"), latest_version_url=latest.get("url") or "",
-        procore_created_at=when(item.get("created_at")), procore_updated_at=when(item.get("updated_at")),
+        file_type=item.get("file_type") or "",
+        latest_version_id=latest.get("id"),
+        latest_version_number=latest.get("number"),
+        latest_version_url=latest.get("url") or "",
+        procore_created_at=when(item.get("created_at")),
+        procore_updated_at=when(item.get("updated_at")),
     )
 
 
-def sync_documents(client: ProcoreClient, project: Project, *, full: bool,
-                   progress: Callable[[int, int], None] = lambda seen, removed: None) -> None:
+def sync_documents(
+    client: ProcoreClient,
+    project: Project,
+    *,
+    full: bool,
+    progress: Callable[[int, int], None] = lambda seen, removed: None,
+) -> None:
     """Bring the project's folders and files up to date; calls `progress(seen, removed)` per page."""
     api = client.for_company(project.company_id)
     started = timezone.now()
     incremental = not full and project.documents_cursor is not None
     if incremental:
         # An upper bound well past now: Procore's clock may run ahead of ours.
-        items = documents.project_index(api, project.id, updated_since=project.documents_cursor,
-                                        updated_until=started + timedelta(days=1))
+        items = documents.project_index(
+            api, project.id, updated_since=project.documents_cursor, updated_until=started + timedelta(days=1)
+        )
     else:
         items = documents.project_index(api, project.id)
 

@@ -27,9 +27,22 @@ from portal.procore.pdm import USER_VARIANTS, Pdm, field_values, first_id, first
 from .models import NamingStandard, PdmField, PdmValue, Project, Revision, UploadRule
 from .upsert import chunked, delete_ids, newest, upsert, when
 
-REVISION_FIELDS = ["container_id", "version", "name", "number", "revision", "type_value_id", "type_label",
-                   "status_value_id", "status_label", "file_format", "upload_id", "download_url", "fields",
-                   "procore_updated_at"]
+REVISION_FIELDS = [
+    "container_id",
+    "version",
+    "name",
+    "number",
+    "revision",
+    "type_value_id",
+    "type_label",
+    "status_value_id",
+    "status_label",
+    "file_format",
+    "upload_id",
+    "download_url",
+    "fields",
+    "procore_updated_at",
+]
 
 
 def config_is_stale(project: Project) -> bool:
@@ -63,24 +76,60 @@ def sync_config(client: ProcoreClient, project: Project) -> bool:
 
 
 def _store_fields(project: Project, fields: list[dict[str, Any]], values: dict[str, list[dict[str, Any]]]) -> None:
-    upsert(PdmField, [
-        PdmField(project=project, procore_id=f["id"], name=f.get("name") or "", label=f.get("label") or "",
-                 description=f.get("description") or "", type=f.get("type") or "", variant=f.get("variant") or "",
-                 position=str(f.get("position") or ""), active=f.get("active", True) is not False,
-                 visible=f.get("visible", True) is not False, readonly=bool(f.get("readonly")),
-                 custom_field_definition_id=str(f.get("custom_field_definition_id") or ""))
-        for f in fields
-    ], ["project", "procore_id"], ["name", "label", "description", "type", "variant", "position", "active",
-                                   "visible", "readonly", "custom_field_definition_id"])
+    upsert(
+        PdmField,
+        [
+            PdmField(
+                project=project,
+                procore_id=f["id"],
+                name=f.get("name") or "",
+                label=f.get("label") or "",
+                description=f.get("description") or "",
+                type=f.get("type") or "",
+                variant=f.get("variant") or "",
+                position=str(f.get("position") or ""),
+                active=f.get("active", True) is not False,
+                visible=f.get("visible", True) is not False,
+                readonly=bool(f.get("readonly")),
+                custom_field_definition_id=str(f.get("custom_field_definition_id") or ""),
+            )
+            for f in fields
+        ],
+        ["project", "procore_id"],
+        [
+            "name",
+            "label",
+            "description",
+            "type",
+            "variant",
+            "position",
+            "active",
+            "visible",
+            "readonly",
+            "custom_field_definition_id",
+        ],
+    )
     PdmField.objects.filter(project=project).exclude(procore_id__in=[f["id"] for f in fields]).delete()
     by_id = {f.procore_id: f for f in PdmField.objects.filter(project=project)}
     for field_id, items in values.items():
         field = by_id[field_id]
-        upsert(PdmValue, [
-            PdmValue(field=field, procore_id=str(v["id"]), code=v.get("code") or "", label=v.get("label") or "",
-                     active=v.get("active", True) is not False, tags=v.get("tags") or [], position=position)
-            for position, v in enumerate(items)
-        ], ["field", "procore_id"], ["code", "label", "active", "tags", "position"])
+        upsert(
+            PdmValue,
+            [
+                PdmValue(
+                    field=field,
+                    procore_id=str(v["id"]),
+                    code=v.get("code") or "",
+                    label=v.get("label") or "",
+                    active=v.get("active", True) is not False,
+                    tags=v.get("tags") or [],
+                    position=position,
+                )
+                for position, v in enumerate(items)
+            ],
+            ["field", "procore_id"],
+            ["code", "label", "active", "tags", "position"],
+        )
         field.values.exclude(procore_id__in=[str(v["id"]) for v in items]).delete()
 
 
@@ -90,16 +139,20 @@ def _store_requirements(project: Project, requirements: list[dict[str, Any]]) ->
         standard = rule.get("naming_standard")
         if standard and standard["id"] not in standards:
             standards[standard["id"]], _ = NamingStandard.objects.update_or_create(
-                project=project, procore_id=standard["id"],
-                defaults={"name": standard.get("name") or "",
-                          "field_ids": [f["id"] for f in standard.get("fields") or []],
-                          "procore_updated_at": when(standard.get("updated_at"))},
+                project=project,
+                procore_id=standard["id"],
+                defaults={
+                    "name": standard.get("name") or "",
+                    "field_ids": [f["id"] for f in standard.get("fields") or []],
+                    "procore_updated_at": when(standard.get("updated_at")),
+                },
             )
     NamingStandard.objects.filter(project=project).exclude(procore_id__in=standards).delete()
     for position, rule in enumerate(requirements):
         standard = rule.get("naming_standard")
         UploadRule.objects.update_or_create(
-            project=project, procore_id=rule["id"],
+            project=project,
+            procore_id=rule["id"],
             defaults={
                 "position": position,
                 "naming_standard": standards.get(standard["id"]) if standard else None,
@@ -120,28 +173,38 @@ def revision_from(project: Project, item: dict[str, Any]) -> Revision:
     values = field_values(item)
     version = first_label(values.get("version", []))
     return Revision(
-        project=project, procore_id=item["id"], container_id=item.get("document_container_id") or "",
+        project=project,
+        procore_id=item["id"],
+        container_id=item.get("document_container_id") or "",
         version=int(version) if version.isdigit() else None,
-        name=first_label(values.get("name", [])), number=first_label(values.get("number", [])),
+        name=first_label(values.get("name", [])),
+        number=first_label(values.get("number", [])),
         revision=first_label(values.get("revision", [])),
-        type_value_id=first_id(values.get("type", [])), type_label=first_label(values.get("type", [])),
-        status_value_id=first_id(values.get("status", [])), status_label=first_label(values.get("status", [])),
+        type_value_id=first_id(values.get("type", [])),
+        type_label=first_label(values.get("type", [])),
+        status_value_id=first_id(values.get("status", [])),
+        status_label=first_label(values.get("status", [])),
         file_format=first_label(values.get("format", []) or values.get("file_format", [])),
-        upload_id=item.get("upload_id") or "", download_url=item.get("download_url") or "",
+        upload_id=item.get("upload_id") or "",
+        download_url=item.get("download_url") or "",
         fields={name: vals for name, vals in values.items()},
         procore_updated_at=when(first_label(values.get("updated_at", []))) or when(item.get("index_updated_at")),
     )
 
 
-def sync_revisions(client: ProcoreClient, project: Project, *, full: bool,
-                   progress: Callable[[int, int], None] = lambda seen, removed: None) -> None:
+def sync_revisions(
+    client: ProcoreClient,
+    project: Project,
+    *,
+    full: bool,
+    progress: Callable[[int, int], None] = lambda seen, removed: None,
+) -> None:
     pdm = Pdm(client, project.company_id, project.id)
     started = timezone.now()
     incremental = not full and project.revisions_cursor is not None
     if incremental:
         # An upper bound well past now: Procore's clock may run ahead of ours (§7.10).
-        ids = list(pdm.revision_ids(updated_since=project.revisions_cursor,
-                                    updated_until=started + timedelta(days=1)))
+        ids = list(pdm.revision_ids(updated_since=project.revisions_cursor, updated_until=started + timedelta(days=1)))
     else:
         ids = list(pdm.revision_ids())
     cursor = project.revisions_cursor
@@ -159,8 +222,7 @@ def sync_revisions(client: ProcoreClient, project: Project, *, full: bool,
     if incremental:
         gone = []
         for item in pdm.recycled_revisions():
-            recycled_at = when(item.get("recycled_at")) or when(
-                first_label(field_values(item).get("recycled_at", [])))
+            recycled_at = when(item.get("recycled_at")) or when(first_label(field_values(item).get("recycled_at", [])))
             if recycled_at is not None and recycled_at < project.revisions_cursor:
                 break
             gone.append(item["id"])

@@ -40,11 +40,17 @@ def refresh_active_projects() -> int:
     due_before = now - timedelta(seconds=getattr(settings, "MIRROR_REFRESH_INTERVAL", 900))
     full_before = now - timedelta(seconds=getattr(settings, "MIRROR_FULL_SYNC_INTERVAL", 86400))
     busy = SyncRun.objects.filter(state__in=[SyncRun.State.QUEUED, SyncRun.State.RUNNING]).values("project")
-    projects = (Project.objects.filter(active=True, memberships__isnull=False)
-                .filter(Q(last_synced_at__lt=due_before) | Q(last_synced_at__isnull=True))
-                .exclude(pk__in=busy).distinct())
-    recent_full = set(SyncRun.objects.filter(kind=SyncRun.Kind.FULL, state=SyncRun.State.DONE,
-                                             finished_at__gte=full_before).values_list("project_id", flat=True))
+    projects = (
+        Project.objects.filter(active=True, memberships__isnull=False)
+        .filter(Q(last_synced_at__lt=due_before) | Q(last_synced_at__isnull=True))
+        .exclude(pk__in=busy)
+        .distinct()
+    )
+    recent_full = set(
+        SyncRun.objects.filter(
+            kind=SyncRun.Kind.FULL, state=SyncRun.State.DONE, finished_at__gte=full_before
+        ).values_list("project_id", flat=True)
+    )
     count = 0
     for project in projects:
         full = project.last_synced_at is None or project.pk not in recent_full

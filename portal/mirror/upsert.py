@@ -29,12 +29,14 @@ def newest(current: datetime | None, candidate: datetime | None) -> datetime | N
     return candidate if current is None or candidate > current else current
 
 
-def upsert(model: type[models.Model], objects: list[models.Model], unique_fields: list[str],
-           update_fields: list[str]) -> None:
+def upsert(
+    model: type[models.Model], objects: list[models.Model], unique_fields: list[str], update_fields: list[str]
+) -> None:
     """Insert or update rows in one statement per chunk (SQLite and PostgreSQL alike)."""
     if objects:
-        model.objects.bulk_create(objects, batch_size=500, update_conflicts=True, unique_fields=unique_fields,
-                                  update_fields=update_fields)
+        model.objects.bulk_create(
+            objects, batch_size=500, update_conflicts=True, unique_fields=unique_fields, update_fields=update_fields
+        )
 
 
 def delete_ids(queryset: models.QuerySet, ids: Iterable[Any], field: str = "pk") -> int:

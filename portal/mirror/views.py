@@ -31,8 +31,13 @@ def _context(request: HttpRequest, project, tab: str) -> dict:
 @require_GET
 def project_documents(request: HttpRequest, project_id: int) -> HttpResponse:
     project = get_project_for_user(request.user, project_id)
-    view = browse.folder_view(project, _int_or_none(request.GET.get("folder")), request.GET.get("q", "").strip(),
-                              request.GET.get("sort", "name"), request.GET.get("page", 1))
+    view = browse.folder_view(
+        project,
+        _int_or_none(request.GET.get("folder")),
+        request.GET.get("q", "").strip(),
+        request.GET.get("sort", "name"),
+        request.GET.get("page", 1),
+    )
     return render(request, "mirror/documents.html", {**_context(request, project, "documents"), "view": view})
 
 
@@ -40,8 +45,7 @@ def project_documents(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_GET
 def project_setup(request: HttpRequest, project_id: int) -> HttpResponse:
     project = get_project_for_user(request.user, project_id)
-    return render(request, "mirror/setup.html", {**_context(request, project, "setup"),
-                                                 **browse.setup_view(project)})
+    return render(request, "mirror/setup.html", {**_context(request, project, "setup"), **browse.setup_view(project)})
 
 
 @login_required
@@ -49,14 +53,24 @@ def project_setup(request: HttpRequest, project_id: int) -> HttpResponse:
 def project_revisions(request: HttpRequest, project_id: int) -> HttpResponse:
     project = get_project_for_user(request.user, project_id)
     context = browse.revision_view(
-        project, search=request.GET.get("q", "").strip(), type_id=request.GET.get("type", ""),
-        status_id=request.GET.get("status", ""), container=request.GET.get("container", ""),
+        project,
+        search=request.GET.get("q", "").strip(),
+        type_id=request.GET.get("type", ""),
+        status_id=request.GET.get("status", ""),
+        container=request.GET.get("container", ""),
         page=request.GET.get("page", 1),
     )
-    return render(request, "mirror/revisions.html", {**_context(request, project, "revisions"), **context,
-                                                     "q": request.GET.get("q", ""),
-                                                     "type": request.GET.get("type", ""),
-                                                     "status": request.GET.get("status", "")})
+    return render(
+        request,
+        "mirror/revisions.html",
+        {
+            **_context(request, project, "revisions"),
+            **context,
+            "q": request.GET.get("q", ""),
+            "type": request.GET.get("type", ""),
+            "status": request.GET.get("status", ""),
+        },
+    )
 
 
 def _sync_unless_under_way(request: HttpRequest, runs, start) -> None:
@@ -89,21 +103,39 @@ def sync_status(request: HttpRequest, project_id: int, run_id: int) -> JsonRespo
 
 
 def _status(run: SyncRun) -> JsonResponse:
-    return JsonResponse({
-        "id": run.pk, "state": run.state, "state_label": run.get_state_display(), "kind": run.kind,
-        "step": run.step, "items_seen": run.items_seen, "items_removed": run.items_removed,
-        "api_calls": run.api_calls, "error": run.error, "finished": run.finished,
-    })
+    return JsonResponse(
+        {
+            "id": run.pk,
+            "state": run.state,
+            "state_label": run.get_state_display(),
+            "kind": run.kind,
+            "step": run.step,
+            "items_seen": run.items_seen,
+            "items_removed": run.items_removed,
+            "api_calls": run.api_calls,
+            "error": run.error,
+            "finished": run.finished,
+        }
+    )
 
 
 @login_required
 @require_GET
 def company_documents(request: HttpRequest, company_id: int) -> HttpResponse:
     company = get_company_for_user(request.user, company_id)
-    view = browse.folder_view(None, _int_or_none(request.GET.get("folder")), request.GET.get("q", "").strip(),
-                              request.GET.get("sort", "name"), request.GET.get("page", 1), company=company)
-    return render(request, "mirror/company_documents.html", {
-        "company": company, "view": view, "last_sync": company.sync_runs.first()})
+    view = browse.folder_view(
+        None,
+        _int_or_none(request.GET.get("folder")),
+        request.GET.get("q", "").strip(),
+        request.GET.get("sort", "name"),
+        request.GET.get("page", 1),
+        company=company,
+    )
+    return render(
+        request,
+        "mirror/company_documents.html",
+        {"company": company, "view": view, "last_sync": company.sync_runs.first()},
+    )
 
 
 @login_required

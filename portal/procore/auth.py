@@ -44,30 +44,37 @@ def _post_token(data: dict[str, str]) -> TokenPair:
     try:
         response = requests.post(token_url(), data=data, timeout=settings.PROCORE_TIMEOUT)
     except requests.RequestException as exc:
-        raise TransportError(f"Procore's sign-in service could not be reached ({type(exc).__name__}).",
-                             method="POST", path="/oauth/token") from exc
+        raise TransportError(
+            f"Procore's sign-in service could not be reached ({type(exc).__name__}).",
+            method="POST",
+            path="/oauth/token",
+        ) from exc
     log.debug("POST /oauth/token grant=%s status=%s", grant, response.status_code)
     if response.status_code >= 400:
         error = from_response(response)
         if error.code in {"invalid_grant"} and grant == "refresh_token":
-            raise ReauthorizationRequired(error.message, status=error.status, code=error.code,
-                                          method="POST", path="/oauth/token")
+            raise ReauthorizationRequired(
+                error.message, status=error.status, code=error.code, method="POST", path="/oauth/token"
+            )
         raise error
     try:
         return TokenPair.from_body(response.json())
     except (ValueError, KeyError) as exc:
-        raise ProcoreError("Procore's token endpoint returned an unreadable answer.",
-                           status=response.status_code) from exc
+        raise ProcoreError(
+            "Procore's token endpoint returned an unreadable answer.", status=response.status_code
+        ) from exc
 
 
 def refresh(refresh_token: str) -> TokenPair:
     """Trade a refresh token for a new pair. The old refresh token is dead afterwards."""
-    return _post_token({
-        "grant_type": "refresh_token",
-        "refresh_token": refresh_token,
-        "client_id": settings.PROCORE_CLIENT_ID,
-        "client_secret": settings.PROCORE_CLIENT_SECRET,
-    })
+    return _post_token(
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            "client_id": settings.PROCORE_CLIENT_ID,
+            "client_secret": settings.PROCORE_CLIENT_SECRET,
+        }
+    )
 
 
 def client_credentials(client_id: str, client_secret: str) -> TokenPair:
@@ -80,8 +87,11 @@ def revoke(token: str) -> None:
     try:
         requests.post(
             f"{settings.PROCORE_LOGIN_URL}/oauth/revoke",
-            data={"token": token, "client_id": settings.PROCORE_CLIENT_ID,
-                  "client_secret": settings.PROCORE_CLIENT_SECRET},
+            data={
+                "token": token,
+                "client_id": settings.PROCORE_CLIENT_ID,
+                "client_secret": settings.PROCORE_CLIENT_SECRET,
+            },
             timeout=settings.PROCORE_TIMEOUT,
         )
     except requests.RequestException:

@@ -21,5 +21,8 @@ def companies(client: ProcoreClient) -> Iterator[dict[str, Any]]:
 
 def projects(client: ProcoreClient, company_id: int) -> Iterator[dict[str, Any]]:
     """Active projects of a company the identity may see. Sends the company header."""
-    return iter_items(client.for_company(company_id), "/rest/v1.1/projects",
-                      {"company_id": company_id, "per_page": 300, "view": "normal"})
+    return iter_items(
+        client.for_company(company_id),
+        "/rest/v1.1/projects",
+        {"company_id": company_id, "per_page": 300, "view": "normal"},
+    )

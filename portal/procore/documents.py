@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .http import ProcoreClient
@@ -15,7 +15,7 @@ INDEX_PAGE_SIZE = 1000
 
 def instant(value: datetime) -> str:
     """An ISO-8601 UTC instant with milliseconds, as Procore's filters take it."""
-    utc = value.astimezone(timezone.utc)
+    utc = value.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 

@@ -155,8 +155,14 @@ def from_response(response: requests.Response) -> ProcoreError:
         for item in envelope.get("details") or []:
             if isinstance(item, dict):
                 extra = {k: v for k, v in item.items() if k not in {"reason_code", "message", "source"}}
-                details.append(ErrorDetail(str(item.get("reason_code") or ""), str(item.get("message") or ""),
-                                           str(item.get("source") or ""), extra))
+                details.append(
+                    ErrorDetail(
+                        str(item.get("reason_code") or ""),
+                        str(item.get("message") or ""),
+                        str(item.get("source") or ""),
+                        extra,
+                    )
+                )
         # The top-level message is a summary ("Bad Request"); the details say what was wrong.
         specifics = [d.message for d in details if d.message and d.message != message]
         if specifics:
@@ -164,7 +170,9 @@ def from_response(response: requests.Response) -> ProcoreError:
     elif isinstance(body, dict) and "errors" in body:
         errors = body["errors"]
         if isinstance(errors, dict):
-            message = "; ".join(f"{k} {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in errors.items())
+            message = "; ".join(
+                f"{k} {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in errors.items()
+            )
         elif isinstance(errors, list):
             message = "; ".join(map(str, errors))
         else:
@@ -177,7 +185,11 @@ def from_response(response: requests.Response) -> ProcoreError:
         message = str(body["message"])
     if not message:
         text = (response.text or "").strip()
-        message = text[:200] if text and not text.lstrip().startswith("<") else _FRIENDLY.get(status, response.reason or "Error")
+        message = (
+            text[:200]
+            if text and not text.lstrip().startswith("<")
+            else _FRIENDLY.get(status, response.reason or "Error")
+        )
 
     cls = _BY_STATUS.get(status, ServerError if status >= 500 else ProcoreError)
     request = response.request

@@ -126,9 +126,16 @@ class ProcoreClient:
 
     def for_company(self, company_id: int | str) -> ProcoreClient:
         """The same identity and connection pool, another company."""
-        return ProcoreClient(self.tokens, company_id, base_url=self.base_url, timeout=self.timeout,
-                             session=self.session, client_id=self.client_id, rate_limit=self.rate_limit,
-                             max_wait=self.max_wait)
+        return ProcoreClient(
+            self.tokens,
+            company_id,
+            base_url=self.base_url,
+            timeout=self.timeout,
+            session=self.session,
+            client_id=self.client_id,
+            rate_limit=self.rate_limit,
+            max_wait=self.max_wait,
+        )
 
     def url(self, path_or_url: str) -> str:
         if path_or_url.startswith(("http://", "https://")):
@@ -166,8 +173,17 @@ class ProcoreClient:
         while True:
             self._wait_for_budget(method, url)
             try:
-                response = self._send(method, url, token, params=params, json=json, data=data, headers=headers,
-                                      timeout=timeout, attempt=failures + rate_limited + 1)
+                response = self._send(
+                    method,
+                    url,
+                    token,
+                    params=params,
+                    json=json,
+                    data=data,
+                    headers=headers,
+                    timeout=timeout,
+                    attempt=failures + rate_limited + 1,
+                )
             except requests.RequestException as exc:
                 failures += 1
                 never_sent = _never_sent(exc)
@@ -190,15 +206,19 @@ class ProcoreClient:
                 if (retry_after or 0) > self.max_wait:
                     raise from_response(response)
                 if not self.rate_limit:
-                    time.sleep((retry_after if retry_after is not None else backoff(rate_limited))
-                               + random.uniform(0, 0.1))
+                    time.sleep(
+                        (retry_after if retry_after is not None else backoff(rate_limited)) + random.uniform(0, 0.1)
+                    )
                 continue  # the shared budget holds every process back until Retry-After
             if status in RETRYABLE_STATUSES and safe and failures < MAX_ATTEMPTS - 1:
                 failures += 1
                 if retry_after is not None and retry_after > self.max_wait:
                     raise from_response(response)
-                pause = retry_after + random.uniform(0, 0.1 + retry_after / 10) if retry_after is not None \
+                pause = (
+                    retry_after + random.uniform(0, 0.1 + retry_after / 10)
+                    if retry_after is not None
                     else backoff(failures)
+                )
                 time.sleep(pause)
                 continue
             if status >= 400:
@@ -215,13 +235,23 @@ class ProcoreClient:
         try:
             waited = ratelimit.acquire(self.budget_key, max_wait=self.max_wait)
         except ratelimit.BudgetExhausted as exc:
-            raise RateLimited(str(exc), status=429, method=method, path=_log_path(url),
-                              retry_after=exc.wait) from None
+            raise RateLimited(str(exc), status=429, method=method, path=_log_path(url), retry_after=exc.wait) from None
         if waited > 0.5:
             log.debug("%s %s waited %.1f s for the rate-limit budget", method, _log_path(url), waited)
 
-    def _send(self, method: str, url: str, token: str, *, params: Any, json: Any, data: Any,
-              headers: dict[str, str] | None, timeout: float | None, attempt: int) -> requests.Response:
+    def _send(
+        self,
+        method: str,
+        url: str,
+        token: str,
+        *,
+        params: Any,
+        json: Any,
+        data: Any,
+        headers: dict[str, str] | None,
+        timeout: float | None,
+        attempt: int,
+    ) -> requests.Response:
         all_headers = {"Authorization": f"Bearer {token}"}
         if self.company_id is not None:
             all_headers["Procore-Company-Id"] = self.company_id
@@ -230,26 +260,46 @@ class ProcoreClient:
         read_timeout = timeout if timeout is not None else self.timeout
         started = time.monotonic()
         try:
-            response = self.session.request(method, url, params=params, json=json, data=data, headers=all_headers,
-                                            timeout=(min(10.0, read_timeout), read_timeout))
+            response = self.session.request(
+                method,
+                url,
+                params=params,
+                json=json,
+                data=data,
+                headers=all_headers,
+                timeout=(min(10.0, read_timeout), read_timeout),
+            )
         except requests.RequestException as exc:
-            log.debug("%s %s attempt=%s failed: %s duration_ms=%.0f", method, _log_path(url), attempt,
-                      type(exc).__name__, (time.monotonic() - started) * 1000)
+            log.debug(
+                "%s %s attempt=%s failed: %s duration_ms=%.0f",
+                method,
+                _log_path(url),
+                attempt,
+                type(exc).__name__,
+                (time.monotonic() - started) * 1000,
+            )
             raise
         log.debug(
             "%s %s status=%s duration_ms=%.0f attempt=%s rate_limit_remaining=%s",
-            method, _log_path(url), response.status_code, (time.monotonic() - started) * 1000, attempt,
+            method,
+            _log_path(url),
+            response.status_code,
+            (time.monotonic() - started) * 1000,
+            attempt,
             response.headers.get("X-Rate-Limit-Remaining", "-"),
         )
         if self.rate_limit:
-            ratelimit.observe(self.budget_key, response.headers, status=response.status_code,
-                              retry_after=_retry_after(response))
+            ratelimit.observe(
+                self.budget_key, response.headers, status=response.status_code, retry_after=_retry_after(response)
+            )
         return response
 
     def _transport_error(self, method: str, url: str, exc: Exception, *, maybe_applied: bool) -> TransportError:
         if maybe_applied:
-            message = (f"The connection to Procore was lost during {method} {_log_path(url)}; the request may or "
-                       "may not have been applied. Check in Procore before repeating it.")
+            message = (
+                f"The connection to Procore was lost during {method} {_log_path(url)}; the request may or "
+                "may not have been applied. Check in Procore before repeating it."
+            )
         else:
             message = f"Procore could not be reached ({type(exc).__name__})."
         return TransportError(message, method=method, path=_log_path(url), maybe_applied=maybe_applied)

@@ -93,21 +93,31 @@ class DocumentsUploads:
         created = self._create({"response_filename": file_name, "response_content_type": content_type})
         with open_file() as handle:
             try:
-                response = self.storage.post(created["url"], data=dict(created.get("fields") or {}),
-                                             files={"file": (file_name, handle, content_type)}, timeout=(10, 300))
+                response = self.storage.post(
+                    created["url"],
+                    data=dict(created.get("fields") or {}),
+                    files={"file": (file_name, handle, content_type)},
+                    timeout=(10, 300),
+                )
             except requests.RequestException as exc:
                 raise StorageRefused(f"Storage could not be reached ({type(exc).__name__}).") from exc
         if response.status_code >= 300:
-            raise StorageRefused(f"Storage refused the file ({response.status_code}).", status=response.status_code,
-                                 path=log_path(created["url"]))
+            raise StorageRefused(
+                f"Storage refused the file ({response.status_code}).",
+                status=response.status_code,
+                path=log_path(created["url"]),
+            )
         return str(created["uuid"])
 
     def _segmented(self, open_file: Callable[[], BinaryIO], size: int, file_name: str, content_type: str) -> str:
         plan = plan_file(open_file, size, SEGMENT_SIZE)
-        created = self._create({
-            "response_filename": file_name, "response_content_type": content_type,
-            "segments": [{"size": s.size, "sha256": s.sha256} for s in plan.segments],
-        })
+        created = self._create(
+            {
+                "response_filename": file_name,
+                "response_content_type": content_type,
+                "segments": [{"size": s.size, "sha256": s.sha256} for s in plan.segments],
+            }
+        )
         etags = []
         with open_file() as handle:
             for index, segment in enumerate(created.get("segments") or []):
@@ -115,26 +125,44 @@ class DocumentsUploads:
                 headers.setdefault("Content-Type", "application/octet-stream")
                 length = plan.segments[index].size
                 try:
-                    response = self.storage.put(segment["url"], data=PartReader(handle, plan.offset(index), length),
-                                                headers=headers, timeout=(10, 300))
+                    response = self.storage.put(
+                        segment["url"],
+                        data=PartReader(handle, plan.offset(index), length),
+                        headers=headers,
+                        timeout=(10, 300),
+                    )
                 except requests.RequestException as exc:
                     raise StorageRefused(f"Storage could not be reached ({type(exc).__name__}).") from exc
                 if response.status_code >= 300:
-                    raise StorageRefused(f"Storage refused a segment ({response.status_code}).",
-                                         status=response.status_code, path=log_path(segment["url"]))
+                    raise StorageRefused(
+                        f"Storage refused a segment ({response.status_code}).",
+                        status=response.status_code,
+                        path=log_path(segment["url"]),
+                    )
                 etags.append(response.headers.get("ETag", "").strip('"'))
-        self.client.patch(self.place.path(f"uploads/{created['uuid']}", "v1.1"),
-                          json={"segments": [{"etag": etag} for etag in etags]}, retry_safe=True)
+        self.client.patch(
+            self.place.path(f"uploads/{created['uuid']}", "v1.1"),
+            json={"segments": [{"etag": etag} for etag in etags]},
+            retry_safe=True,
+        )
         return str(created["uuid"])
 
     # --- files and folders ---------------------------------------------------------------
 
-    def create_file(self, *, parent_id: int, name: str, description: str, upload_uuid: str,
-                    unique_name: bool = False) -> dict[str, Any]:
+    def create_file(
+        self, *, parent_id: int, name: str, description: str, upload_uuid: str, unique_name: bool = False
+    ) -> dict[str, Any]:
         """A new file in a folder. Not idempotent: a lost answer is surfaced (TransportError with
         maybe_applied) for the caller to look in the folder before trying again."""
-        body = {"file": {"parent_id": parent_id, "name": name, "description": description,
-                         "upload_uuid": upload_uuid, "unique_name": unique_name}}
+        body = {
+            "file": {
+                "parent_id": parent_id,
+                "name": name,
+                "description": description,
+                "upload_uuid": upload_uuid,
+                "unique_name": unique_name,
+            }
+        }
         return self.client.post(self.place.files_path(), params=self.place.params(), json=body).json()
 
     def new_version(self, file_id: int, *, upload_uuid: str, notes: str = "") -> dict[str, Any]:
@@ -142,8 +170,9 @@ class DocumentsUploads:
         body = {"file": {"upload_uuid": upload_uuid}}
         if notes:
             body["file"]["description"] = notes
-        return self.client.patch(self.place.files_path(f"files/{file_id}"), params=self.place.params(),
-                                 json=body).json()
+        return self.client.patch(
+            self.place.files_path(f"files/{file_id}"), params=self.place.params(), json=body
+        ).json()
 
     def create_folder(self, *, parent_id: int | None, name: str) -> dict[str, Any]:
         body = {"folder": {"parent_id": parent_id, "name": name}}

@@ -51,8 +51,9 @@ class Pdm:
 
     # --- revisions (§7.10) -----------------------------------------------------------------
 
-    def revision_ids(self, *, updated_since: datetime | None = None,
-                     updated_until: datetime | None = None) -> Iterator[str]:
+    def revision_ids(
+        self, *, updated_since: datetime | None = None, updated_until: datetime | None = None
+    ) -> Iterator[str]:
         """Revision ids, all or those updated in [since, until) (lower inclusive, upper exclusive)."""
         params: dict[str, Any] = {"view": "ids_only", "per_page": MAX_IDS_PAGE}
         if updated_since is not None:
@@ -73,8 +74,9 @@ class Pdm:
         wanted = list(ids)
         if not wanted:
             return
-        response = self.client.post(self.path(suffix, "v2.2"), params={"per_page": MAX_PAGE},
-                                    json={"ids": wanted}, retry_safe=True)
+        response = self.client.post(
+            self.path(suffix, "v2.2"), params={"per_page": MAX_PAGE}, json={"ids": wanted}, retry_safe=True
+        )
         while True:
             yield from response.json().get("data", [])
             url = next_link(response)
@@ -84,8 +86,11 @@ class Pdm:
 
     def recycled_revisions(self) -> Iterator[dict[str, Any]]:
         """Recycled revisions, newest first (needs the view_recycle_bin permission)."""
-        return iter_items(self.client, self.path("/document_revisions/recycled_revisions"),
-                          {"per_page": MAX_PAGE, "sort": "-recycled_at"})
+        return iter_items(
+            self.client,
+            self.path("/document_revisions/recycled_revisions"),
+            {"per_page": MAX_PAGE, "sort": "-recycled_at"},
+        )
 
     # --- document uploads and submit (§7.6–§7.9) ---------------------------------------------
 
@@ -104,8 +109,9 @@ class Pdm:
         Values overwrite, so the PATCH is safe to repeat. Unknown ids are silently dropped:
         callers diff `success` against what they sent.
         """
-        response = self.client.patch(self.path("/document_uploads"), json={"update_params": update_params},
-                                     retry_safe=True)
+        response = self.client.patch(
+            self.path("/document_uploads"), json={"update_params": update_params}, retry_safe=True
+        )
         data = response.json().get("data") or {}
         return {"success": list(data.get("success") or []), "failed": list(data.get("failed") or [])}
 
@@ -122,8 +128,9 @@ class Pdm:
 
         Not repeated on a lost answer: the caller finds out which uploads were consumed.
         """
-        response = self.client.post(self.path("/document_revisions", "v2.1"), json={"uploads": uploads},
-                                    retry_safe=False)
+        response = self.client.post(
+            self.path("/document_revisions", "v2.1"), json={"uploads": uploads}, retry_safe=False
+        )
         data = response.json().get("data") or {}
         return {"ids": list(data.get("ids") or []), "failures": list(data.get("failures") or [])}
 

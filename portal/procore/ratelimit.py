@@ -30,8 +30,8 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from django.db import IntegrityError, transaction
 
@@ -64,8 +64,11 @@ class RateHeaders:
     @classmethod
     def parse(cls, headers: Mapping[str, str]) -> RateHeaders | None:
         try:
-            return cls(int(headers["X-Rate-Limit-Limit"]), int(headers["X-Rate-Limit-Remaining"]),
-                       float(headers["X-Rate-Limit-Reset"]))
+            return cls(
+                int(headers["X-Rate-Limit-Limit"]),
+                int(headers["X-Rate-Limit-Remaining"]),
+                float(headers["X-Rate-Limit-Reset"]),
+            )
         except (KeyError, TypeError, ValueError):
             return None
 
@@ -151,8 +154,9 @@ class BudgetExhausted(Exception):
         self.wait = wait
 
 
-def observe(key: str, headers: Mapping[str, str], *, status: int, retry_after: float | None = None,
-            now: float | None = None) -> None:
+def observe(
+    key: str, headers: Mapping[str, str], *, status: int, retry_after: float | None = None, now: float | None = None
+) -> None:
     """Fold one response's rate-limit headers (and a 429's Retry-After) into the shared budget."""
     now = time.time() if now is None else now
     seen = RateHeaders.parse(headers)

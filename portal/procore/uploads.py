@@ -157,9 +157,14 @@ class UnifiedUploads:
         self.base = f"/rest/v2.1/companies/{company_id}/projects/{project_id}/uploads"
 
     def create(self, file_name: str, content_type: str, plan: FilePlan) -> dict[str, Any]:
-        body = {"file_name": file_name, "file_size": plan.file_size, "content_type": content_type,
-                "sha256": plan.sha256, "uploader_tool_name": "document_management",
-                "segments": [{"size": s.size, "sha256": s.sha256} for s in plan.segments]}
+        body = {
+            "file_name": file_name,
+            "file_size": plan.file_size,
+            "content_type": content_type,
+            "sha256": plan.sha256,
+            "uploader_tool_name": "document_management",
+            "segments": [{"size": s.size, "sha256": s.sha256} for s in plan.segments],
+        }
         return self.client.post(self.base, json=body, retry_safe=True).json()["data"]
 
     def status(self, upload_id: str, *, url_expires_in: int | None = None) -> dict[str, Any]:
@@ -167,12 +172,19 @@ class UnifiedUploads:
         return self.client.get(f"{self.base}/{upload_id}", params=params).json()["data"]
 
     def complete(self, upload_id: str, part_etags: list[str | None]) -> dict[str, Any]:
-        return self.client.patch(f"{self.base}/{upload_id}", json={"part_etags": part_etags},
-                                 retry_safe=True).json()["data"]
+        return self.client.patch(f"{self.base}/{upload_id}", json={"part_etags": part_etags}, retry_safe=True).json()[
+            "data"
+        ]
 
-    def send(self, upload_id: str, segments: list[dict[str, Any]], plan: FilePlan,
-             open_file: Callable[[], BinaryIO], etags: list[str | None],
-             on_part: Callable[[list[str | None]], None] = lambda etags: None) -> list[str | None]:
+    def send(
+        self,
+        upload_id: str,
+        segments: list[dict[str, Any]],
+        plan: FilePlan,
+        open_file: Callable[[], BinaryIO],
+        etags: list[str | None],
+        on_part: Callable[[list[str | None]], None] = lambda etags: None,
+    ) -> list[str | None]:
         """PUT every part still missing from `etags`; refresh expired URLs; return the ETags."""
         etags = list(etags) + [None] * (len(plan.segments) - len(etags))
         segments = list(segments)
@@ -193,13 +205,19 @@ class UnifiedUploads:
                         etags[index] = answer.headers["ETag"]
                         break
                     status = answer.status_code if answer is not None else None
-                    log.info("Part %s of upload %s: storage answered %s at %s (attempt %s)", index + 1,
-                             upload_id, status or "nothing", log_path(target.get("url", "")), attempt)
+                    log.info(
+                        "Part %s of upload %s: storage answered %s at %s (attempt %s)",
+                        index + 1,
+                        upload_id,
+                        status or "nothing",
+                        log_path(target.get("url", "")),
+                        attempt,
+                    )
                     if status in {400, 404, 411} and attempt > 1:
                         raise UploadFailed(f"Storage refused part {index + 1} ({status}).", status=status)
                     segments[index] = {}  # expired (403) or anything else: ask for a fresh URL
                     if status != 403:
-                        time.sleep(min(10.0, random.uniform(0, 0.5 * 2 ** attempt)))
+                        time.sleep(min(10.0, random.uniform(0, 0.5 * 2**attempt)))
                 else:
                     raise UploadFailed(f"Part {index + 1} could not be stored after {PUT_ATTEMPTS} attempts.")
                 on_part(etags)
@@ -238,13 +256,13 @@ def _expiring(segment: dict[str, Any]) -> bool:
     return isinstance(expires, (int, float)) and expires - time.time() < URL_MARGIN
 
 
-def _put(storage: requests.Session, segment: dict[str, Any], handle: BinaryIO, offset: int,
-         size: int) -> requests.Response | None:
+def _put(
+    storage: requests.Session, segment: dict[str, Any], handle: BinaryIO, offset: int, size: int
+) -> requests.Response | None:
     headers = {str(k): str(v) for k, v in (segment.get("headers") or {}).items()}
     headers.setdefault("Content-Length", str(size))
     try:
-        return storage.put(segment["url"], data=PartReader(handle, offset, size), headers=headers,
-                           timeout=(10, 300))
+        return storage.put(segment["url"], data=PartReader(handle, offset, size), headers=headers, timeout=(10, 300))
     except requests.RequestException as exc:
         log.info("PUT %s failed: %s", log_path(segment["url"]), type(exc).__name__)
         return None

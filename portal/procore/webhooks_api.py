@@ -49,10 +49,15 @@ class ProjectWebhooks:
     def hook(self, hook_id: str) -> dict[str, Any]:
         return self.client.get_json(f"{self.root}/hooks/{hook_id}")["data"]
 
-    def create_hook(self, *, namespace: str, payload_version: str, destination_url: str,
-                    authorization: str) -> dict[str, Any]:
-        body = {"payload_version": payload_version, "namespace": namespace, "destination_url": destination_url,
-                "destination_headers": {"Authorization": authorization}}
+    def create_hook(
+        self, *, namespace: str, payload_version: str, destination_url: str, authorization: str
+    ) -> dict[str, Any]:
+        body = {
+            "payload_version": payload_version,
+            "namespace": namespace,
+            "destination_url": destination_url,
+            "destination_headers": {"Authorization": authorization},
+        }
         return self.client.post(f"{self.root}/hooks", json=body).json()["data"]
 
     def update_hook(self, hook_id: str, **changes: Any) -> dict[str, Any]:

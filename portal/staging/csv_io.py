@@ -61,13 +61,19 @@ def export_csv(batch: Batch, schema: Schema, *, use_codes: bool = False) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     cols = columns(schema)
     writer.writerow([BATCH, DOCUMENT, FILE_NAME, *[header for header, _ in cols]])
-    documents = StagedDocument.objects.filter(batch=batch).order_by("position", "id").only("id", "file_name",
-                                                                                            "metadata")
+    documents = (
+        StagedDocument.objects.filter(batch=batch).order_by("position", "id").only("id", "file_name", "metadata")
+    )
     for document in documents.iterator(chunk_size=2000):
         metadata = document.metadata if isinstance(document.metadata, dict) else {}
-        writer.writerow([batch.pk, document.pk, _guard(document.file_name),
-                         *[_guard(cell_text(field, metadata.get(field.id) or [], schema, use_codes))
-                           for _, field in cols]])
+        writer.writerow(
+            [
+                batch.pk,
+                document.pk,
+                _guard(document.file_name),
+                *[_guard(cell_text(field, metadata.get(field.id) or [], schema, use_codes)) for _, field in cols],
+            ]
+        )
     return out.getvalue()
 
 
@@ -82,8 +88,11 @@ def cell_text(field: FieldInfo, raw: list[str], schema: Schema, use_codes: bool)
             shown.append(item)
             continue
         siblings = schema.values_by_field.get(field.id, [])
-        code_unique = bool(value.code) and value.code != "__" and \
-            sum(v.code.casefold() == value.code.casefold() for v in siblings) == 1
+        code_unique = (
+            bool(value.code)
+            and value.code != "__"
+            and sum(v.code.casefold() == value.code.casefold() for v in siblings) == 1
+        )
         label_unique = sum(v.label.casefold() == value.label.casefold() for v in siblings) == 1
         if (use_codes and code_unique) or not label_unique:
             shown.append(value.code if code_unique else value.id)
@@ -106,14 +115,19 @@ def import_csv(batch: Batch, text: str | bytes, schema: Schema) -> list[CsvError
     if errors:
         return errors
     if not batch.is_editable:
-        return [CsvError(0, "", f"Batch “{batch.name}” is {batch.get_state_display().lower()}; "
-                                "its documents cannot be changed")]
+        return [
+            CsvError(
+                0, "", f"Batch “{batch.name}” is {batch.get_state_display().lower()}; its documents cannot be changed"
+            )
+        ]
     header = [h.strip() for h in rows[0]]
     mapping, errors = _map_header(header, schema)
     if errors:
         return errors
-    documents = {d.pk: d for d in StagedDocument.objects.filter(batch=batch)
-                 .only("id", "file_name", "metadata", "proposals", "state")}
+    documents = {
+        d.pk: d
+        for d in StagedDocument.objects.filter(batch=batch).only("id", "file_name", "metadata", "proposals", "state")
+    }
     updates, errors = _parse_rows(batch, rows, header, mapping, documents, schema)
     if errors:
         return errors
@@ -147,12 +161,21 @@ def _read(text: str | bytes) -> tuple[list[list[str]], list[CsvError]]:
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError:
-            return [], [CsvError(0, "", "The file is not UTF-8 text: in your spreadsheet save it as "
-                                        "“CSV UTF-8” and import it again")]
+            return [], [
+                CsvError(
+                    0, "", "The file is not UTF-8 text: in your spreadsheet save it as “CSV UTF-8” and import it again"
+                )
+            ]
     text = text.removeprefix("\ufeff")
     if "\x00" in text or "\ufffd" in text:
-        return [], [CsvError(0, "", "The file is not a readable CSV text file (binary data or a wrong "
-                                    "encoding); save it as “CSV UTF-8” and import it again")]
+        return [], [
+            CsvError(
+                0,
+                "",
+                "The file is not a readable CSV text file (binary data or a wrong "
+                "encoding); save it as “CSV UTF-8” and import it again",
+            )
+        ]
     if not text.strip():
         return [], [CsvError(0, "", "The file is empty")]
     first_line = text.split("\n", 1)[0]
@@ -172,8 +195,14 @@ def _map_header(header: list[str], schema: Schema) -> tuple[dict[int, FieldInfo]
     lowered = [h.casefold() for h in header]
     for required in (BATCH, DOCUMENT):
         if required not in lowered:
-            errors.append(CsvError(1, required, f"The “{required}” column is missing: the first row must be the "
-                                                "header row of a CSV exported from this batch"))
+            errors.append(
+                CsvError(
+                    1,
+                    required,
+                    f"The “{required}” column is missing: the first row must be the "
+                    "header row of a CSV exported from this batch",
+                )
+            )
     if errors:
         return {}, errors
     by_header: dict[str, FieldInfo] = {}
@@ -192,12 +221,22 @@ def _map_header(header: list[str], schema: Schema) -> tuple[dict[int, FieldInfo]
         else:
             field = by_header.get(key) or all_by_name.get(key) or all_by_label.get(key)
             if field is None:
-                errors.append(CsvError(1, title or f"column {index + 1}", f"“{title}” is not a field of this "
-                                       "project" if title else "A column has no header"))
+                errors.append(
+                    CsvError(
+                        1,
+                        title or f"column {index + 1}",
+                        f"“{title}” is not a field of this project" if title else "A column has no header",
+                    )
+                )
                 continue
             if not field.settable:
-                errors.append(CsvError(1, title, f"{field.label} cannot be set (it is filled by Procore or no "
-                                                 "longer used); remove the column"))
+                errors.append(
+                    CsvError(
+                        1,
+                        title,
+                        f"{field.label} cannot be set (it is filled by Procore or no longer used); remove the column",
+                    )
+                )
                 continue
             mapping[index] = field
             field_key = field.id
@@ -207,9 +246,14 @@ def _map_header(header: list[str], schema: Schema) -> tuple[dict[int, FieldInfo]
     return mapping, errors
 
 
-def _parse_rows(batch: Batch, rows: list[list[str]], header: list[str], mapping: Mapping[int, FieldInfo],
-                documents: dict[int, StagedDocument], schema: Schema,
-                ) -> tuple[dict[int, dict[str, list[str]]], list[CsvError]]:
+def _parse_rows(
+    batch: Batch,
+    rows: list[list[str]],
+    header: list[str],
+    mapping: Mapping[int, FieldInfo],
+    documents: dict[int, StagedDocument],
+    schema: Schema,
+) -> tuple[dict[int, dict[str, list[str]]], list[CsvError]]:
     lowered = [h.casefold() for h in header]
     batch_col, document_col = lowered.index(BATCH), lowered.index(DOCUMENT)
     data = [(number, row) for number, row in enumerate(rows[1:], start=2) if any(cell.strip() for cell in row)]
@@ -218,8 +262,14 @@ def _parse_rows(batch: Batch, rows: list[list[str]], header: list[str], mapping:
     others = {row[batch_col].strip() for _, row in data if len(row) > batch_col} - {str(batch.pk)}
     if others and all(len(row) > batch_col and row[batch_col].strip() != str(batch.pk) for _, row in data):
         shown = ", ".join(sorted(others)[:3])
-        return {}, [CsvError(0, BATCH, f"This CSV was exported from another batch ({shown}), not from "
-                                       f"“{batch.name}” ({batch.pk}); export this batch's CSV and edit that one")]
+        return {}, [
+            CsvError(
+                0,
+                BATCH,
+                f"This CSV was exported from another batch ({shown}), not from "
+                f"“{batch.name}” ({batch.pk}); export this batch's CSV and edit that one",
+            )
+        ]
     errors: list[CsvError] = []
     updates: dict[int, dict[str, list[str]]] = {}
     first_row: dict[int, int] = {}
@@ -228,14 +278,20 @@ def _parse_rows(batch: Batch, rows: list[list[str]], header: list[str], mapping:
             errors.append(CsvError(number, "", f"This row has {len(row)} cells but the header has {len(header)}"))
             continue
         if row[batch_col].strip() != str(batch.pk):
-            errors.append(CsvError(number, BATCH, f"This row belongs to batch {row[batch_col].strip() or '(empty)'}, "
-                                                  f"not to this batch ({batch.pk})"))
+            errors.append(
+                CsvError(
+                    number,
+                    BATCH,
+                    f"This row belongs to batch {row[batch_col].strip() or '(empty)'}, not to this batch ({batch.pk})",
+                )
+            )
             continue
         raw_id = row[document_col].strip()
         document = documents.get(int(raw_id)) if raw_id.isdigit() else None
         if document is None:
-            errors.append(CsvError(number, DOCUMENT, f"“{raw_id}” is not a document of this batch "
-                                                     "(removed since the export?)"))
+            errors.append(
+                CsvError(number, DOCUMENT, f"“{raw_id}” is not a document of this batch (removed since the export?)")
+            )
             continue
         if document.pk in first_row:
             errors.append(CsvError(number, DOCUMENT, f"Document {raw_id} is already on row {first_row[document.pk]}"))
@@ -244,14 +300,26 @@ def _parse_rows(batch: Batch, rows: list[list[str]], header: list[str], mapping:
         if FILE_NAME in lowered:
             shown = _unguard(row[lowered.index(FILE_NAME)].strip())
             if shown and shown != document.file_name.strip():
-                errors.append(CsvError(number, header[lowered.index(FILE_NAME)], "File names cannot be changed "
-                                       f"by CSV; this row is “{document.file_name}”"))
+                errors.append(
+                    CsvError(
+                        number,
+                        header[lowered.index(FILE_NAME)],
+                        f"File names cannot be changed by CSV; this row is “{document.file_name}”",
+                    )
+                )
         updates[document.pk] = _parse_cells(number, row, header, mapping, document, schema, errors)
     return updates, errors
 
 
-def _parse_cells(number: int, row: list[str], header: list[str], mapping: Mapping[int, FieldInfo],
-                 document: StagedDocument, schema: Schema, errors: list[CsvError]) -> dict[str, list[str]]:
+def _parse_cells(
+    number: int,
+    row: list[str],
+    header: list[str],
+    mapping: Mapping[int, FieldInfo],
+    document: StagedDocument,
+    schema: Schema,
+    errors: list[CsvError],
+) -> dict[str, list[str]]:
     metadata = document.metadata if isinstance(document.metadata, dict) else {}
     values: dict[str, list[str]] = {}
     for index, field in mapping.items():
@@ -261,8 +329,13 @@ def _parse_cells(number: int, row: list[str], header: list[str], mapping: Mappin
             values[field.id] = stored  # as exported: kept as is, problems or not
             continue
         if document.state in LOCKED_STATES:
-            errors.append(CsvError(number, header[index], f"“{document.file_name}” is already "
-                                                          f"{document.get_state_display().lower()}; it cannot change"))
+            errors.append(
+                CsvError(
+                    number,
+                    header[index],
+                    f"“{document.file_name}” is already {document.get_state_display().lower()}; it cannot change",
+                )
+            )
             continue
         try:
             values[field.id] = parse_input(field, cell, schema)

@@ -30,7 +30,8 @@ def folder_choices(batch_project) -> list[FolderChoice]:
     """Folders a batch of this project may target: the project's and its company's, by path."""
     project_folders = Folder.objects.filter(project=batch_project).only("id", "name_with_path", "name")
     company_folders = Folder.objects.filter(company_id=batch_project.company_id, project=None).only(
-        "id", "name_with_path", "name")
+        "id", "name_with_path", "name"
+    )
     choices = [FolderChoice(f.id, f.name_with_path or f.name, Batch.FolderScope.PROJECT) for f in project_folders]
     choices += [FolderChoice(f.id, f.name_with_path or f.name, Batch.FolderScope.COMPANY) for f in company_folders]
     return sorted(choices, key=lambda c: (c.scope != Batch.FolderScope.PROJECT, c.path.lower()))
@@ -39,8 +40,11 @@ def folder_choices(batch_project) -> list[FolderChoice]:
 def target_folder(batch: Batch) -> Folder | None:
     if batch.folder_id is None:
         return None
-    scope = {"project": batch.project} if batch.folder_scope == Batch.FolderScope.PROJECT else {
-        "company_id": batch.project.company_id, "project": None}
+    scope = (
+        {"project": batch.project}
+        if batch.folder_scope == Batch.FolderScope.PROJECT
+        else {"company_id": batch.project.company_id, "project": None}
+    )
     return Folder.objects.filter(pk=batch.folder_id, **scope).first()
 
 
@@ -57,8 +61,11 @@ def existing_files(batch: Batch) -> dict[str, File]:
     """Files already in the target folder, by lower-cased name (none when a new folder is made)."""
     if batch.new_folder_name or batch.folder_id is None:
         return {}
-    scope = {"project": batch.project} if batch.folder_scope == Batch.FolderScope.PROJECT else {
-        "company_id": batch.project.company_id, "project": None}
+    scope = (
+        {"project": batch.project}
+        if batch.folder_scope == Batch.FolderScope.PROJECT
+        else {"company_id": batch.project.company_id, "project": None}
+    )
     files = File.objects.filter(folder_id=batch.folder_id, **scope).only("id", "name", "latest_version_number")
     return {f.name.lower(): f for f in files}
 

@@ -15,24 +15,37 @@ from .validation import parse_input
 
 
 class BatchForm(forms.Form):
-    name = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"placeholder": "e.g. Architectural set, issue 3"}))
+    name = forms.CharField(
+        max_length=200, widget=forms.TextInput(attrs={"placeholder": "e.g. Architectural set, issue 3"})
+    )
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    target = forms.ChoiceField(choices=Batch.Target.choices, initial=Batch.Target.DOCUMENT_MANAGEMENT,
-                               widget=forms.RadioSelect, required=False)
+    target = forms.ChoiceField(
+        choices=Batch.Target.choices, initial=Batch.Target.DOCUMENT_MANAGEMENT, widget=forms.RadioSelect, required=False
+    )
     folder = forms.ChoiceField(required=False, label="Folder")
     new_folder_name = forms.CharField(required=False, max_length=255, label="New folder inside it (optional)")
-    on_name_clash = forms.ChoiceField(choices=Batch.NameClash.choices, initial=Batch.NameClash.NEW_VERSION,
-                                      label="When a file of the same name is already there", widget=forms.RadioSelect,
-                                      required=False)
+    on_name_clash = forms.ChoiceField(
+        choices=Batch.NameClash.choices,
+        initial=Batch.NameClash.NEW_VERSION,
+        label="When a file of the same name is already there",
+        widget=forms.RadioSelect,
+        required=False,
+    )
 
     def __init__(self, *args: Any, project: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = [(f"{Batch.FolderScope.PROJECT}:", "Project documents (top level)")]
-        choices += [(f"{c.scope}:{c.id}", f"Project documents / {c.path}") for c in folder_choices(project)
-                    if c.scope == Batch.FolderScope.PROJECT]
+        choices += [
+            (f"{c.scope}:{c.id}", f"Project documents / {c.path}")
+            for c in folder_choices(project)
+            if c.scope == Batch.FolderScope.PROJECT
+        ]
         choices += [(f"{Batch.FolderScope.COMPANY}:", "Company documents (top level)")]
-        choices += [(f"{c.scope}:{c.id}", f"Company documents / {c.path}") for c in folder_choices(project)
-                    if c.scope == Batch.FolderScope.COMPANY]
+        choices += [
+            (f"{c.scope}:{c.id}", f"Company documents / {c.path}")
+            for c in folder_choices(project)
+            if c.scope == Batch.FolderScope.COMPANY
+        ]
         self.fields["folder"].choices = choices
 
     def clean_new_folder_name(self) -> str:
@@ -47,9 +60,13 @@ class BatchForm(forms.Form):
         if data["target"] != Batch.Target.FOLDER:
             return {"target": Batch.Target.DOCUMENT_MANAGEMENT}
         scope, _, folder_id = (data.get("folder") or f"{Batch.FolderScope.PROJECT}:").partition(":")
-        return {"target": Batch.Target.FOLDER, "folder_scope": scope, "folder_id": int(folder_id) if folder_id else None,
-                "new_folder_name": data.get("new_folder_name", ""),
-                "on_name_clash": data.get("on_name_clash") or Batch.NameClash.NEW_VERSION}
+        return {
+            "target": Batch.Target.FOLDER,
+            "folder_scope": scope,
+            "folder_id": int(folder_id) if folder_id else None,
+            "new_folder_name": data.get("new_folder_name", ""),
+            "on_name_clash": data.get("on_name_clash") or Batch.NameClash.NEW_VERSION,
+        }
 
 
 def editable_fields(schema: Schema) -> list[FieldInfo]:
@@ -59,8 +76,11 @@ def editable_fields(schema: Schema) -> list[FieldInfo]:
 
 def input_kind(info: FieldInfo) -> str:
     return {
-        "lov_entry": "select", "reference": "select", "lov_entries": "multi",
-        "timestamp": "date", "numeric": "number",
+        "lov_entry": "select",
+        "reference": "select",
+        "lov_entries": "multi",
+        "timestamp": "date",
+        "numeric": "number",
     }.get(info.type, "text")
 
 
@@ -89,12 +109,18 @@ def document_fields(document: StagedDocument, schema: Schema, posted: QueryDict 
         text = values[0] if values else ""
         if kind == "date" and text:
             text = text[:10]
-        inputs.append(FieldInput(
-            info=info, kind=kind, values=values, text=text,
-            choices=[v for v in schema.values_by_field.get(info.id, []) if v.active or v.id in values],
-            required=info.id in required, problem=problems.get(info.id, ""),
-            source=document.proposals.get(info.id),
-        ))
+        inputs.append(
+            FieldInput(
+                info=info,
+                kind=kind,
+                values=values,
+                text=text,
+                choices=[v for v in schema.values_by_field.get(info.id, []) if v.active or v.id in values],
+                required=info.id in required,
+                problem=problems.get(info.id, ""),
+                source=document.proposals.get(info.id),
+            )
+        )
     inputs.sort(key=lambda i: (not i.required, schema.fields.index(i.info)))
     return inputs
 

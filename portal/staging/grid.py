@@ -38,22 +38,33 @@ def grid_context(schema: Schema, documents: Any) -> dict[str, Any]:
     for document in documents:
         problems = {p["field"]: p["message"] for p in document.problems}
         cells = [
-            Cell(c.id, ", ".join(display_value(schema, c.id, v) for v in document.metadata.get(c.id, [])),
-                 "from the file name" if c.id in document.proposals else "", problems.get(c.id, ""))
+            Cell(
+                c.id,
+                ", ".join(display_value(schema, c.id, v) for v in document.metadata.get(c.id, [])),
+                "from the file name" if c.id in document.proposals else "",
+                problems.get(c.id, ""),
+            )
             for c in columns
         ]
         rule = rules.get(document.rule_id)
-        rows.append({
-            "document": document, "cells": cells,
-            "rule": "Default rule" if rule is None or rule.is_default else "Conditional rule",
-            "other_problems": [p["message"] for p in document.problems if p["field"] not in {c.id for c in columns}],
-        })
+        rows.append(
+            {
+                "document": document,
+                "cells": cells,
+                "rule": "Default rule" if rule is None or rule.is_default else "Conditional rule",
+                "other_problems": [
+                    p["message"] for p in document.problems if p["field"] not in {c.id for c in columns}
+                ],
+            }
+        )
     settable = editable_fields(schema)
     return {
         "columns": columns,
         "rows": rows,
-        "settable": [{"info": f, "kind": input_kind(f), "values": [v for v in schema.values_by_field.get(f.id, [])
-                                                                    if v.active]} for f in settable],
+        "settable": [
+            {"info": f, "kind": input_kind(f), "values": [v for v in schema.values_by_field.get(f.id, []) if v.active]}
+            for f in settable
+        ],
         "states": StagedDocument.State,
     }
 
@@ -78,9 +89,22 @@ def folder_grid_context(batch: Any, documents: Any) -> dict[str, Any]:
             Cell("description", document.description, "", ""),
             Cell("landing", landing(document, batch, existing), "", ""),
         ]
-        rows.append({"document": document, "cells": cells, "rule": "",
-                     "other_problems": [p["message"] for p in document.problems if p["field"] != "title"]})
-    settable = [{"info": Column("title", "Name in Procore"), "kind": "text", "values": []},
-                {"info": Column("description", "Description"), "kind": "text", "values": []}]
-    return {"columns": columns, "rows": rows, "settable": settable, "states": StagedDocument.State,
-            "folder_target": target_label(batch)}
+        rows.append(
+            {
+                "document": document,
+                "cells": cells,
+                "rule": "",
+                "other_problems": [p["message"] for p in document.problems if p["field"] != "title"],
+            }
+        )
+    settable = [
+        {"info": Column("title", "Name in Procore"), "kind": "text", "values": []},
+        {"info": Column("description", "Description"), "kind": "text", "values": []},
+    ]
+    return {
+        "columns": columns,
+        "rows": rows,
+        "settable": settable,
+        "states": StagedDocument.State,
+        "folder_target": target_label(batch),
+    }

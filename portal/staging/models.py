@@ -27,6 +27,7 @@ class Batch(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="batches")
     name = models.CharField(max_length=200)
     note = models.TextField(blank=True)
+
     class FolderScope(models.TextChoices):
         PROJECT = "project", "Project documents"
         COMPANY = "company", "Company documents"
@@ -43,8 +44,9 @@ class Batch(models.Model):
     new_folder_name = models.CharField(max_length=255, blank=True)
     on_name_clash = models.CharField(max_length=20, choices=NameClash.choices, default=NameClash.NEW_VERSION)
     state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                   related_name="batches")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="batches"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

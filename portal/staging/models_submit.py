@@ -20,8 +20,9 @@ class Submission(models.Model):
         FAILED = "failed", "Needs attention"
 
     batch = models.ForeignKey("staging.Batch", on_delete=models.CASCADE, related_name="submissions")
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                     related_name="submissions")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="submissions"
+    )
     state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
     step = models.CharField(max_length=200, blank=True)  # what the worker is doing now, for people
     documents = models.IntegerField(default=0)  # documents this run set out to send

@@ -27,14 +27,16 @@ Without a naming standard only ``name`` is proposed: scraping is "not applicable
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from .schema import SEPARATORS, FieldInfo, Schema, split_extension
 
 SOURCE = "file name"
-REVISION = re.compile(r"(?<![A-Za-z0-9])Rev(?:ision)?[ .\-]?([A-Za-z]{1,2}|\d{1,3}|[A-Za-z]\d{1,3})(?![A-Za-z0-9])",
-                      re.IGNORECASE)
+REVISION = re.compile(
+    r"(?<![A-Za-z0-9])Rev(?:ision)?[ .\-]?([A-Za-z]{1,2}|\d{1,3}|[A-Za-z]\d{1,3})(?![A-Za-z0-9])", re.IGNORECASE
+)
 # "R02" only as a part of its own ("_R02"): inside words it is too often a room or grid ("Room R101").
 SHORT_REVISION = re.compile(r"R(\d{1,3})", re.IGNORECASE)
 
@@ -75,7 +77,7 @@ def _propose(file_name: str, schema: Schema, proposal: Proposal) -> None:
         rest = stem
     else:
         tokens, rest = split
-        for field, token in zip(schema.naming_fields, tokens):
+        for field, token in zip(schema.naming_fields, tokens, strict=False):
             _take_code(proposal, schema, field, token)
 
     parts = rest.split("_")
@@ -97,8 +99,9 @@ def _best_split(stem: str, code_part: str, rest: str, schema: Schema) -> tuple[l
             tokens = words[0].split()
             if len(tokens) >= count:
                 after = " ".join(tokens[count:])
-                candidates.append((tokens[:count], " ".join(p for p in (after, words[1] if len(words) > 1 else "")
-                                                             if p)))
+                candidates.append(
+                    (tokens[:count], " ".join(p for p in (after, words[1] if len(words) > 1 else "") if p))
+                )
             continue
         tokens = code_part.split(separator)
         if len(tokens) == count and all(tokens):
@@ -107,8 +110,11 @@ def _best_split(stem: str, code_part: str, rest: str, schema: Schema) -> tuple[l
         return None
 
     def matched(candidate: tuple[list[str], str]) -> int:
-        return sum(1 for f, t in zip(schema.naming_fields, candidate[0])
-                   if f.takes_values and schema.active_value_by_code(f, t) is not None)
+        return sum(
+            1
+            for f, t in zip(schema.naming_fields, candidate[0], strict=False)
+            if f.takes_values and schema.active_value_by_code(f, t) is not None
+        )
 
     best = max(candidates, key=matched)  # max keeps the first of equals: the preferred separator
     if any(f.takes_values for f in schema.naming_fields) and matched(best) == 0:
@@ -122,7 +128,7 @@ def _take_revision(proposal: Proposal, field: FieldInfo, parts: list[str]) -> No
         found = REVISION.search(part)
         if found:
             _set(proposal, field, f"Rev {found.group(1).upper()}", found.group(0))
-            parts[index] = part[:found.start()] + " " + part[found.end():]
+            parts[index] = part[: found.start()] + " " + part[found.end() :]
             return
     for index in reversed(range(len(parts))):
         found = SHORT_REVISION.fullmatch(parts[index].strip())
@@ -139,8 +145,9 @@ def _take_code(proposal: Proposal, schema: Schema, field: FieldInfo, token: str)
             _set(proposal, field, value.id, token)
             return
         wanted = token.casefold()
-        inactive = next((v for v in schema.values_by_field.get(field.id, ())
-                         if v.code and v.code.casefold() == wanted), None)
+        inactive = next(
+            (v for v in schema.values_by_field.get(field.id, ()) if v.code and v.code.casefold() == wanted), None
+        )
         if inactive is not None:
             proposal.unmatched.append(f"{token}: {field.label} “{inactive.label}” is inactive in this project")
         else:

@@ -20,8 +20,13 @@ class NotificationMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if (request.method == "GET" and user is not None and user.is_authenticated
-                and not request.path.startswith(SKIP) and "json" not in request.headers.get("Accept", "")):
+        if (
+            request.method == "GET"
+            and user is not None
+            and user.is_authenticated
+            and not request.path.startswith(SKIP)
+            and "json" not in request.headers.get("Accept", "")
+        ):
             unread = list(Notification.objects.filter(user=user, read_at__isnull=True).order_by("created_at")[:5])
             for note in unread:
                 messages.add_message(request, LEVELS.get(note.level, messages.INFO), note.text)

@@ -22,7 +22,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from portal.mirror.models import PdmField, PdmValue, Project, Revision, UploadRule
@@ -129,9 +130,15 @@ class Schema:
         return self._separator
 
     @classmethod
-    def build(cls, fields: Iterable[FieldInfo], values: Iterable[ValueInfo], rules: Iterable[RuleInfo],
-              naming_field_ids: Iterable[str] = (), revisions: Iterable[Mapping[str, Any]] | None = None,
-              revision_rows: Callable[[int | None], list[Mapping[str, Any]]] | None = None) -> Schema:
+    def build(
+        cls,
+        fields: Iterable[FieldInfo],
+        values: Iterable[ValueInfo],
+        rules: Iterable[RuleInfo],
+        naming_field_ids: Iterable[str] = (),
+        revisions: Iterable[Mapping[str, Any]] | None = None,
+        revision_rows: Callable[[int | None], list[Mapping[str, Any]]] | None = None,
+    ) -> Schema:
         """Index plain rows; revisions come as a list or from a loader (see `revision_rows`)."""
         fields = list(fields)
         values = list(values)
@@ -140,8 +147,11 @@ class Schema:
             by_field.setdefault(value.field_id, []).append(value)
         by_id = {f.id: f for f in fields}
         schema = cls(
-            fields=fields, fields_by_id=by_id, fields_by_name={f.name: f for f in fields},
-            values_by_id={v.id: v for v in values}, values_by_field=by_field,
+            fields=fields,
+            fields_by_id=by_id,
+            fields_by_name={f.name: f for f in fields},
+            values_by_id={v.id: v for v in values},
+            values_by_field=by_field,
             rules=sorted(rules, key=lambda r: r.position),
             naming_fields=[by_id[i] for i in naming_field_ids if i in by_id],
             revision_rows=revision_rows,
@@ -160,8 +170,10 @@ class Schema:
 
     def active_value_by_code(self, field: FieldInfo, code: str) -> ValueInfo | None:
         wanted = code.casefold()
-        return next((v for v in self.values_by_field.get(field.id, ())
-                     if v.active and v.code and v.code.casefold() == wanted), None)
+        return next(
+            (v for v in self.values_by_field.get(field.id, ()) if v.active and v.code and v.code.casefold() == wanted),
+            None,
+        )
 
 
 def load_schema(project: Project) -> Schema:
@@ -169,8 +181,16 @@ def load_schema(project: Project) -> Schema:
     for the naming separator when names are parsed, and one for existing revisions when a rule
     forbids duplicate revisions (each at most once per schema)."""
     fields = [
-        FieldInfo(id=f.procore_id, name=f.name, label=f.label or f.name, type=f.type, variant=f.variant,
-                  active=f.active, readonly=f.readonly, visible=f.visible)
+        FieldInfo(
+            id=f.procore_id,
+            name=f.name,
+            label=f.label or f.name,
+            type=f.type,
+            variant=f.variant,
+            active=f.active,
+            readonly=f.readonly,
+            visible=f.visible,
+        )
         for f in PdmField.objects.filter(project=project).order_by("position", "label", "id")
     ]
     values = [
@@ -182,20 +202,27 @@ def load_schema(project: Project) -> Schema:
     rules: list[RuleInfo] = []
     naming: list[str] = []
     for rule in UploadRule.objects.filter(project=project).select_related("naming_standard").order_by("position"):
-        rules.append(RuleInfo(
-            id=rule.procore_id, position=rule.position,
-            qualifiers=tuple((q["field_id"], frozenset(q.get("value_ids") or [])) for q in rule.qualifiers),
-            required=tuple(rule.required_field_ids), allow_duplicate_revisions=rule.allow_duplicate_revisions,
-            is_default=rule.is_default, required_by_project=tuple(rule.required_by_project),
-        ))
+        rules.append(
+            RuleInfo(
+                id=rule.procore_id,
+                position=rule.position,
+                qualifiers=tuple((q["field_id"], frozenset(q.get("value_ids") or [])) for q in rule.qualifiers),
+                required=tuple(rule.required_field_ids),
+                allow_duplicate_revisions=rule.allow_duplicate_revisions,
+                is_default=rule.is_default,
+                required_by_project=tuple(rule.required_by_project),
+            )
+        )
         if rule.naming_standard is not None and (rule.is_default or not naming):
             naming = list(rule.naming_standard.field_ids)
 
     def revision_rows(limit: int | None) -> list[Mapping[str, Any]]:
         query = Revision.objects.filter(project=project).values_list("fields", "revision", "file_format")
         query = query.order_by() if limit is None else query.order_by("-procore_updated_at", "-id")[:limit]
-        return [{"fields": fields_json, "revision": revision, "file_format": file_format}
-                for fields_json, revision, file_format in query.iterator(chunk_size=2000)]
+        return [
+            {"fields": fields_json, "revision": revision, "file_format": file_format}
+            for fields_json, revision, file_format in query.iterator(chunk_size=2000)
+        ]
 
     return Schema.build(fields, values, rules, naming, revision_rows=revision_rows)
 
@@ -210,6 +237,7 @@ def display_value(schema: Schema, field_id: str, raw: str) -> str:
 
 
 # --- containers (§7.13) --------------------------------------------------------------------------
+
 
 def match_key(schema: Schema, metadata: Mapping[str, list[str]]) -> str:
     """The part of Procore's match criteria that comes from metadata (file format aside)."""
@@ -242,7 +270,7 @@ def split_extension(file_name: str) -> tuple[str, str]:
     so the dot of a code such as "S.201_Deck" is not mistaken for one."""
     match = re.search(r"\.([A-Za-z0-9]{1,8})$", file_name)
     if match and match.start() > 0:
-        return file_name[:match.start()], match.group(1).lower()
+        return file_name[: match.start()], match.group(1).lower()
     return file_name, ""
 
 
@@ -286,7 +314,10 @@ def _infer_separator(schema: Schema, revisions: list[Mapping[str, Any]]) -> str:
         code_part = re.split(r"[_ ]", split_extension(name)[0], maxsplit=1)[0]
         for separator in ("-", "."):
             tokens = code_part.split(separator)
-            if len(tokens) == count and all(schema.active_value_by_code(f, t) is not None
-                                            for f, t in zip(schema.naming_fields, tokens) if f.takes_values):
+            if len(tokens) == count and all(
+                schema.active_value_by_code(f, t) is not None
+                for f, t in zip(schema.naming_fields, tokens, strict=False)
+                if f.takes_values
+            ):
                 votes[separator] += 1
     return votes.most_common(1)[0][0] if votes else "-"

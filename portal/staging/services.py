@@ -12,11 +12,11 @@ from django.db.models import Count
 from portal.accounts.models import User
 from portal.mirror.models import Project
 
+from .folder_target import revalidate_folder_batch, target_label
 from .models import AuditEntry, Batch, MetadataTemplate, StagedDocument
 from .naming import propose
 from .schema import Schema
 from .uploads import UploadRefused, check_upload, clean_file_name, mime_type_of, sha256_of
-from .folder_target import revalidate_folder_batch, target_label
 from .validation import revalidate_batch, validate
 
 EDITABLE_STATES = [StagedDocument.State.READY, StagedDocument.State.ERRORS, StagedDocument.State.FAILED]
@@ -35,13 +35,29 @@ def ensure_editable(batch: Batch) -> None:
         raise BatchLocked(f"“{batch.name}” is {batch.get_state_display().lower()} and can no longer be changed.")
 
 
-def create_batch(project: Project, user: User, *, name: str, note: str = "",
-                 target: str = Batch.Target.DOCUMENT_MANAGEMENT, folder_scope: str = Batch.FolderScope.PROJECT,
-                 folder_id: int | None = None, new_folder_name: str = "",
-                 on_name_clash: str = Batch.NameClash.NEW_VERSION) -> Batch:
-    batch = Batch.objects.create(project=project, created_by=user, name=name.strip(), note=note.strip(),
-                                 target=target, folder_scope=folder_scope, folder_id=folder_id,
-                                 new_folder_name=new_folder_name.strip(), on_name_clash=on_name_clash)
+def create_batch(
+    project: Project,
+    user: User,
+    *,
+    name: str,
+    note: str = "",
+    target: str = Batch.Target.DOCUMENT_MANAGEMENT,
+    folder_scope: str = Batch.FolderScope.PROJECT,
+    folder_id: int | None = None,
+    new_folder_name: str = "",
+    on_name_clash: str = Batch.NameClash.NEW_VERSION,
+) -> Batch:
+    batch = Batch.objects.create(
+        project=project,
+        created_by=user,
+        name=name.strip(),
+        note=note.strip(),
+        target=target,
+        folder_scope=folder_scope,
+        folder_id=folder_id,
+        new_folder_name=new_folder_name.strip(),
+        on_name_clash=on_name_clash,
+    )
     where = target_label(batch) if target == Batch.Target.FOLDER else batch.get_target_display()
     audit(batch, user, "Created the batch", f"Target: {where}")
     return batch
@@ -49,8 +65,9 @@ def create_batch(project: Project, user: User, *, name: str, note: str = "",
 
 def apply_validation(document: StagedDocument, schema: Schema) -> None:
     """Set the document's rule, problems and state from its metadata (not saved)."""
-    rule, problems = validate(document.metadata, file_name=document.file_name, mime_type=document.mime_type,
-                              schema=schema)
+    rule, problems = validate(
+        document.metadata, file_name=document.file_name, mime_type=document.mime_type, schema=schema
+    )
     document.rule_id = rule.id if rule else ""
     document.problems = [{"field": p.field_id, "message": p.message} for p in problems]
     if document.state in {StagedDocument.State.READY, StagedDocument.State.ERRORS}:
@@ -67,16 +84,24 @@ def add_document(batch: Batch, user: User, upload: UploadedFile, schema: Schema)
     ensure_editable(batch)
     check_upload(upload)
     clean = clean_file_name(upload.name)
-    notes = [f"Renamed to “{clean.name}”: file names cannot contain folders or special characters."] \
-        if clean.changed else []
+    notes = (
+        [f"Renamed to “{clean.name}”: file names cannot contain folders or special characters."]
+        if clean.changed
+        else []
+    )
     digest = sha256_of(upload)
     original = batch.documents.filter(sha256=digest).only("file_name").first()
     if original is not None:
-        raise UploadRefused(f"{clean.name} is the same file as {original.file_name}, already in this batch. "
-                            "It was not added again.")
+        raise UploadRefused(
+            f"{clean.name} is the same file as {original.file_name}, already in this batch. It was not added again."
+        )
     if batch.target == Batch.Target.FOLDER:
         document = StagedDocument(
-            batch=batch, file_name=clean.name, title=clean.name, size=upload.size, sha256=digest,
+            batch=batch,
+            file_name=clean.name,
+            title=clean.name,
+            size=upload.size,
+            sha256=digest,
             mime_type=mime_type_of(clean.name, upload.content_type),
             position=(batch.documents.order_by("-position").values_list("position", flat=True).first() or 0) + 1,
         )
@@ -88,9 +113,14 @@ def add_document(batch: Batch, user: User, upload: UploadedFile, schema: Schema)
         return document, notes
     proposal = propose(clean.name, schema)
     document = StagedDocument(
-        batch=batch, file_name=clean.name, size=upload.size, sha256=digest,
+        batch=batch,
+        file_name=clean.name,
+        size=upload.size,
+        sha256=digest,
         mime_type=mime_type_of(clean.name, upload.content_type),
-        metadata=proposal.metadata, proposals=proposal.sources, unmatched=proposal.unmatched,
+        metadata=proposal.metadata,
+        proposals=proposal.sources,
+        unmatched=proposal.unmatched,
         position=(batch.documents.order_by("-position").values_list("position", flat=True).first() or 0) + 1,
     )
     document.file.save(clean.name, upload, save=False)
@@ -118,13 +148,13 @@ def _save_metadata(batch: Batch, documents: list[StagedDocument], schema: Schema
         return
     for document in documents:
         apply_validation(document, schema)
-    StagedDocument.objects.bulk_update(documents, ["metadata", "proposals", "problems", "rule_id", "state"],
-                                       batch_size=500)
+    StagedDocument.objects.bulk_update(
+        documents, ["metadata", "proposals", "problems", "rule_id", "state"], batch_size=500
+    )
 
 
 @transaction.atomic
-def set_field(batch: Batch, user: User, ids: Iterable[int], field_id: str, values: list[str],
-              schema: Schema) -> int:
+def set_field(batch: Batch, user: User, ids: Iterable[int], field_id: str, values: list[str], schema: Schema) -> int:
     """Give one field the same values on every chosen document (empty values clear it)."""
     ensure_editable(batch)
     documents = _documents(batch, ids)
@@ -141,8 +171,9 @@ def set_field(batch: Batch, user: User, ids: Iterable[int], field_id: str, value
 
 
 @transaction.atomic
-def set_document_metadata(batch: Batch, user: User, document: StagedDocument, metadata: dict[str, list[str]],
-                          schema: Schema) -> None:
+def set_document_metadata(
+    batch: Batch, user: User, document: StagedDocument, metadata: dict[str, list[str]], schema: Schema
+) -> None:
     ensure_editable(batch)
     changed = [k for k in set(metadata) | set(document.metadata) if metadata.get(k) != document.metadata.get(k)]
     document.metadata = {k: v for k, v in metadata.items() if v}
@@ -168,8 +199,12 @@ def copy_down(batch: Batch, user: User, ids: list[int], field_id: str, schema: S
         document.proposals.pop(field_id, None)
     _save_metadata(batch, documents[1:], schema)
     field = schema.fields_by_id.get(field_id)
-    audit(batch, user, "Copied a value down",
-          f"{field.label if field else field_id} from {documents[0].file_name} to {len(documents) - 1} document(s)")
+    audit(
+        batch,
+        user,
+        "Copied a value down",
+        f"{field.label if field else field_id} from {documents[0].file_name} to {len(documents) - 1} document(s)",
+    )
     return len(documents) - 1
 
 
@@ -198,13 +233,16 @@ def set_folder_detail(batch: Batch, user: User, ids: Iterable[int], field: str, 
         setattr(document, field, value.strip())
     StagedDocument.objects.bulk_update(documents, [field], batch_size=500)
     revalidate_folder_batch(batch)
-    audit(batch, user, "Set a field", f"{'Name' if field == 'title' else 'Description'} on {len(documents)} document(s)")
+    audit(
+        batch, user, "Set a field", f"{'Name' if field == 'title' else 'Description'} on {len(documents)} document(s)"
+    )
     return len(documents)
 
 
 def save_template(project: Project, user: User, name: str, values: dict[str, list[str]]) -> MetadataTemplate:
     template, _ = MetadataTemplate.objects.update_or_create(
-        project=project, name=name.strip(), defaults={"values": values, "created_by": user})
+        project=project, name=name.strip(), defaults={"values": values, "created_by": user}
+    )
     return template
 
 
@@ -221,8 +259,13 @@ def remove_documents(batch: Batch, user: User, ids: Iterable[int]) -> int:
     documents = _documents(batch, ids)
     with transaction.atomic():
         StagedDocument.objects.filter(pk__in=[d.pk for d in documents]).delete()
-        audit(batch, user, "Removed documents", ", ".join(d.file_name for d in documents[:20])
-              + (f" and {len(documents) - 20} more" if len(documents) > 20 else ""))
+        audit(
+            batch,
+            user,
+            "Removed documents",
+            ", ".join(d.file_name for d in documents[:20])
+            + (f" and {len(documents) - 20} more" if len(documents) > 20 else ""),
+        )
     transaction.on_commit(lambda: _delete_files(documents))
     return len(documents)
 
@@ -243,8 +286,7 @@ def delete_batch(batch: Batch, user: User) -> None:
 def batch_counts(batches: Iterable[Batch]) -> dict[int, dict[str, int]]:
     """Documents per state for each batch, in one query."""
     counts: dict[int, dict[str, int]] = {}
-    rows = (StagedDocument.objects.filter(batch__in=list(batches)).values("batch_id", "state")
-            .annotate(n=Count("id")))
+    rows = StagedDocument.objects.filter(batch__in=list(batches)).values("batch_id", "state").annotate(n=Count("id"))
     for row in rows:
         counts.setdefault(row["batch_id"], {})[row["state"]] = row["n"]
     return counts

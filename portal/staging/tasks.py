@@ -19,8 +19,11 @@ def submit_batch(submission_id: int) -> str:
 
 
 def queue_submission(submission: Submission) -> None:
-    async_task("portal.staging.tasks.submit_batch", submission.pk,
-               task_name=f"submit-batch-{submission.batch_id}-{submission.pk}")
+    async_task(
+        "portal.staging.tasks.submit_batch",
+        submission.pk,
+        task_name=f"submit-batch-{submission.batch_id}-{submission.pk}",
+    )
 
 
 def resume_stalled_submissions() -> int:
@@ -28,7 +31,8 @@ def resume_stalled_submissions() -> int:
     now = timezone.now()
     stalled = Submission.objects.filter(
         Q(state=Submission.State.RUNNING, lease_until__lt=now)
-        | Q(state=Submission.State.QUEUED, created_at__lt=now - timezone.timedelta(minutes=10)))
+        | Q(state=Submission.State.QUEUED, created_at__lt=now - timezone.timedelta(minutes=10))
+    )
     count = 0
     for submission in stalled:
         queue_submission(submission)
@@ -40,6 +44,9 @@ def remove_confirmed_files() -> int:
     """Scheduled: mark documents landed that the mirror now shows, then apply the retention."""
     from .models import StagedDocument
 
-    mark_landed(StagedDocument.objects.filter(state=StagedDocument.State.SUBMITTED, landed_at__isnull=True)
-                .select_related("batch"))
+    mark_landed(
+        StagedDocument.objects.filter(state=StagedDocument.State.SUBMITTED, landed_at__isnull=True).select_related(
+            "batch"
+        )
+    )
     return remove_files()

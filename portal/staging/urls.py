@@ -22,6 +22,9 @@ urlpatterns = [
     path("batches/<int:batch_id>/progress/", views_submit.progress, name="progress"),
     path("batches/<int:batch_id>/progress.json", views_submit.progress_json, name="progress_json"),
     path("batches/<int:batch_id>/retry/", views_submit.retry, name="retry"),
-    path("batches/<int:batch_id>/documents/<int:document_id>/end-workflows/", views_submit.end_workflows,
-         name="end_workflows"),
+    path(
+        "batches/<int:batch_id>/documents/<int:document_id>/end-workflows/",
+        views_submit.end_workflows,
+        name="end_workflows",
+    ),
 ]

@@ -22,10 +22,10 @@ import re
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
 from time import perf_counter
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -45,14 +45,19 @@ class Problem:
     message: str
 
 
-def validate(metadata: Mapping[str, list[str]], *, file_name: str, mime_type: str,
-             schema: Schema) -> tuple[RuleInfo | None, list[Problem]]:
+def validate(
+    metadata: Mapping[str, list[str]], *, file_name: str, mime_type: str, schema: Schema
+) -> tuple[RuleInfo | None, list[Problem]]:
     """The rule that applies and every problem Procore would refuse the document for."""
     rule = applicable_rule(metadata, schema)
     problems: list[Problem] = []
     if rule is None:
-        problems.append(Problem("", "This project has no upload requirements in the portal's copy yet: "
-                                    "sync the project, then check again"))
+        problems.append(
+            Problem(
+                "",
+                "This project has no upload requirements in the portal's copy yet: sync the project, then check again",
+            )
+        )
     for field_id, raw in metadata.items():
         problems.extend(_check_values(field_id, raw, schema))
     if rule is not None:
@@ -79,8 +84,13 @@ def _check_required(metadata: Mapping[str, list[str]], rule: RuleInfo, schema: S
             continue
         by = "this project" if field_id in rule.required_by_project else rule_title(rule, schema)
         if not field.active or not field.visible:
-            problems.append(Problem(field_id, f"{field.label} is required by {by} but is turned off in this "
-                                              "project; ask a Procore admin to correct the requirement"))
+            problems.append(
+                Problem(
+                    field_id,
+                    f"{field.label} is required by {by} but is turned off in this "
+                    "project; ask a Procore admin to correct the requirement",
+                )
+            )
             continue
         problems.append(Problem(field_id, f"{field.label} is required by {by}"))
     return problems
@@ -128,8 +138,9 @@ def _value_problem(field: FieldInfo, raw: str, schema: Schema) -> str:
     return ""
 
 
-def duplicate_revision(metadata: Mapping[str, list[str]], *, file_name: str, mime_type: str, rule: RuleInfo,
-                       schema: Schema) -> Problem | None:
+def duplicate_revision(
+    metadata: Mapping[str, list[str]], *, file_name: str, mime_type: str, rule: RuleInfo, schema: Schema
+) -> Problem | None:
     """A revision value already in the target container, when the rule forbids duplicates."""
     revision_field = schema.fields_by_name.get("revision")
     if rule.allow_duplicate_revisions or revision_field is None:
@@ -140,9 +151,12 @@ def duplicate_revision(metadata: Mapping[str, list[str]], *, file_name: str, mim
     key = match_key(schema, metadata)
     for fmt in format_keys(file_name, mime_type):
         if revision in schema.existing_revisions.get((key, fmt), ()):
-            return Problem(revision_field.id, f"Revision {_short(revision)} already exists for "
-                           f"{container_label(metadata, schema)} ({format_label(file_name, mime_type)}) and this "
-                           "project does not allow duplicate revisions")
+            return Problem(
+                revision_field.id,
+                f"Revision {_short(revision)} already exists for "
+                f"{container_label(metadata, schema)} ({format_label(file_name, mime_type)}) and this "
+                "project does not allow duplicate revisions",
+            )
     return None
 
 
@@ -170,6 +184,7 @@ def _short(revision: str) -> str:
 
 # --- typed-in and CSV input ---------------------------------------------------------------
 
+
 def parse_input(field: FieldInfo, raw: str, schema: Schema) -> list[str]:
     """A cell or form input → the values Procore's PATCH takes; ValueError says what is wrong."""
     text = (raw or "").strip()
@@ -195,8 +210,7 @@ def parse_input(field: FieldInfo, raw: str, schema: Schema) -> list[str]:
     if field.type == "timestamp":
         instant = _parse_instant(text)
         if instant is None:
-            raise ValueError(f"{field.label}: “{text}” is not a date; write it as 2025-12-15 "
-                             "(or 2025-12-15T14:30:00Z)")
+            raise ValueError(f"{field.label}: “{text}” is not a date; write it as 2025-12-15 (or 2025-12-15T14:30:00Z)")
         return [instant.strftime("%Y-%m-%dT%H:%M:%SZ")]
     return [text]
 
@@ -207,8 +221,11 @@ def _find_value(field: FieldInfo, text: str, schema: Schema) -> ValueInfo:
     code, _, label = text.partition(" – ")
     tests = [
         lambda v: v.id == text,
-        lambda v: bool(label) and v.code.casefold() == code.strip().casefold()
-        and v.label.casefold() == label.strip().casefold(),
+        lambda v: (
+            bool(label)
+            and v.code.casefold() == code.strip().casefold()
+            and v.label.casefold() == label.strip().casefold()
+        ),
         lambda v: bool(v.code) and v.code.casefold() == wanted,
         lambda v: v.label.casefold() == wanted,
     ]
@@ -218,14 +235,17 @@ def _find_value(field: FieldInfo, text: str, schema: Schema) -> ValueInfo:
         if len(active) == 1:
             return active[0]
         if len(active) > 1:
-            raise ValueError(f"{field.label}: “{text}” matches several values; use the code "
-                             f"({', '.join(v.code or v.id for v in active)})")
+            raise ValueError(
+                f"{field.label}: “{text}” matches several values; use the code "
+                f"({', '.join(v.code or v.id for v in active)})"
+            )
         if found:
             raise ValueError(f"{field.label}: “{found[0].label}” is no longer active in this project")
     choices = [v.code or v.label for v in values if v.active]
     hint = ", ".join(choices[:12]) + (", …" if len(choices) > 12 else "")
-    raise ValueError(f"{field.label}: “{text}” is not one of this project's values"
-                     + (f" (use one of {hint})" if hint else ""))
+    raise ValueError(
+        f"{field.label}: “{text}” is not one of this project's values" + (f" (use one of {hint})" if hint else "")
+    )
 
 
 def _number(field: FieldInfo, text: str) -> str:
@@ -249,11 +269,12 @@ def _parse_instant(text: str) -> datetime | None:
     except ValueError:
         return None
     if instant.tzinfo is None:
-        return instant.replace(tzinfo=timezone.utc)
-    return instant.astimezone(timezone.utc)
+        return instant.replace(tzinfo=UTC)
+    return instant.astimezone(UTC)
 
 
 # --- a whole batch --------------------------------------------------------------------------
+
 
 def revalidate_batch(batch: Batch, schema: Schema | None = None) -> dict[str, int]:
     """Check every document of the batch and store problems, rule and state in bulk.
@@ -263,8 +284,11 @@ def revalidate_batch(batch: Batch, schema: Schema | None = None) -> dict[str, in
     Rows are read as tuples, not model instances: building 1,000 models costs more than checking them.
     """
     schema = schema if schema is not None else load_schema(batch.project)
-    rows = list(StagedDocument.objects.filter(batch=batch).order_by("position", "id")
-                .values_list("id", "file_name", "mime_type", "metadata", "problems", "rule_id", "state"))
+    rows = list(
+        StagedDocument.objects.filter(batch=batch)
+        .order_by("position", "id")
+        .values_list("id", "file_name", "mime_type", "metadata", "problems", "rule_id", "state")
+    )
     seen: dict[tuple[str, str, str], str] = {}
     changed: list[dict[str, Any]] = []
     counts = {state: 0 for state in StagedDocument.State.values}
@@ -301,17 +325,22 @@ def _store(rows: list[dict[str, Any]]) -> None:
                 cursor.execute(
                     f"UPDATE {table} AS d SET problems = x.problems::jsonb, rule_id = x.rule_id, state = x.state "
                     "FROM jsonb_to_recordset(%s::jsonb) AS x(id bigint, problems text, rule_id text, state text) "
-                    "WHERE d.id = x.id", [payload])
+                    "WHERE d.id = x.id",
+                    [payload],
+                )
         elif connection.vendor == "sqlite" and sqlite3.sqlite_version_info >= (3, 33):
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"UPDATE {table} SET problems = x.problems, rule_id = x.rule_id, state = x.state "
                     "FROM (SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.problems') AS problems, "
                     "json_extract(value, '$.rule_id') AS rule_id, json_extract(value, '$.state') AS state "
-                    f"FROM json_each(%s)) AS x WHERE {table}.id = x.id", [payload])
+                    f"FROM json_each(%s)) AS x WHERE {table}.id = x.id",
+                    [payload],
+                )
         else:
-            StagedDocument.objects.bulk_update([StagedDocument(**row) for row in rows],
-                                               ["problems", "rule_id", "state"], batch_size=500)
+            StagedDocument.objects.bulk_update(
+                [StagedDocument(**row) for row in rows], ["problems", "rule_id", "state"], batch_size=500
+            )
 
 
 def _revision_id(schema: Schema) -> str:
@@ -319,8 +348,14 @@ def _revision_id(schema: Schema) -> str:
     return field.id if field else ""
 
 
-def _batch_duplicate(metadata: Mapping[str, list[str]], file_name: str, mime_type: str, rule: RuleInfo,
-                     schema: Schema, seen: dict[tuple[str, str, str], str]) -> Problem | None:
+def _batch_duplicate(
+    metadata: Mapping[str, list[str]],
+    file_name: str,
+    mime_type: str,
+    rule: RuleInfo,
+    schema: Schema,
+    seen: dict[tuple[str, str, str], str],
+) -> Problem | None:
     revision_id = _revision_id(schema)
     revision = (_present(metadata.get(revision_id)) or [""])[0] if revision_id else ""
     if not revision or rule.allow_duplicate_revisions:
@@ -328,8 +363,11 @@ def _batch_duplicate(metadata: Mapping[str, list[str]], file_name: str, mime_typ
     formats = format_keys(file_name, mime_type)
     key = (match_key(schema, metadata), formats[0] if formats else "", revision)
     if key in seen:
-        return Problem(revision_id, f"Revision {_short(revision)} of {container_label(metadata, schema)} is also on "
-                                    f"{seen[key]} in this batch, and this project does not allow duplicate revisions")
+        return Problem(
+            revision_id,
+            f"Revision {_short(revision)} of {container_label(metadata, schema)} is also on "
+            f"{seen[key]} in this batch, and this project does not allow duplicate revisions",
+        )
     seen[key] = f"“{file_name}”"
     return None
 

@@ -26,8 +26,11 @@ from .validation import parse_input
 @login_required
 @require_GET
 def all_batches(request: HttpRequest) -> HttpResponse:
-    batches = list(Batch.objects.filter(project__in=projects_for_user(request.user))
-                   .select_related("project", "created_by").order_by("-created_at")[:200])
+    batches = list(
+        Batch.objects.filter(project__in=projects_for_user(request.user))
+        .select_related("project", "created_by")
+        .order_by("-created_at")[:200]
+    )
     return render(request, "staging/batches.html", {"batches": batches, "counts": services.batch_counts(batches)})
 
 
@@ -37,14 +40,28 @@ def project_batches(request: HttpRequest, project_id: int) -> HttpResponse:
     project = get_project_for_user(request.user, project_id)
     form = BatchForm(request.POST or None, project=project)
     if request.method == "POST" and form.is_valid():
-        batch = services.create_batch(project, request.user, name=form.cleaned_data["name"],
-                                      note=form.cleaned_data["note"], **form.target_fields())
+        batch = services.create_batch(
+            project,
+            request.user,
+            name=form.cleaned_data["name"],
+            note=form.cleaned_data["note"],
+            **form.target_fields(),
+        )
         messages.success(request, f"Batch “{batch.name}” created. Add files to it.")
         return redirect("staging:batch", batch_id=batch.pk)
     batches = list(project.batches.select_related("created_by"))
-    return render(request, "staging/project_batches.html", {
-        "project": project, "tab": "batches", "last_sync": project.sync_runs.first(), "form": form,
-        "batches": batches, "counts": services.batch_counts(batches)})
+    return render(
+        request,
+        "staging/project_batches.html",
+        {
+            "project": project,
+            "tab": "batches",
+            "last_sync": project.sync_runs.first(),
+            "form": form,
+            "batches": batches,
+            "counts": services.batch_counts(batches),
+        },
+    )
 
 
 @login_required
@@ -59,16 +76,28 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         documents = documents.filter(Q(file_name__icontains=query))
     page = Paginator(documents, 100).get_page(request.GET.get("page", 1))
     counts = services.batch_counts([batch]).get(batch.pk, {})
-    return render(request, "staging/batch.html", {
-        "batch": batch, "project": batch.project, "page": page, "only_errors": only_errors, "q": query,
-        "counts": counts, "total": sum(counts.values()),
-        "can_submit": bool(counts) and set(counts) == {StagedDocument.State.READY},
-        "templates": MetadataTemplate.objects.filter(project=batch.project),
-        "audit": batch.audit.select_related("user")[:15],
-        "max_file_size": max_file_size(),
-        **(folder_grid_context(batch, page.object_list) if batch.target == Batch.Target.FOLDER
-           else grid_context(load_schema(batch.project), page.object_list)),
-    })
+    return render(
+        request,
+        "staging/batch.html",
+        {
+            "batch": batch,
+            "project": batch.project,
+            "page": page,
+            "only_errors": only_errors,
+            "q": query,
+            "counts": counts,
+            "total": sum(counts.values()),
+            "can_submit": bool(counts) and set(counts) == {StagedDocument.State.READY},
+            "templates": MetadataTemplate.objects.filter(project=batch.project),
+            "audit": batch.audit.select_related("user")[:15],
+            "max_file_size": max_file_size(),
+            **(
+                folder_grid_context(batch, page.object_list)
+                if batch.target == Batch.Target.FOLDER
+                else grid_context(load_schema(batch.project), page.object_list)
+            ),
+        },
+    )
 
 
 @login_required
@@ -78,8 +107,7 @@ def upload(request: HttpRequest, batch_id: int) -> JsonResponse:
     batch = get_batch_for_user(request.user, batch_id)
     declared = int(request.META.get("CONTENT_LENGTH") or 0)
     if declared > max_file_size() + 1024 * 1024:
-        return JsonResponse({"ok": False, "error": "The file is over the size limit. Nothing was added."},
-                            status=413)
+        return JsonResponse({"ok": False, "error": "The file is over the size limit. Nothing was added."}, status=413)
     upload_file = request.FILES.get("file")
     if upload_file is None:
         return JsonResponse({"ok": False, "error": "No file arrived. Try adding it again."}, status=400)
@@ -87,8 +115,16 @@ def upload(request: HttpRequest, batch_id: int) -> JsonResponse:
         document, notes = services.add_document(batch, request.user, upload_file, load_schema(batch.project))
     except (UploadRefused, services.BatchLocked) as exc:
         return JsonResponse({"ok": False, "error": str(exc)}, status=400)
-    return JsonResponse({"ok": True, "id": document.pk, "name": document.file_name, "state": document.state,
-                         "problems": [p["message"] for p in document.problems], "notes": notes})
+    return JsonResponse(
+        {
+            "ok": True,
+            "id": document.pk,
+            "name": document.file_name,
+            "state": document.state,
+            "problems": [p["message"] for p in document.problems],
+            "notes": notes,
+        }
+    )
 
 
 @login_required
@@ -126,8 +162,7 @@ def bulk_action(request: HttpRequest, batch_id: int) -> HttpResponse:
                 count = services.copy_down(batch, request.user, ids, field.id, schema)
                 messages.success(request, f"{field.label} copied to {count} document(s).")
         elif action == "template":
-            template = get_object_or_404(MetadataTemplate, pk=request.POST.get("template") or 0,
-                                         project=batch.project)
+            template = get_object_or_404(MetadataTemplate, pk=request.POST.get("template") or 0, project=batch.project)
             count = services.apply_template(batch, request.user, template, ids, schema)
             messages.success(request, f"Template “{template.name}” applied to {count} document(s).")
         elif action == "remove":
@@ -176,26 +211,42 @@ def document_detail(request: HttpRequest, batch_id: int, document_id: int) -> Ht
             else:
                 messages.success(request, f"Saved {document.file_name}.")
                 return redirect("staging:document", batch_id=batch.pk, document_id=document.pk)
-    return render(request, "staging/document.html", {
-        "batch": batch, "project": batch.project, "document": document, "errors": errors,
-        "fields": document_fields(document, schema, request.POST if errors else None),
-    })
+    return render(
+        request,
+        "staging/document.html",
+        {
+            "batch": batch,
+            "project": batch.project,
+            "document": document,
+            "errors": errors,
+            "fields": document_fields(document, schema, request.POST if errors else None),
+        },
+    )
 
 
 def _folder_document(request: HttpRequest, batch: Batch, document: StagedDocument) -> HttpResponse:
     if request.method == "POST":
         try:
             services.set_folder_detail(batch, request.user, [document.pk], "title", request.POST.get("title", ""))
-            services.set_folder_detail(batch, request.user, [document.pk], "description",
-                                       request.POST.get("description", ""))
+            services.set_folder_detail(
+                batch, request.user, [document.pk], "description", request.POST.get("description", "")
+            )
         except services.BatchLocked as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, f"Saved {document.file_name}.")
         return redirect("staging:document", batch_id=batch.pk, document_id=document.pk)
-    return render(request, "staging/document_folder.html", {
-        "batch": batch, "project": batch.project, "document": document, "target": target_label(batch),
-        "landing": landing(document, batch, existing_files(batch))})
+    return render(
+        request,
+        "staging/document_folder.html",
+        {
+            "batch": batch,
+            "project": batch.project,
+            "document": document,
+            "target": target_label(batch),
+            "landing": landing(document, batch, existing_files(batch)),
+        },
+    )
 
 
 @login_required
@@ -206,8 +257,9 @@ def export(request: HttpRequest, batch_id: int) -> HttpResponse:
         messages.info(request, "CSV export is for Document Management batches; edit names in the grid.")
         return redirect("staging:batch", batch_id=batch.pk)
     use_codes = request.GET.get("values") == "codes"
-    response = HttpResponse(export_csv(batch, load_schema(batch.project), use_codes=use_codes),
-                            content_type="text/csv; charset=utf-8")
+    response = HttpResponse(
+        export_csv(batch, load_schema(batch.project), use_codes=use_codes), content_type="text/csv; charset=utf-8"
+    )
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in batch.name)[:60] or "batch"
     response["Content-Disposition"] = f'attachment; filename="{safe}-{batch.pk}.csv"'
     return response
@@ -238,8 +290,12 @@ def import_metadata(request: HttpRequest, batch_id: int) -> HttpResponse:
         return redirect("staging:batch", batch_id=batch.pk)
     errors = import_csv(batch, text, load_schema(batch.project))
     if errors:
-        return render(request, "staging/import_errors.html", {"batch": batch, "project": batch.project,
-                                                              "errors": errors}, status=400)
+        return render(
+            request,
+            "staging/import_errors.html",
+            {"batch": batch, "project": batch.project, "errors": errors},
+            status=400,
+        )
     services.audit(batch, request.user, "Imported metadata from CSV", upload_file.name)
     messages.success(request, "Metadata imported from the CSV file.")
     return redirect("staging:batch", batch_id=batch.pk)

@@ -36,9 +36,16 @@ def progress(request: HttpRequest, batch_id: int) -> HttpResponse:
     schema = load_schema(batch.project)
     status_field = schema.fields_by_name.get("status")
     statuses = [v for v in schema.values_by_field.get(status_field.id, []) if v.active] if status_field else []
-    return render(request, "staging/progress.html", {
-        "batch": batch, "project": batch.project, "report": report, "statuses": statuses,
-    })
+    return render(
+        request,
+        "staging/progress.html",
+        {
+            "batch": batch,
+            "project": batch.project,
+            "report": report,
+            "statuses": statuses,
+        },
+    )
 
 
 @login_required
@@ -72,8 +79,12 @@ def end_workflows(request: HttpRequest, batch_id: int, document_id: int) -> Http
     batch = get_batch_for_user(request.user, batch_id)
     document = get_object_or_404(StagedDocument, pk=document_id, batch=batch, state=StagedDocument.State.FAILED)
     try:
-        submitting.set_termination(document, load_schema(batch.project), request.POST.get("termination_reason", ""),
-                                   request.POST.get("terminated_revision_status_id", ""))
+        submitting.set_termination(
+            document,
+            load_schema(batch.project),
+            request.POST.get("termination_reason", ""),
+            request.POST.get("terminated_revision_status_id", ""),
+        )
         submitting.retry(batch, request.user, [document])
     except submitting.CannotSubmit as exc:
         messages.error(request, str(exc))

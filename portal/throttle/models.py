@@ -22,7 +22,8 @@ class Budget(models.Model):
     reset_at = models.FloatField(default=0.0, help_text="X-Rate-Limit-Reset of the current window")
     previous_reset_at = models.FloatField(default=0.0)
     provisional = models.BooleanField(
-        default=False, help_text="Window opened on our clock; no response from it has been seen yet")
+        default=False, help_text="Window opened on our clock; no response from it has been seen yet"
+    )
     blocked_until = models.FloatField(default=0.0, help_text="Retry-After of a 429: nobody sends before this")
     updated_at = models.DateTimeField(auto_now=True)
 

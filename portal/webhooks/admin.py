@@ -9,20 +9,50 @@ from .models import Delivery, Hook, ProjectRefresh, ServiceToken
 
 @admin.register(Hook)
 class HookAdmin(admin.ModelAdmin):
-    list_display = ["project", "payload_version", "procore_hook_id", "status", "registered_by", "registered_at",
-                    "secret_rotated_at"]
+    list_display = [
+        "project",
+        "payload_version",
+        "procore_hook_id",
+        "status",
+        "registered_by",
+        "registered_at",
+        "secret_rotated_at",
+    ]
     list_filter = ["status", "payload_version"]
     search_fields = ["procore_hook_id", "project__name"]
     exclude = ["secret_encrypted", "previous_secret_encrypted"]
-    readonly_fields = ["project", "company_id", "payload_version", "namespace", "procore_hook_id", "destination_url",
-                       "wanted_triggers", "triggers", "previous_valid_until", "secret_rotated_at", "status",
-                       "last_error", "registered_by", "registered_at", "repaired"]
+    readonly_fields = [
+        "project",
+        "company_id",
+        "payload_version",
+        "namespace",
+        "procore_hook_id",
+        "destination_url",
+        "wanted_triggers",
+        "triggers",
+        "previous_valid_until",
+        "secret_rotated_at",
+        "status",
+        "last_error",
+        "registered_by",
+        "registered_at",
+        "repaired",
+    ]
 
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ["received_at", "resource_type", "reason", "resource_id", "project_id", "state", "duplicates",
-                    "attempts", "error"]
+    list_display = [
+        "received_at",
+        "resource_type",
+        "reason",
+        "resource_id",
+        "project_id",
+        "state",
+        "duplicates",
+        "attempts",
+        "error",
+    ]
     list_filter = ["state", "resource_type", "reason", "landing_pending"]
     search_fields = ["event_id", "resource_id"]
     date_hierarchy = "received_at"
@@ -34,19 +64,31 @@ class DeliveryAdmin(admin.ModelAdmin):
         from .processing import wake_processing
 
         ids = list(queryset.filter(state=Delivery.State.FAILED).values_list("pk", flat=True))
-        Delivery.objects.filter(pk__in=ids, state=Delivery.State.FAILED).update(state=Delivery.State.RECEIVED,
-                                                                                 error="")
+        Delivery.objects.filter(pk__in=ids, state=Delivery.State.FAILED).update(state=Delivery.State.RECEIVED, error="")
         if ids:
             wake_processing()
         skipped = queryset.count() - len(ids)
-        self.message_user(request, f"{len(ids)} deliveries queued again"
-                          + (f"; {skipped} not failed were left alone" if skipped else "") + ".", messages.SUCCESS)
+        self.message_user(
+            request,
+            f"{len(ids)} deliveries queued again"
+            + (f"; {skipped} not failed were left alone" if skipped else "")
+            + ".",
+            messages.SUCCESS,
+        )
 
 
 @admin.register(ProjectRefresh)
 class ProjectRefreshAdmin(admin.ModelAdmin):
-    list_display = ["project", "state", "documents_wanted", "revisions_wanted", "finished_at", "runs", "error",
-                    "identity_problem"]
+    list_display = [
+        "project",
+        "state",
+        "documents_wanted",
+        "revisions_wanted",
+        "finished_at",
+        "runs",
+        "error",
+        "identity_problem",
+    ]
     list_filter = ["state"]
 
 

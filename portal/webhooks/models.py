@@ -44,15 +44,19 @@ class Hook(models.Model):
     secret_rotated_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     last_error = models.TextField(blank=True)
-    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                      related_name="+")
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     registered_at = models.DateTimeField(null=True, blank=True)
     repaired = models.JSONField(default=list, blank=True)  # what the last registration had to fix
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["project", "payload_version"],
-                                               name="webhooks_one_hook_per_project_and_version")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "payload_version"], name="webhooks_one_hook_per_project_and_version"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.payload_version} hook of {self.project_id} ({self.procore_hook_id or 'unregistered'})"
@@ -119,12 +123,17 @@ class Delivery(models.Model):
         # Partial indexes: each covers the few rows its query looks for, so the receiver's INSERT
         # (the hot path) maintains little beyond the unique event id.
         indexes = [
-            models.Index(fields=["state", "id"], name="webhooks_delivery_open",
-                         condition=models.Q(state__in=["received", "processing"])),
-            models.Index(fields=["resource_id"], name="webhooks_delivery_landing",
-                         condition=models.Q(landing_pending=True)),
-            models.Index(fields=["body_sha256"], name="webhooks_delivery_rejected",
-                         condition=models.Q(state="rejected")),
+            models.Index(
+                fields=["state", "id"],
+                name="webhooks_delivery_open",
+                condition=models.Q(state__in=["received", "processing"]),
+            ),
+            models.Index(
+                fields=["resource_id"], name="webhooks_delivery_landing", condition=models.Q(landing_pending=True)
+            ),
+            models.Index(
+                fields=["body_sha256"], name="webhooks_delivery_rejected", condition=models.Q(state="rejected")
+            ),
         ]
 
     def __str__(self) -> str:

@@ -117,13 +117,15 @@ def drain() -> int:
 def process_batch(limit: int = BATCH) -> tuple[int, int]:
     """Claim up to `limit` received deliveries (conditional UPDATE), apply them in one transaction
     (a savepoint each), and mark them processed under this claim. Returns (seen, processed)."""
-    ids = list(Delivery.objects.filter(state=Delivery.State.RECEIVED).order_by("id")
-               .values_list("pk", flat=True)[:limit])
+    ids = list(
+        Delivery.objects.filter(state=Delivery.State.RECEIVED).order_by("id").values_list("pk", flat=True)[:limit]
+    )
     if not ids:
         return 0, 0
     token = secrets.token_hex(8)
     Delivery.objects.filter(pk__in=ids, state=Delivery.State.RECEIVED).update(
-        state=Delivery.State.PROCESSING, claimed_at=timezone.now(), claim_token=token, attempts=F("attempts") + 1)
+        state=Delivery.State.PROCESSING, claimed_at=timezone.now(), claim_token=token, attempts=F("attempts") + 1
+    )
     mine = Delivery.objects.filter(claim_token=token, state=Delivery.State.PROCESSING)
     done: list[int] = []
     wanted: dict[int, set[str]] = {}
@@ -135,16 +137,21 @@ def process_batch(limit: int = BATCH) -> tuple[int, int]:
                     _, kinds = effects(delivery, projects)
             except Exception as exc:  # noqa: BLE001 - recorded on the row; the admin can reprocess it
                 log.exception("Processing delivery %s failed", delivery.pk)
-                mine.filter(pk=delivery.pk).update(state=Delivery.State.FAILED,
-                                                   error=f"{type(exc).__name__}: {exc}"[:2000])
+                mine.filter(pk=delivery.pk).update(
+                    state=Delivery.State.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
+                )
                 continue
             done.append(delivery.pk)
             if kinds:
                 wanted.setdefault(delivery.project_id, set()).update(kinds)
         for project_id, kinds in wanted.items():
             request_refresh(projects[project_id], documents="documents" in kinds, revisions="revisions" in kinds)
-        mine.filter(pk__in=done).update(state=Delivery.State.PROCESSED, processed_at=timezone.now(),
-                                        times_processed=F("times_processed") + 1, error="")
+        mine.filter(pk__in=done).update(
+            state=Delivery.State.PROCESSED,
+            processed_at=timezone.now(),
+            times_processed=F("times_processed") + 1,
+            error="",
+        )
     return len(ids), len(done)
 
 
@@ -153,7 +160,8 @@ def claim(delivery_id: int) -> Delivery | None:
     claimable = Q(state=Delivery.State.RECEIVED) | Q(state=Delivery.State.PROCESSING, claimed_at__lt=now - CLAIM_LEASE)
     token = secrets.token_hex(8)
     if not Delivery.objects.filter(claimable, pk=delivery_id).update(
-            state=Delivery.State.PROCESSING, claimed_at=now, claim_token=token, attempts=F("attempts") + 1):
+        state=Delivery.State.PROCESSING, claimed_at=now, claim_token=token, attempts=F("attempts") + 1
+    ):
         return None
     return Delivery.objects.get(pk=delivery_id)
 
@@ -169,14 +177,16 @@ def process_delivery(delivery_id: int) -> str:
         with transaction.atomic():
             outcome, kinds = effects(delivery, projects)
             if kinds:
-                request_refresh(projects[delivery.project_id], documents="documents" in kinds,
-                                revisions="revisions" in kinds)
+                request_refresh(
+                    projects[delivery.project_id], documents="documents" in kinds, revisions="revisions" in kinds
+                )
     except Exception as exc:  # noqa: BLE001 - recorded on the row; the admin can reprocess it
         log.exception("Processing delivery %s failed", delivery.pk)
         mine.update(state=Delivery.State.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000])
         return f"failed: {exc}"
-    if not mine.update(state=Delivery.State.PROCESSED, processed_at=timezone.now(),
-                       times_processed=F("times_processed") + 1, error=""):
+    if not mine.update(
+        state=Delivery.State.PROCESSED, processed_at=timezone.now(), times_processed=F("times_processed") + 1, error=""
+    ):
         return "claim lost to another worker"
     return outcome
 
@@ -218,29 +228,36 @@ def resolve_pending_landings(project_id: int | None = None) -> int:
     rows = list(pending.values_list("pk", "project_id", "resource_id"))
     landed = 0
     for start in range(0, len(rows), 500):
-        events = {(project, revision): pk for pk, project, revision in rows[start:start + 500]}
+        events = {(project, revision): pk for pk, project, revision in rows[start : start + 500]}
         documents = StagedDocument.objects.filter(revision_id__in={revision for _, revision in events})
-        found = [(pk, landed_at, events[(project, revision)]) for pk, project, revision, landed_at in
-                 documents.values_list("pk", "batch__project_id", "revision_id", "landed_at")
-                 if (project, revision) in events]
-        landed += StagedDocument.objects.filter(pk__in=[pk for pk, at, _ in found if at is None],
-                                                landed_at__isnull=True).update(landed_at=timezone.now(),
-                                                                               updated_at=timezone.now())
+        found = [
+            (pk, landed_at, events[(project, revision)])
+            for pk, project, revision, landed_at in documents.values_list(
+                "pk", "batch__project_id", "revision_id", "landed_at"
+            )
+            if (project, revision) in events
+        ]
+        landed += StagedDocument.objects.filter(
+            pk__in=[pk for pk, at, _ in found if at is None], landed_at__isnull=True
+        ).update(landed_at=timezone.now(), updated_at=timezone.now())
         Delivery.objects.filter(pk__in=[event for _, _, event in found]).update(landing_pending=False)
     return landed
 
 
 # --- coalesced refreshes ---------------------------------------------------------------------
 
+
 def request_refresh(project: Project, *, documents: bool = False, revisions: bool = False) -> bool:
     """Mark what the project needs refreshed and queue a run unless one is queued; True if queued."""
     ProjectRefresh.objects.get_or_create(project=project)
     rows = ProjectRefresh.objects.filter(project=project)
-    flags = {name: True for name, wanted in (("documents_wanted", documents), ("revisions_wanted", revisions))
-             if wanted}
+    flags = {
+        name: True for name, wanted in (("documents_wanted", documents), ("revisions_wanted", revisions)) if wanted
+    }
     rows.update(**flags)
-    if not rows.filter(state=ProjectRefresh.State.IDLE).update(state=ProjectRefresh.State.QUEUED,
-                                                               requested_at=timezone.now()):
+    if not rows.filter(state=ProjectRefresh.State.IDLE).update(
+        state=ProjectRefresh.State.QUEUED, requested_at=timezone.now()
+    ):
         return False
     from .tasks import queue_refresh
 
@@ -251,10 +268,12 @@ def request_refresh(project: Project, *, documents: bool = False, revisions: boo
 def run_refresh(project_id: int) -> str:
     """Run a queued refresh of one project (claimed with a conditional UPDATE)."""
     now = timezone.now()
-    claimable = Q(state=ProjectRefresh.State.QUEUED) | Q(state=ProjectRefresh.State.RUNNING,
-                                                         started_at__lt=now - REFRESH_LEASE)
+    claimable = Q(state=ProjectRefresh.State.QUEUED) | Q(
+        state=ProjectRefresh.State.RUNNING, started_at__lt=now - REFRESH_LEASE
+    )
     if not ProjectRefresh.objects.filter(claimable, project_id=project_id).update(
-            state=ProjectRefresh.State.RUNNING, started_at=now, runs=F("runs") + 1):
+        state=ProjectRefresh.State.RUNNING, started_at=now, runs=F("runs") + 1
+    ):
         return "not queued"
     row = ProjectRefresh.objects.select_related("project").get(project_id=project_id)
     project = row.project
@@ -271,8 +290,11 @@ def run_refresh(project_id: int) -> str:
             sync_revisions(client, project, full=False)
             from portal.staging.pipeline.landing import mark_landed
 
-            mark_landed(StagedDocument.objects.filter(batch__project=project, landed_at__isnull=True,
-                                                      state=StagedDocument.State.SUBMITTED).select_related("batch"))
+            mark_landed(
+                StagedDocument.objects.filter(
+                    batch__project=project, landed_at__isnull=True, state=StagedDocument.State.SUBMITTED
+                ).select_related("batch")
+            )
         resolve_pending_landings(project.pk)
     except (AuthenticationError, PermissionDenied, NoIdentity) as exc:
         message = friendly_message(exc) if isinstance(exc, ProcoreError) else str(exc)
@@ -287,12 +309,15 @@ def run_refresh(project_id: int) -> str:
     if outcome["error"]:
         log.warning("Webhook refresh of project %s failed: %s", project_id, outcome["error"])
         # Keep what was wanted: the reconciliation job tries again.
-        restore = {name: True for name, wanted in (("documents_wanted", documents), ("revisions_wanted", revisions))
-                   if wanted}
+        restore = {
+            name: True for name, wanted in (("documents_wanted", documents), ("revisions_wanted", revisions)) if wanted
+        }
         if restore:
             rows.update(**restore)
-    identity = {"identity_problem": outcome["identity_problem"],
-                "identity_problem_at": finished if outcome["identity_problem"] else None}
+    identity = {
+        "identity_problem": outcome["identity_problem"],
+        "identity_problem_at": finished if outcome["identity_problem"] else None,
+    }
     if outcome["identity_problem"] and row.identity_problem == outcome["identity_problem"]:
         identity.pop("identity_problem_at")  # keep when the problem was first seen
     rows.update(finished_at=finished, error=outcome["error"], **identity)

@@ -71,7 +71,10 @@ def store_event(hook: Hook, raw: bytes, payload: dict) -> tuple[Delivery | None,
     """Store one authentic event; (delivery, True) when new, (None, False) for a duplicate."""
     project = payload.get("project_id")
     delivery = Delivery(
-        hook=hook, event_id=event_key(payload), body=raw.decode("utf-8", "replace"), body_size=len(raw),
+        hook=hook,
+        event_id=event_key(payload),
+        body=raw.decode("utf-8", "replace"),
+        body_size=len(raw),
         project_id=int(project) if str(project or "").isdigit() else None,
         resource_type=_text(payload.get("resource_type") or payload.get("resource_name"))[:100],
         resource_id=_text(payload.get("resource_id"))[:64],
@@ -97,11 +100,18 @@ def store_event(hook: Hook, raw: bytes, payload: dict) -> tuple[Delivery | None,
 def store_rejected(hook: Hook, raw: bytes, size: int, error: str) -> None:
     digest = hashlib.sha256(raw).hexdigest()
     with transaction.atomic():
-        if Delivery.objects.filter(hook=hook, state=Delivery.State.REJECTED, body_sha256=digest, body_size=size) \
-                .update(duplicates=F("duplicates") + 1):
+        if Delivery.objects.filter(hook=hook, state=Delivery.State.REJECTED, body_sha256=digest, body_size=size).update(
+            duplicates=F("duplicates") + 1
+        ):
             return
-        Delivery.objects.create(hook=hook, body=raw.decode("utf-8", "replace"), body_size=size, body_sha256=digest,
-                                state=Delivery.State.REJECTED, error=error)
+        Delivery.objects.create(
+            hook=hook,
+            body=raw.decode("utf-8", "replace"),
+            body_size=size,
+            body_sha256=digest,
+            state=Delivery.State.REJECTED,
+            error=error,
+        )
 
 
 _hooks: dict[int, tuple[float, Hook | None, list[bytes]]] = {}
@@ -109,8 +119,11 @@ HOOK_CACHE_SECONDS = 5.0
 
 
 def _load_hook(hook_id: int) -> tuple[Hook | None, list[bytes]]:
-    hook = Hook.objects.filter(pk=hook_id).only(
-        "id", "secret_encrypted", "previous_secret_encrypted", "previous_valid_until").first()
+    hook = (
+        Hook.objects.filter(pk=hook_id)
+        .only("id", "secret_encrypted", "previous_secret_encrypted", "previous_valid_until")
+        .first()
+    )
     secrets = [value.encode() for value in hook.accepted_secrets()] if hook else []
     # The previous secret's grace ends by the clock: never cache past it.
     until = time.monotonic() + HOOK_CACHE_SECONDS
@@ -144,12 +157,16 @@ def receive(request: HttpRequest, hook_id: int) -> HttpResponse:
         declared = 0
     if declared > max_body():
         head = request.read(keep_body())
-        store_rejected(hook, head, declared, f"Body of {declared} bytes is over the {max_body()}-byte limit; "
-                                             f"the first {len(head)} bytes are kept.")
+        store_rejected(
+            hook,
+            head,
+            declared,
+            f"Body of {declared} bytes is over the {max_body()}-byte limit; the first {len(head)} bytes are kept.",
+        )
         return HttpResponse(status=413)
     raw = request.read(max_body() + 1)  # a body without Content-Length may still be too long
     if len(raw) > max_body():
-        store_rejected(hook, raw[:keep_body()], len(raw), f"Body over the {max_body()}-byte limit (no length given).")
+        store_rejected(hook, raw[: keep_body()], len(raw), f"Body over the {max_body()}-byte limit (no length given).")
         return HttpResponse(status=413)
     try:
         payload = json.loads(raw)

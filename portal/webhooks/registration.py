@@ -44,9 +44,13 @@ from .models import Hook
 
 log = logging.getLogger(__name__)
 
-PDM_TRIGGERS = [("Document Revision", "created"), ("Document Revision", "updated"),
-                ("Document Revision", "recycled"), ("Document Upload", "created"),
-                ("Document Upload", "completed")]
+PDM_TRIGGERS = [
+    ("Document Revision", "created"),
+    ("Document Revision", "updated"),
+    ("Document Revision", "recycled"),
+    ("Document Upload", "created"),
+    ("Document Upload", "completed"),
+]
 CLASSIC_RESOURCES = ["Project Files", "Project Folders"]
 CLASSIC_EVENTS = ["create", "update", "delete"]
 
@@ -92,8 +96,7 @@ def receiver_url(hook: Hook) -> str:
 
 def plan(api: ProjectWebhooks) -> dict[str, list[tuple[str, str]]]:
     """Which hooks (by payload version) carry which triggers, from Procore's v4.0 catalogue."""
-    offered = {entry.get("name"): [a.lower() for a in entry.get("actions") or []]
-               for entry in api.resources("v4.0")}
+    offered = {entry.get("name"): [a.lower() for a in entry.get("actions") or []] for entry in api.resources("v4.0")}
     v4 = [t for t in PDM_TRIGGERS if t[1] in offered.get(t[0], [t[1]])]
     classic = [(name, event) for name in CLASSIC_RESOURCES for event in CLASSIC_EVENTS]
     if all(name in offered for name in CLASSIC_RESOURCES):
@@ -108,17 +111,22 @@ def _key(name: str, event: str) -> tuple[str, str]:
 def _ensure_hook(api: ProjectWebhooks, hook: Hook, repaired: list[str]) -> dict:
     url = receiver_url(hook)
     secret = hook.secret
-    ours = [h for h in api.hooks(namespace(), hook.payload_version)
-            if same_version(h.get("payload_version"), hook.payload_version)]
-    found = next((h for h in ours if h["id"] == hook.procore_hook_id), None) \
-        or next((h for h in ours if h.get("destination_url") == url), None)
+    ours = [
+        h
+        for h in api.hooks(namespace(), hook.payload_version)
+        if same_version(h.get("payload_version"), hook.payload_version)
+    ]
+    found = next((h for h in ours if h["id"] == hook.procore_hook_id), None) or next(
+        (h for h in ours if h.get("destination_url") == url), None
+    )
     for surplus in ours:
         if surplus is not found and surplus.get("destination_url") == url:
             api.delete_hook(surplus["id"])
             repaired.append(f"deleted duplicate hook {surplus['id']}")
     if found is None:
-        found = api.create_hook(namespace=namespace(), payload_version=hook.payload_version,
-                                destination_url=url, authorization=secret)
+        found = api.create_hook(
+            namespace=namespace(), payload_version=hook.payload_version, destination_url=url, authorization=secret
+        )
         if hook.procore_hook_id:
             repaired.append(f"hook {hook.procore_hook_id} was gone: created {found['id']}")
         return found
@@ -157,8 +165,11 @@ def register_project(project: Project, user: User | None) -> list[Hook]:
     try:
         wanted = plan(api)
         for version, triggers in wanted.items():
-            hook, _ = Hook.objects.get_or_create(project=project, payload_version=version, defaults={
-                "company_id": project.company_id, "namespace": namespace()})
+            hook, _ = Hook.objects.get_or_create(
+                project=project,
+                payload_version=version,
+                defaults={"company_id": project.company_id, "namespace": namespace()},
+            )
             if not hook.secret_encrypted:
                 hook.set_secret(new_secret())
             hook.wanted_triggers = [list(t) for t in triggers]
@@ -201,8 +212,9 @@ def rotate_secret(hook: Hook, user: User | None) -> Hook:
     try:
         api.set_authorization(hook.procore_hook_id, hook.secret)
     except ProcoreError as exc:
-        Hook.objects.filter(pk=hook.pk).update(status=Hook.Status.ERROR,
-                                               last_error=f"Secret rotation not confirmed: {friendly_message(exc)}")
+        Hook.objects.filter(pk=hook.pk).update(
+            status=Hook.Status.ERROR, last_error=f"Secret rotation not confirmed: {friendly_message(exc)}"
+        )
         raise
     Hook.objects.filter(pk=hook.pk).update(status=Hook.Status.ACTIVE, last_error="")
     hook.refresh_from_db()

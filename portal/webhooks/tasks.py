@@ -11,11 +11,15 @@ from django_q.tasks import async_task
 
 from portal.mirror.models import Project
 
-from .models import Delivery, Hook, ProjectRefresh
 from . import processing
-from .models import ProcessingQueue
+from .models import Delivery, Hook, ProcessingQueue, ProjectRefresh
 from .processing import (
-    CLAIM_LEASE, REFRESH_LEASE, process_delivery, request_refresh, resolve_pending_landings, run_refresh,
+    CLAIM_LEASE,
+    REFRESH_LEASE,
+    process_delivery,
+    request_refresh,
+    resolve_pending_landings,
+    run_refresh,
 )
 
 STUCK_AFTER = timedelta(minutes=5)
@@ -52,7 +56,8 @@ def reconcile() -> str:
     now = timezone.now()
     stale_refreshes = ProjectRefresh.objects.filter(
         Q(state=ProjectRefresh.State.QUEUED, requested_at__lt=now - STUCK_AFTER)
-        | Q(state=ProjectRefresh.State.RUNNING, started_at__lt=now - REFRESH_LEASE))
+        | Q(state=ProjectRefresh.State.RUNNING, started_at__lt=now - REFRESH_LEASE)
+    )
     for project_id in stale_refreshes.values_list("project_id", flat=True):
         queue_refresh(project_id)
     projects = list(Hook.objects.filter(status=Hook.Status.ACTIVE).values_list("project_id", flat=True).distinct())
@@ -64,7 +69,8 @@ def reconcile() -> str:
     # Deliveries whose drain was lost (a crash between commit and queueing, a broker failure) or
     # whose worker died mid-batch: back to `received`, and a drain queued.
     Delivery.objects.filter(state=Delivery.State.PROCESSING, claimed_at__lt=now - CLAIM_LEASE).update(
-        state=Delivery.State.RECEIVED, claim_token="")
+        state=Delivery.State.RECEIVED, claim_token=""
+    )
     requeued = Delivery.objects.filter(state=Delivery.State.RECEIVED, received_at__lt=now - STUCK_AFTER).count()
     if requeued:
         ProcessingQueue.objects.update_or_create(pk=processing.QUEUE, defaults={"queued": False})

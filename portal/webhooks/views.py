@@ -28,8 +28,10 @@ def identity_warnings(project, hooks: list[Hook], refresh: ProjectRefresh | None
         if person is None:
             warnings.append("No service account is configured and nobody is recorded as registering the webhooks.")
         elif credential is None or credential.invalid_since is not None:
-            warnings.append(f"Webhooks are processed as {person}, whose Procore sign-in has ended or was revoked: "
-                            "they must sign in again, or someone registers the webhooks again.")
+            warnings.append(
+                f"Webhooks are processed as {person}, whose Procore sign-in has ended or was revoked: "
+                "they must sign in again, or someone registers the webhooks again."
+            )
     return warnings
 
 
@@ -42,11 +44,20 @@ def project_settings(request: HttpRequest, project_id: int) -> HttpResponse:
     for hook in hooks:
         hook.masked_secret = mask(hook.secret) if hook.secret_encrypted else ""
     recent = Delivery.objects.filter(project_id=project.id).order_by("-received_at")[:20]
-    return render(request, "webhooks/settings.html", {
-        "project": project, "tab": "settings", "last_sync": project.sync_runs.first(), "hooks": hooks,
-        "refresh": refresh, "warnings": identity_warnings(project, hooks, refresh), "recent": recent,
-        "service_account": service_account_configured(),
-    })
+    return render(
+        request,
+        "webhooks/settings.html",
+        {
+            "project": project,
+            "tab": "settings",
+            "last_sync": project.sync_runs.first(),
+            "hooks": hooks,
+            "refresh": refresh,
+            "warnings": identity_warnings(project, hooks, refresh),
+            "recent": recent,
+            "service_account": service_account_configured(),
+        },
+    )
 
 
 @login_required
@@ -56,8 +67,11 @@ def register(request: HttpRequest, project_id: int) -> HttpResponse:
     try:
         hooks = register_project(project, request.user)
     except (ProcoreError, NoIdentity) as exc:
-        messages.error(request, "Webhooks could not be registered: "
-                       + (friendly_message(exc) if isinstance(exc, ProcoreError) else str(exc)))
+        messages.error(
+            request,
+            "Webhooks could not be registered: "
+            + (friendly_message(exc) if isinstance(exc, ProcoreError) else str(exc)),
+        )
     else:
         fixed = [item for hook in hooks for item in hook.repaired]
         messages.success(request, "Webhooks are registered." + (f" Repaired: {'; '.join(fixed)}." if fixed else ""))
@@ -72,8 +86,11 @@ def rotate(request: HttpRequest, project_id: int, hook_id: int) -> HttpResponse:
     try:
         rotate_secret(hook, request.user)
     except (ProcoreError, NoIdentity) as exc:
-        messages.error(request, "The new secret could not be sent to Procore; the old one keeps working. "
-                       + (friendly_message(exc) if isinstance(exc, ProcoreError) else str(exc)))
+        messages.error(
+            request,
+            "The new secret could not be sent to Procore; the old one keeps working. "
+            + (friendly_message(exc) if isinstance(exc, ProcoreError) else str(exc)),
+        )
     else:
         messages.success(request, "The webhook secret was rotated; the previous one is accepted for an hour.")
     return redirect("webhooks:settings", project_id=project.id)

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from portal.accounts.models import ProcoreCredential, User
-from tests.conftest import DANA, ELI, SAM
+from procore_sandbox.testing import DANA, ELI, SAM
 from tests.flows import approve_at_procore, sign_in, start_sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -61,8 +61,12 @@ def test_signing_in_again_reuses_the_account_and_replaces_tokens(sandbox):
 def test_sign_out_ends_the_session(sandbox):
     session, page = sign_in(sandbox, ELI)
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    session.post(f"{sandbox.portal_url}/accounts/logout/", data={"csrfmiddlewaretoken": csrf},
-                 headers={"Referer": page.url}, timeout=10)
+    session.post(
+        f"{sandbox.portal_url}/accounts/logout/",
+        data={"csrfmiddlewaretoken": csrf},
+        headers={"Referer": page.url},
+        timeout=10,
+    )
     after = session.get(f"{sandbox.portal_url}/", allow_redirects=False, timeout=10)
     assert after.status_code == 302
     assert "/accounts/login/" in after.headers["Location"]
@@ -73,7 +77,8 @@ def test_a_forged_state_shows_a_clear_message(sandbox):
     back = approve_at_procore(session, answer.headers["Location"], ELI)
     query = parse_qs(urlsplit(back.headers["Location"]).query)
     forged = f"{sandbox.portal_url}/accounts/procore/login/callback/?" + urlencode(
-        {"code": query["code"][0], "state": "forged-state"})
+        {"code": query["code"][0], "state": "forged-state"}
+    )
     page = session.get(forged, timeout=10)
     assert page.status_code == 200
     assert "/accounts/login/" in page.url
@@ -92,8 +97,11 @@ def test_a_missing_code_shows_a_clear_message(sandbox):
 def test_a_refusal_at_procore_shows_a_clear_message(sandbox):
     session, answer = start_sign_in(sandbox)
     state = parse_qs(urlsplit(answer.headers["Location"]).query)["state"][0]
-    page = session.get(f"{sandbox.portal_url}/accounts/procore/login/callback/?" + urlencode(
-        {"state": state, "error": "access_denied", "error_description": "The user denied the request."}), timeout=10)
+    page = session.get(
+        f"{sandbox.portal_url}/accounts/procore/login/callback/?"
+        + urlencode({"state": state, "error": "access_denied", "error_description": "The user denied the request."}),
+        timeout=10,
+    )
     assert page.status_code == 200
     assert any("cancelled" in m for m in messages_on(page.text))
 
@@ -101,8 +109,11 @@ def test_a_refusal_at_procore_shows_a_clear_message(sandbox):
 def test_a_code_procore_rejects_shows_a_clear_message(sandbox):
     session, answer = start_sign_in(sandbox)
     state = parse_qs(urlsplit(answer.headers["Location"]).query)["state"][0]
-    page = session.get(f"{sandbox.portal_url}/accounts/procore/login/callback/?" + urlencode(
-        {"state": state, "code": "not-a-real-code"}), timeout=10)
+    page = session.get(
+        f"{sandbox.portal_url}/accounts/procore/login/callback/?"
+        + urlencode({"state": state, "code": "not-a-real-code"}),
+        timeout=10,
+    )
     assert page.status_code == 200
     assert any("did not complete the sign-in" in m for m in messages_on(page.text))
     assert not User.objects.exists()

@@ -16,9 +16,9 @@ from portal.accounts.tokens import UserTokenSource, refresh_credential
 from portal.procore import core
 from portal.procore.errors import ReauthorizationRequired
 from portal.procore.http import ProcoreClient
-from portal.sandbox import oauth as sandbox_oauth
-from portal.sandbox.models import AccessToken
-from tests.conftest import ELI
+from procore_sandbox.models import AccessToken
+from procore_sandbox.oauth import views as sandbox_oauth
+from procore_sandbox.testing import ELI
 from tests.flows import portal_user
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ELI, PASSWORD, PRIYA
+from procore_sandbox.testing import ELI, PASSWORD, PRIYA
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

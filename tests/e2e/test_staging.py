@@ -7,11 +7,11 @@ import io
 
 import pytest
 
-from portal.mirror.models import PdmField, Project, SyncRun
 from portal.accounts.models import User
+from portal.mirror.models import PdmField, Project, SyncRun
 from portal.mirror.sync import run_sync, start_sync
 from portal.staging.models import Batch, StagedDocument
-from tests.conftest import ELI
+from procore_sandbox.testing import ELI
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -67,8 +67,10 @@ def test_stage_fix_and_round_trip_csv(signed_in_page, sandbox, tmp_path):
     page.wait_for_selector("text=Status set on 3 document(s).")
     status_cells = page.locator(f'td.cell[data-field="{status_id}"]')
     assert all("Open" in text for text in status_cells.all_inner_texts())
-    assert all(not d.problems or all(p["field"] != status_id for p in d.problems)
-               for d in StagedDocument.objects.filter(batch=batch))
+    assert all(
+        not d.problems or all(p["field"] != status_id for p in d.problems)
+        for d in StagedDocument.objects.filter(batch=batch)
+    )
 
     # Export, change a value in the "spreadsheet", import it back.
     with page.expect_download() as download_info:

@@ -9,7 +9,7 @@ from django.db import connections
 
 from portal.accounts.models import User
 from portal.staging.models import Submission
-from tests.conftest import ELI
+from procore_sandbox.testing import ELI
 from tests.staging.test_submit_support import drawing, fast_pipeline, make_batch, mirrored, specification
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -7,9 +7,9 @@ from django.test import Client
 
 from portal.mirror.models import Company, File, Folder, SyncRun
 from portal.mirror.sync import run_company_sync, start_company_sync, sync_memberships
-from portal.sandbox import documents_ops
-from portal.sandbox.models import DocumentFile, DocumentFolder
-from tests.conftest import ELI
+from procore_sandbox.documents import ops as documents_ops
+from procore_sandbox.models import DocumentFile, DocumentFolder
+from procore_sandbox.testing import ELI
 from tests.flows import portal_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -60,8 +60,11 @@ def test_the_company_page_shows_the_tree_to_its_people_only(eli, monkeypatch):
     answer = client.post(f"/companies/{NORTHWIND}/sync/")
     assert answer.status_code == 302
     page = client.get(f"/companies/{NORTHWIND}/documents/").content.decode()
-    top = Folder.objects.filter(company_id=NORTHWIND, project=None).exclude(
-        parent_id__in=Folder.objects.filter(company_id=NORTHWIND, project=None).values("id")).first()
+    top = (
+        Folder.objects.filter(company_id=NORTHWIND, project=None)
+        .exclude(parent_id__in=Folder.objects.filter(company_id=NORTHWIND, project=None).values("id"))
+        .first()
+    )
     assert f'data-folder-id="{top.id}"' in page
     assert client.get("/companies/8090/documents/").status_code == 404
     assert client.post("/companies/8090/sync/").status_code == 404

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from portal.mirror.models import Company, File, Folder, Membership, Project, SyncRun
 from portal.mirror.sync import run_sync, start_sync, sync_memberships
-from tests.conftest import ELI, SAM
+from procore_sandbox.testing import ELI, SAM
 from tests.flows import portal_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -36,7 +36,7 @@ def test_another_persons_project_answers_404_on_every_page(eli_client, sandbox):
     for url in [f"/projects/{OAKRIDGE}/", f"/projects/{OAKRIDGE}/setup/", f"/projects/{OAKRIDGE}/revisions/"]:
         assert eli_client.get(url).status_code == 404
     assert eli_client.post(f"/projects/{OAKRIDGE}/sync/").status_code == 404
-    assert eli_client.get(f"/projects/999999/").status_code == 404
+    assert eli_client.get("/projects/999999/").status_code == 404
 
 
 def test_pages_require_sign_in(sandbox):
@@ -47,8 +47,12 @@ def test_pages_require_sign_in(sandbox):
 def test_the_documents_page_browses_folders_and_searches_files(eli_client):
     page = eli_client.get(f"/projects/{RIVERSIDE}/")
     assert page.status_code == 200
-    top = Folder.objects.filter(project_id=RIVERSIDE).exclude(
-        parent_id__in=Folder.objects.filter(project_id=RIVERSIDE).values("id")).order_by("name").first()
+    top = (
+        Folder.objects.filter(project_id=RIVERSIDE)
+        .exclude(parent_id__in=Folder.objects.filter(project_id=RIVERSIDE).values("id"))
+        .order_by("name")
+        .first()
+    )
     assert f'data-folder-id="{top.id}"'.encode() in page.content
 
     inside = eli_client.get(f"/projects/{RIVERSIDE}/?folder={top.id}").content.decode()
@@ -106,14 +110,31 @@ def test_sync_now_refuses_an_offsite_next_url(eli_client, monkeypatch):
 
 def _mirror_project_with(files: int, folders: int, user) -> Project:
     company, _ = Company.objects.get_or_create(id=1, defaults={"name": "Query Count Co"})
-    project = Project.objects.create(id=100 + files, company=company, name=f"{files} files",
-                                     last_synced_at=timezone.now())
+    project = Project.objects.create(
+        id=100 + files, company=company, name=f"{files} files", last_synced_at=timezone.now()
+    )
     Membership.objects.create(user=user, project=project)
-    Folder.objects.bulk_create([Folder(id=project.id * 10_000 + i, company=company, project=project, parent_id=1,
-                                       name=f"Folder {i}") for i in range(folders)])
-    File.objects.bulk_create([File(id=project.id * 100_000 + i, company=company, project=project, folder_id=1,
-                                   name=f"Sheet {i:05}.pdf", size=1000 + i, latest_version_number=1,
-                                   procore_updated_at=timezone.now()) for i in range(files)])
+    Folder.objects.bulk_create(
+        [
+            Folder(id=project.id * 10_000 + i, company=company, project=project, parent_id=1, name=f"Folder {i}")
+            for i in range(folders)
+        ]
+    )
+    File.objects.bulk_create(
+        [
+            File(
+                id=project.id * 100_000 + i,
+                company=company,
+                project=project,
+                folder_id=1,
+                name=f"Sheet {i:05}.pdf",
+                size=1000 + i,
+                latest_version_number=1,
+                procore_updated_at=timezone.now(),
+            )
+            for i in range(files)
+        ]
+    )
     return project
 
 

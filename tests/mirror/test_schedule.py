@@ -24,13 +24,20 @@ def run_inline(monkeypatch):
 def project(pk: int, user, *, synced_minutes_ago: int | None, full_hours_ago: int | None = None) -> Project:
     company, _ = Company.objects.get_or_create(id=1, defaults={"name": "Co"})
     now = timezone.now()
-    item = Project.objects.create(id=pk, company=company, name=f"P{pk}",
-                                  last_synced_at=None if synced_minutes_ago is None
-                                  else now - timedelta(minutes=synced_minutes_ago))
+    item = Project.objects.create(
+        id=pk,
+        company=company,
+        name=f"P{pk}",
+        last_synced_at=None if synced_minutes_ago is None else now - timedelta(minutes=synced_minutes_ago),
+    )
     Membership.objects.create(user=user, project=item)
     if full_hours_ago is not None:
-        SyncRun.objects.create(project=item, kind=SyncRun.Kind.FULL, state=SyncRun.State.DONE,
-                               finished_at=now - timedelta(hours=full_hours_ago))
+        SyncRun.objects.create(
+            project=item,
+            kind=SyncRun.Kind.FULL,
+            state=SyncRun.State.DONE,
+            finished_at=now - timedelta(hours=full_hours_ago),
+        )
     return item
 
 

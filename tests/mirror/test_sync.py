@@ -6,9 +6,10 @@ import pytest
 
 from portal.mirror.models import File, Folder, PdmField, PdmValue, Project, Revision, SyncRun, UploadRule
 from portal.mirror.sync import run_sync, start_sync, sync_memberships
-from portal.sandbox import documents_ops, pdm_admin
-from portal.sandbox.models import DocumentFile, DocumentFolder, DocumentRevision
-from tests.conftest import ELI
+from procore_sandbox.documents import ops as documents_ops
+from procore_sandbox.models import DocumentFile, DocumentFolder, DocumentRevision
+from procore_sandbox.pdm import web_ui as pdm_admin
+from procore_sandbox.testing import ELI
 from tests.flows import portal_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -43,19 +44,26 @@ def test_a_full_sync_mirrors_folders_files_configuration_and_revisions(eli):
     assert set(File.objects.filter(project_id=RIVERSIDE).values_list("id", "name")) == sandbox_files()
     live_folders = DocumentFolder.objects.filter(project_id=RIVERSIDE, is_deleted=False).exclude(parent=None)
     assert set(Folder.objects.filter(project_id=RIVERSIDE).values_list("id", flat=True)) == set(
-        live_folders.values_list("id", flat=True))
+        live_folders.values_list("id", flat=True)
+    )
     assert File.objects.filter(project_id=RIVERSIDE, latest_version_number__gte=1).exists()
 
     assert UploadRule.objects.filter(project_id=RIVERSIDE, qualifiers=[]).count() == 1
     assert UploadRule.objects.filter(project_id=RIVERSIDE).exclude(qualifiers=[]).exists()
     assert set(PdmField.objects.filter(project_id=RIVERSIDE).values_list("name", flat=True)) >= {
-        "name", "type", "status", "revision"}
+        "name",
+        "type",
+        "status",
+        "revision",
+    }
     assert PdmValue.objects.filter(field__project_id=RIVERSIDE, field__name="type", code="DRW").exists()
 
-    sandbox_revisions = set(DocumentRevision.objects.filter(project_id=RIVERSIDE, recycled_at=None)
-                            .values_list("id", flat=True))
+    sandbox_revisions = set(
+        DocumentRevision.objects.filter(project_id=RIVERSIDE, recycled_at=None).values_list("id", flat=True)
+    )
     assert set(Revision.objects.filter(project_id=RIVERSIDE).values_list("procore_id", flat=True)) == {
-        str(i) for i in sandbox_revisions}
+        str(i) for i in sandbox_revisions
+    }
     assert Revision.objects.filter(project_id=RIVERSIDE).exclude(version=None).exists()
     assert run.api_calls > 0
     project = Project.objects.get(pk=RIVERSIDE)
@@ -66,8 +74,9 @@ def test_an_incremental_sync_picks_up_added_renamed_and_deleted_files(eli):
     sync(eli, full=True)
     folder = DocumentFolder.objects.filter(project_id=RIVERSIDE).exclude(parent=None).first()
     added = documents_ops.add_file(folder, "A-DRW-999_New Sheet.pdf", None, content=b"%PDF-1.4 new")
-    renamed, deleted = DocumentFile.objects.filter(project_id=RIVERSIDE, is_deleted=False).exclude(
-        id=added.id).order_by("id")[:2]
+    renamed, deleted = (
+        DocumentFile.objects.filter(project_id=RIVERSIDE, is_deleted=False).exclude(id=added.id).order_by("id")[:2]
+    )
     documents_ops.rename_file(renamed, "Renamed sheet.pdf")
     documents_ops.recycle_file(deleted)
 
@@ -112,9 +121,9 @@ def test_an_incremental_sync_removes_recycled_revisions_and_updates_edited_ones(
 
 
 def test_a_sync_fails_with_a_clear_message_when_procore_refuses(eli, sandbox):
-    from portal.sandbox.models import AccessToken
-
     from django.utils import timezone
+
+    from procore_sandbox.models import AccessToken
 
     AccessToken.objects.update(revoked_at=timezone.now())
     project = Project.objects.get(pk=RIVERSIDE)

@@ -13,9 +13,9 @@ from django.conf import settings
 from django.db import connection
 
 from portal.procore.http import BearerToken, ProcoreClient
-from portal.sandbox import ratelimit
-from portal.sandbox.models import RateWindow
 from portal.throttle.models import Budget
+from procore_sandbox.limits import ratelimit
+from procore_sandbox.models import RateWindow
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,14 +29,17 @@ def test_it_keeps_two_processes_under_the_spike_limit_with_no_429(sandbox):
     token = sandbox.token()
     name = str(connection.settings_dict["NAME"])
     procs = [
-        subprocess.Popen([sys.executable, str(WORKER), name, "client", sandbox.base_url, token, NORTHWIND, "30",
-                          "/rest/v1.0/me"], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        subprocess.Popen(
+            [sys.executable, str(WORKER), name, "client", sandbox.base_url, token, NORTHWIND, "30", "/rest/v1.0/me"],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
         for _ in range(2)
     ]
     results = [json.loads(p.communicate(timeout=120)[0].strip().splitlines()[-1]) for p in procs]
     assert [r["ok"] for r in results] == [30, 30], results
-    spike = RateWindow.objects.filter(kind=RateWindow.SPIKE, app_key=settings.PROCORE_CLIENT_ID,
-                                      company_key=NORTHWIND)
+    spike = RateWindow.objects.filter(kind=RateWindow.SPIKE, app_key=settings.PROCORE_CLIENT_ID, company_key=NORTHWIND)
     per_window = [w.accepted for w in spike]
     assert sum(per_window) == 60
     assert max(per_window) <= 25

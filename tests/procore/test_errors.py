@@ -17,8 +17,8 @@ from portal.procore.errors import (
     from_response,
 )
 from portal.procore.http import BearerToken, ProcoreClient
-from portal.sandbox import faults
-from tests.conftest import PRIYA
+from procore_sandbox.limits import faults
+from procore_sandbox.testing import PRIYA
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -86,18 +86,34 @@ def response_with(status: int, body: object) -> requests.Response:
 
 def test_it_keeps_every_detail_of_a_workflow_conflict():
     # procore-api.md §7.9's example, abridged.
-    error = from_response(response_with(422, {"error": {
-        "code": "VALIDATION_ERROR", "message": "Validation errors detected",
-        "details": [
-            {"reason_code": "WORKFLOW_CONFLICT", "message": "Multiple workflows detected in container",
-             "source": "01JDXMPK0MTP0H41D4PYZ62R6R", "document_container_id": "01JDXMPK0WDC0988N6EQQW4GA1"},
-            {"reason_code": "INVALID_INPUT", "message": "Type is required", "source": "01JDXMPK0MTP0H41D4PYZ62R6S"},
-        ]}}))
+    error = from_response(
+        response_with(
+            422,
+            {
+                "error": {
+                    "code": "VALIDATION_ERROR",
+                    "message": "Validation errors detected",
+                    "details": [
+                        {
+                            "reason_code": "WORKFLOW_CONFLICT",
+                            "message": "Multiple workflows detected in container",
+                            "source": "01JDXMPK0MTP0H41D4PYZ62R6R",
+                            "document_container_id": "01JDXMPK0WDC0988N6EQQW4GA1",
+                        },
+                        {
+                            "reason_code": "INVALID_INPUT",
+                            "message": "Type is required",
+                            "source": "01JDXMPK0MTP0H41D4PYZ62R6S",
+                        },
+                    ],
+                }
+            },
+        )
+    )
     assert isinstance(error, ValidationFailed)
     assert error.reason_codes == ["WORKFLOW_CONFLICT", "INVALID_INPUT"]
     assert error.details[0].extra == {"document_container_id": "01JDXMPK0WDC0988N6EQQW4GA1"}
-    assert error.message == ("Validation errors detected: Multiple workflows detected in container; "
-                             "Type is required")
+    assert error.message == ("Validation errors detected: Multiple workflows detected in container; Type is required")
     assert error.path == "/rest/v2.0/x"  # never the query string
 
 

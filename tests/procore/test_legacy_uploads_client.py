@@ -13,9 +13,9 @@ from django.core.files.storage import default_storage
 from portal.accounts.tokens import UserTokenSource
 from portal.procore.http import ProcoreClient
 from portal.procore.legacy_uploads import SEGMENT_THRESHOLD, DocumentsUploads, Place
-from portal.sandbox.models import DocumentFile, DocumentFolder, LegacyUpload
-from portal.sandbox.sandbox_clock import advance_clock, reset_clock
-from tests.conftest import DANA
+from procore_sandbox.limits.clock import advance_clock, reset_clock
+from procore_sandbox.models import DocumentFile, DocumentFolder, LegacyUpload
+from procore_sandbox.testing import DANA
 from tests.flows import portal_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -40,8 +40,12 @@ def opener(data: bytes):
 
 
 def folder_of(project_id: int | None, company_id: int = NORTHWIND) -> DocumentFolder:
-    return DocumentFolder.objects.filter(project_id=project_id, company_id=company_id, is_deleted=False).exclude(
-        parent=None).order_by("id").first()
+    return (
+        DocumentFolder.objects.filter(project_id=project_id, company_id=company_id, is_deleted=False)
+        .exclude(parent=None)
+        .order_by("id")
+        .first()
+    )
 
 
 def test_a_small_file_lands_in_a_project_folder(client):
@@ -49,8 +53,9 @@ def test_a_small_file_lands_in_a_project_folder(client):
     api = DocumentsUploads(client, Place(NORTHWIND, OAKRIDGE))
     data = b"%PDF-1.4 small"
     uuid = api.upload(opener(data), len(data), "Site plan.pdf", "application/pdf")
-    created = api.create_file(parent_id=folder.id, name="Site plan.pdf", description="Issued for review",
-                              upload_uuid=uuid)
+    created = api.create_file(
+        parent_id=folder.id, name="Site plan.pdf", description="Issued for review", upload_uuid=uuid
+    )
     file = DocumentFile.objects.get(pk=created["id"])
     assert (file.name, file.description, file.folder_id) == ("Site plan.pdf", "Issued for review", folder.id)
     assert stored_bytes(file) == data
@@ -61,8 +66,12 @@ def test_a_large_file_is_segmented_and_versions_an_existing_file(client):
     folder = folder_of(OAKRIDGE)
     api = DocumentsUploads(client, Place(NORTHWIND, OAKRIDGE))
     first = b"%PDF-1.4 first"
-    file_id = api.create_file(parent_id=folder.id, name="Model.pdf", description="",
-                              upload_uuid=api.upload(opener(first), len(first), "Model.pdf", "application/pdf"))["id"]
+    file_id = api.create_file(
+        parent_id=folder.id,
+        name="Model.pdf",
+        description="",
+        upload_uuid=api.upload(opener(first), len(first), "Model.pdf", "application/pdf"),
+    )["id"]
     big = (b"0123456789abcdef" * (SEGMENT_THRESHOLD // 16 + 70_000))[: SEGMENT_THRESHOLD * 3 + 12345]
     uuid = api.upload(opener(big), len(big), "Model.pdf", "application/pdf")
     assert len(LegacyUpload.objects.get(uuid=uuid).segments) == 1  # 15.x MB in one 16 MiB segment
@@ -76,8 +85,12 @@ def test_a_company_folder_works_the_same(client):
     folder = folder_of(None)
     api = DocumentsUploads(client, Place(NORTHWIND))
     data = b"%PDF-1.4 company"
-    created = api.create_file(parent_id=folder.id, name="Policy.pdf", description="Company policy",
-                              upload_uuid=api.upload(opener(data), len(data), "Policy.pdf", "application/pdf"))
+    created = api.create_file(
+        parent_id=folder.id,
+        name="Policy.pdf",
+        description="Company policy",
+        upload_uuid=api.upload(opener(data), len(data), "Policy.pdf", "application/pdf"),
+    )
     file = DocumentFile.objects.get(pk=created["id"])
     assert file.project_id is None and file.company_id == NORTHWIND and stored_bytes(file) == data
 

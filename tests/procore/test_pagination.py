@@ -7,8 +7,8 @@ import requests
 
 from portal.procore.http import BearerToken, ProcoreClient
 from portal.procore.pagination import iter_items, iter_pages, next_link
-from portal.sandbox import ratelimit
-from portal.sandbox.models import Company, Project
+from procore_sandbox.limits import ratelimit
+from procore_sandbox.models import Company, Project
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,8 +17,9 @@ NORTHWIND = 8089
 
 def add_projects(count: int) -> list[int]:
     company = Company.objects.get(id=NORTHWIND)
-    Project.objects.bulk_create([Project(id=700_000 + n, company=company, name=f"Bulk project {n:03d}")
-                                 for n in range(count)])
+    Project.objects.bulk_create(
+        [Project(id=700_000 + n, company=company, name=f"Bulk project {n:03d}") for n in range(count)]
+    )
     return list(Project.objects.filter(company=company, active=True).order_by("id").values_list("id", flat=True))
 
 
@@ -30,8 +31,12 @@ def test_it_yields_250_projects_in_order_over_three_pages(sandbox):
     expected = add_projects(250 - 2)  # Northwind already has two active projects
     assert len(expected) == 250
     client = ProcoreClient(BearerToken(sandbox.token()), NORTHWIND, base_url=sandbox.base_url)  # Dana: admin
-    got = [p["id"] for p in iter_items(client, "/rest/v1.1/projects",
-                                       {"company_id": NORTHWIND, "per_page": 100, "unknown_param": "ignored"})]
+    got = [
+        p["id"]
+        for p in iter_items(
+            client, "/rest/v1.1/projects", {"company_id": NORTHWIND, "per_page": 100, "unknown_param": "ignored"}
+        )
+    ]
     assert got == expected
     assert requests_seen() == 3
 
@@ -66,14 +71,20 @@ def fake_response(link: str | None, url: str = "https://api.procore.com/rest/v2.
 def test_it_reads_next_links_and_treats_an_empty_header_as_the_end():
     assert next_link(fake_response("")) is None
     assert next_link(fake_response(None)) is None
-    assert next_link(fake_response('<https://api.procore.com/rest/v2.0/x?page=3>; rel="last", '
-                                   '<https://api.procore.com/rest/v2.0/x?page=2>; rel="next"')) \
+    assert (
+        next_link(
+            fake_response(
+                '<https://api.procore.com/rest/v2.0/x?page=3>; rel="last", '
+                '<https://api.procore.com/rest/v2.0/x?page=2>; rel="next"'
+            )
+        )
         == "https://api.procore.com/rest/v2.0/x?page=2"
+    )
     assert next_link(fake_response('<https://api.procore.com/rest/v2.0/x?page=1>; rel="first"')) is None
 
 
 def test_it_follows_v2_links_and_stops_on_pdm_empty_link(sandbox):
-    from tests.conftest import SERVICE_ACCOUNT
+    from procore_sandbox.testing import SERVICE_ACCOUNT
 
     client = ProcoreClient(BearerToken(sandbox.token(SERVICE_ACCOUNT)), NORTHWIND, base_url=sandbox.base_url)
     path = f"/rest/v2.0/companies/{NORTHWIND}/projects/2305/document_management/document_revisions"

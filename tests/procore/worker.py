@@ -42,7 +42,7 @@ def main(argv: list[str]) -> None:
                 errors.append(str(exc))
         print(json.dumps({"ok": ok, "errors": errors}))
     elif mode == "admit":
-        from portal.sandbox.ratelimit import admit
+        from procore_sandbox.limits.ratelimit import admit
 
         count, app, company = int(args[0]), args[1], args[2]
         print(sum(admit(app, company).accepted for _ in range(count)))

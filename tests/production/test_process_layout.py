@@ -22,7 +22,7 @@ import psycopg
 import pytest
 import requests
 
-from tests.conftest import ELI, Sandbox
+from procore_sandbox.testing import ELI, Sandbox
 from tests.flows import csrf_from, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,10 +70,23 @@ class Deployment(Sandbox):
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{self.name}"')
         for args in (["migrate", "--noinput", "-v0"], ["sandbox_seed"]):
-            subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=True,
-                           capture_output=True)
-        self.spawn([sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--bind",
-                    f"127.0.0.1:{self.port}", "--workers", "2", "--threads", "4"])
+            subprocess.run(
+                [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=True, capture_output=True
+            )
+        self.spawn(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "portal.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+            ]
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -93,8 +106,14 @@ class Deployment(Sandbox):
         return self.spawn([sys.executable, "manage.py", "qcluster"])
 
     def manage(self, code: str) -> str:
-        return subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=self.env,
-                              check=True, capture_output=True, text=True).stdout
+        return subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", code],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
 
     def query(self, sql: str, *args: object) -> list[tuple]:
         with psycopg.connect(self.database_url) as conn:
@@ -128,15 +147,22 @@ def deployment(tmp_path):
         deployment.stop()
 
 
-def post(session: requests.Session, url: str, data: dict | None = None, files: dict | None = None,
-         **kwargs) -> requests.Response:
+def post(
+    session: requests.Session, url: str, data: dict | None = None, files: dict | None = None, **kwargs
+) -> requests.Response:
     """A form post as the browser sends it: the CSRF cookie's token, and a same-origin Referer."""
     csrf = session.cookies.get("csrftoken")
     if not csrf:
         base = f"{urlsplit(url).scheme}://{urlsplit(url).netloc}/"
         csrf = csrf_from(session.get(base, timeout=10).text)
-    return session.post(url, data={"csrfmiddlewaretoken": csrf, **(data or {})}, files=files,
-                        headers={"Referer": url, "X-CSRFToken": csrf}, timeout=60, **kwargs)
+    return session.post(
+        url,
+        data={"csrfmiddlewaretoken": csrf, **(data or {})},
+        files=files,
+        headers={"Referer": url, "X-CSRFToken": csrf},
+        timeout=60,
+        **kwargs,
+    )
 
 
 def wait_for(predicate, timeout: float, what: str):
@@ -152,8 +178,11 @@ def wait_for(predicate, timeout: float, what: str):
 def sync_project(deployment: Deployment, session: requests.Session) -> None:
     answer = post(session, f"{deployment.portal_url}/projects/{RIVERSIDE}/sync/")
     status_url = re.search(r'data-status-url="([^"]+)"', answer.text).group(1)
-    status = wait_for(lambda: (s := session.get(f"{deployment.portal_url}{status_url}", timeout=10).json())
-                      ["finished"] and s, 90, "the sync")
+    status = wait_for(
+        lambda: (s := session.get(f"{deployment.portal_url}{status_url}", timeout=10).json())["finished"] and s,
+        90,
+        "the sync",
+    )
     assert status["state"] == "done", status
 
 
@@ -177,29 +206,44 @@ def test_a_batch_is_split_between_two_workers_with_no_document_handled_twice(dep
     batch_id = deployment.query("SELECT id FROM staging_batch WHERE name = 'Two workers'")[0][0]
     names = [f"A-DRW-{700 + n}_Plan {n}_Rev A.pdf" for n in range(12)]
     for name in names:
-        answer = post(session, f"{deployment.portal_url}/batches/{batch_id}/upload/",
-                      files={"file": (name, f"%PDF-1.4 {name}".encode(), "application/pdf")})
+        answer = post(
+            session,
+            f"{deployment.portal_url}/batches/{batch_id}/upload/",
+            files={"file": (name, f"%PDF-1.4 {name}".encode(), "application/pdf")},
+        )
         assert answer.json()["ok"], answer.text
-    ids = [str(row[0]) for row in deployment.query("SELECT id FROM staging_stageddocument WHERE batch_id = %s",
-                                                   batch_id)]
+    ids = [
+        str(row[0]) for row in deployment.query("SELECT id FROM staging_stageddocument WHERE batch_id = %s", batch_id)
+    ]
     fields = dict(deployment.query("SELECT name, procore_id FROM mirror_pdmfield WHERE project_id = %s", RIVERSIDE))
     for field, value in (("status", "Open"), ("date_authored", "2026-01-15")):
-        post(session, f"{deployment.portal_url}/batches/{batch_id}/documents/",
-             {"action": "set", "field": fields[field], "value": value, "documents": ids})
-    states = {row[0] for row in deployment.query("SELECT state FROM staging_stageddocument WHERE batch_id = %s",
-                                                 batch_id)}
+        post(
+            session,
+            f"{deployment.portal_url}/batches/{batch_id}/documents/",
+            {"action": "set", "field": fields[field], "value": value, "documents": ids},
+        )
+    states = {
+        row[0] for row in deployment.query("SELECT state FROM staging_stageddocument WHERE batch_id = %s", batch_id)
+    }
     assert states == {"ready"}, states
 
     # Procore's processing after upload takes 40 s here: the window in which the first worker dies.
-    deployment.manage("from portal.sandbox.pdm_switches import set_switch; "
-                      "set_switch('ml_delay', {'seconds': 40})")
+    deployment.manage("from procore_sandbox.pdm.switches import set_switch; set_switch('ml_delay', {'seconds': 40})")
     post(session, f"{deployment.portal_url}/batches/{batch_id}/submit/")
     progress_url = f"{deployment.portal_url}/batches/{batch_id}/progress.json"
 
     # Kill the first worker once the files are in Procore and it waits for Procore's processing.
-    wait_for(lambda: deployment.query(
-        "SELECT count(*) FROM staging_stageddocument WHERE batch_id = %s AND step IN ('completed', 'ready')",
-        batch_id)[0][0] == len(names), 120, "the first worker to send every file")
+    wait_for(
+        lambda: (
+            deployment.query(
+                "SELECT count(*) FROM staging_stageddocument WHERE batch_id = %s AND step IN ('completed', 'ready')",
+                batch_id,
+            )[0][0]
+            == len(names)
+        ),
+        120,
+        "the first worker to send every file",
+    )
     first_worker = deployment.query("SELECT worker FROM staging_submission WHERE batch_id = %s", batch_id)[0][0]
     deployment.kill(first)
 
@@ -207,19 +251,28 @@ def test_a_batch_is_split_between_two_workers_with_no_document_handled_twice(dep
     deployment.worker()
     time.sleep(11)
     deployment.manage("from portal.staging.tasks import resume_stalled_submissions; resume_stalled_submissions()")
-    progress = wait_for(lambda: (p := session.get(progress_url, timeout=10).json()).get("finished") and p, 180,
-                        "the second worker to finish the batch")
+    progress = wait_for(
+        lambda: (p := session.get(progress_url, timeout=10).json()).get("finished") and p,
+        180,
+        "the second worker to finish the batch",
+    )
     second_worker = deployment.query("SELECT worker FROM staging_submission WHERE batch_id = %s", batch_id)[0][0]
     assert first_worker != second_worker
 
-    states = dict(deployment.query(
-        "SELECT state, count(*) FROM staging_stageddocument WHERE batch_id = %s GROUP BY state", batch_id))
+    states = dict(
+        deployment.query(
+            "SELECT state, count(*) FROM staging_stageddocument WHERE batch_id = %s GROUP BY state", batch_id
+        )
+    )
     assert states == {"submitted": len(names)}, progress
     # Procore (the sandbox) holds exactly one upload and one revision per document.
     uploads = deployment.query(
-        "SELECT file_name, count(*) FROM sandbox_documentupload WHERE file_name = ANY(%s) GROUP BY file_name", names)
+        "SELECT file_name, count(*) FROM sandbox_documentupload WHERE file_name = ANY(%s) GROUP BY file_name", names
+    )
     revisions = deployment.query(
         "SELECT original_filename, count(*) FROM sandbox_documentrevision WHERE original_filename = ANY(%s) "
-        "GROUP BY original_filename", names)
+        "GROUP BY original_filename",
+        names,
+    )
     assert sorted(uploads) == sorted((name, 1) for name in names)
     assert sorted(revisions) == sorted((name, 1) for name in names)

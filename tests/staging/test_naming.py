@@ -9,9 +9,12 @@ from portal.staging.schema import FieldInfo, RuleInfo, Schema, ValueInfo
 
 # name, label, type, variant, readonly
 FIELDS = [
-    ("name", "Name", "string", "", False), ("type", "Type", "lov_entry", "single_select", False),
-    ("status", "Status", "lov_entry", "single_select", False), ("revision", "Revision", "string", "", False),
-    ("number", "Number", "string", "", False), ("discipline", "Discipline", "lov_entry", "single_select", False),
+    ("name", "Name", "string", "", False),
+    ("type", "Type", "lov_entry", "single_select", False),
+    ("status", "Status", "lov_entry", "single_select", False),
+    ("revision", "Revision", "string", "", False),
+    ("number", "Number", "string", "", False),
+    ("discipline", "Discipline", "lov_entry", "single_select", False),
     ("date_authored", "Date Authored", "timestamp", "", False),
     ("authored_by", "Authored By", "reference", "procore_user", False),
     ("originator", "Originator", "reference", "procore_vendor", False),
@@ -22,14 +25,22 @@ FIELDS = [
 ]
 # field, code, label, active
 VALUES = [
-    ("type", "DRW", "Drawing", True), ("type", "SPC", "Specification", True), ("type", "RPT", "Report", True),
+    ("type", "DRW", "Drawing", True),
+    ("type", "SPC", "Specification", True),
+    ("type", "RPT", "Report", True),
     ("type", "SKT", "Sketch", False),
-    ("status", "OPN", "Open", True), ("status", "CLS", "Closed", True), ("status", "VOID", "Void", False),
-    ("discipline", "A", "Architectural", True), ("discipline", "S", "Structural", True),
-    ("discipline", "FP", "Fire Protection", True), ("discipline", "X", "Legacy", False),
-    ("originator", "ACME", "Acme Architects", True), ("location", "L1", "Level 1", True),
+    ("status", "OPN", "Open", True),
+    ("status", "CLS", "Closed", True),
+    ("status", "VOID", "Void", False),
+    ("discipline", "A", "Architectural", True),
+    ("discipline", "S", "Structural", True),
+    ("discipline", "FP", "Fire Protection", True),
+    ("discipline", "X", "Legacy", False),
+    ("originator", "ACME", "Acme Architects", True),
+    ("location", "L1", "Level 1", True),
     ("project", "NW-101", "Riverside", True),
-    ("packages", "BP1", "Bid Package 1", True), ("packages", "BP2", "Bid Package 2", True),
+    ("packages", "BP1", "Bid Package 1", True),
+    ("packages", "BP2", "Bid Package 2", True),
     ("packages", "BP0", "Early Works", False),
 ]
 BASELINE = ("name", "type", "status", "revision")
@@ -43,13 +54,19 @@ def vid(field: str, code: str) -> str:
     return f"V-{field}-{code}"
 
 
-def rule(position: int, qualifiers: list[tuple[str, list[str]]], additional: list[str], *,
-         duplicates: bool = True) -> RuleInfo:
+def rule(
+    position: int, qualifiers: list[tuple[str, list[str]]], additional: list[str], *, duplicates: bool = True
+) -> RuleInfo:
     required = tuple(dict.fromkeys([*(fid(n) for n in BASELINE), *(fid(n) for n in additional)]))
-    return RuleInfo(id=f"R{position}", position=position,
-                    qualifiers=tuple((fid(f), frozenset(vid(f, c) for c in codes)) for f, codes in qualifiers),
-                    required=required, allow_duplicate_revisions=duplicates, is_default=not qualifiers,
-                    required_by_project=tuple(fid(n) for n in BASELINE))
+    return RuleInfo(
+        id=f"R{position}",
+        position=position,
+        qualifiers=tuple((fid(f), frozenset(vid(f, c) for c in codes)) for f, codes in qualifiers),
+        required=required,
+        allow_duplicate_revisions=duplicates,
+        is_default=not qualifiers,
+        required_by_project=tuple(fid(n) for n in BASELINE),
+    )
 
 
 RIVERSIDE_RULES = [
@@ -60,8 +77,7 @@ RIVERSIDE_RULES = [
 ]
 
 
-def revision_row(codes: dict[str, str], revision: str, mime: str = "application/pdf",
-                 file_name: str = "") -> dict:
+def revision_row(codes: dict[str, str], revision: str, mime: str = "application/pdf", file_name: str = "") -> dict:
     fields: dict[str, list[dict]] = {}
     for name, text in codes.items():
         if name in {"type", "status", "discipline"}:
@@ -75,14 +91,21 @@ def revision_row(codes: dict[str, str], revision: str, mime: str = "application/
     return {"fields": fields, "revision": revision, "file_format": "PDF"}
 
 
-def make_schema(naming: list[str] = ("discipline", "type", "number"), rules: list[RuleInfo] | None = None,
-                revisions: list[dict] = ()) -> Schema:
-    fields = [FieldInfo(id=fid(n), name=n, label=label, type=t, variant=variant, active=True, readonly=ro,
-                        visible=True) for n, label, t, variant, ro in FIELDS]
-    values = [ValueInfo(id=vid(f, c), field_id=fid(f), code=c, label=label, active=active)
-              for f, c, label, active in VALUES]
-    return Schema.build(fields, values, RIVERSIDE_RULES if rules is None else rules,
-                        [fid(n) for n in naming], revisions)
+def make_schema(
+    naming: list[str] = ("discipline", "type", "number"),
+    rules: list[RuleInfo] | None = None,
+    revisions: list[dict] = (),
+) -> Schema:
+    fields = [
+        FieldInfo(id=fid(n), name=n, label=label, type=t, variant=variant, active=True, readonly=ro, visible=True)
+        for n, label, t, variant, ro in FIELDS
+    ]
+    values = [
+        ValueInfo(id=vid(f, c), field_id=fid(f), code=c, label=label, active=active) for f, c, label, active in VALUES
+    ]
+    return Schema.build(
+        fields, values, RIVERSIDE_RULES if rules is None else rules, [fid(n) for n in naming], revisions
+    )
 
 
 def readable(proposal) -> dict[str, str]:
@@ -95,36 +118,74 @@ def readable(proposal) -> dict[str, str]:
 
 
 RIVERSIDE = [
-    ("A-DRW-101_Floor Plan_Rev B.pdf",
-     {"discipline": "A", "type": "DRW", "number": "101", "name": "Floor Plan", "revision": "Rev B"}, []),
-    ("s-drw-201_Foundation Plan_RevA.pdf",
-     {"discipline": "S", "type": "DRW", "number": "201", "name": "Foundation Plan", "revision": "Rev A"}, []),
-    ("FP-SPC-001_Sprinklers_R02.docx",
-     {"discipline": "FP", "type": "SPC", "number": "001", "name": "Sprinklers", "revision": "Rev 02"}, []),
-    ("A-DRW-101 Floor Plan Rev.C.pdf",
-     {"discipline": "A", "type": "DRW", "number": "101", "name": "Floor Plan", "revision": "Rev C"}, []),
-    ("A-DRW-101_Room R101 Finishes_R3.pdf",
-     {"discipline": "A", "type": "DRW", "number": "101", "name": "Room R101 Finishes", "revision": "Rev 3"}, []),
-    ("A-DRW-101_Floor Plan_rev b_R3.pdf",
-     {"discipline": "A", "type": "DRW", "number": "101", "name": "Floor Plan R3", "revision": "Rev B"}, []),
-    ("A-DRW-101_Design Review.pdf",
-     {"discipline": "A", "type": "DRW", "number": "101", "name": "Design Review"}, []),
+    (
+        "A-DRW-101_Floor Plan_Rev B.pdf",
+        {"discipline": "A", "type": "DRW", "number": "101", "name": "Floor Plan", "revision": "Rev B"},
+        [],
+    ),
+    (
+        "s-drw-201_Foundation Plan_RevA.pdf",
+        {"discipline": "S", "type": "DRW", "number": "201", "name": "Foundation Plan", "revision": "Rev A"},
+        [],
+    ),
+    (
+        "FP-SPC-001_Sprinklers_R02.docx",
+        {"discipline": "FP", "type": "SPC", "number": "001", "name": "Sprinklers", "revision": "Rev 02"},
+        [],
+    ),
+    (
+        "A-DRW-101 Floor Plan Rev.C.pdf",
+        {"discipline": "A", "type": "DRW", "number": "101", "name": "Floor Plan", "revision": "Rev C"},
+        [],
+    ),
+    (
+        "A-DRW-101_Room R101 Finishes_R3.pdf",
+        {"discipline": "A", "type": "DRW", "number": "101", "name": "Room R101 Finishes", "revision": "Rev 3"},
+        [],
+    ),
+    (
+        "A-DRW-101_Floor Plan_rev b_R3.pdf",
+        {"discipline": "A", "type": "DRW", "number": "101", "name": "Floor Plan R3", "revision": "Rev B"},
+        [],
+    ),
+    ("A-DRW-101_Design Review.pdf", {"discipline": "A", "type": "DRW", "number": "101", "name": "Design Review"}, []),
     ("A-DRW-101.pdf", {"discipline": "A", "type": "DRW", "number": "101", "name": "A-DRW-101"}, []),
-    ("A.DRW.101_Section_Revision 3.pdf",
-     {"discipline": "A", "type": "DRW", "number": "101", "name": "Section", "revision": "Rev 3"}, []),
+    (
+        "A.DRW.101_Section_Revision 3.pdf",
+        {"discipline": "A", "type": "DRW", "number": "101", "name": "Section", "revision": "Rev 3"},
+        [],
+    ),
     ("A DRW 101_Elevations.pdf", {"discipline": "A", "type": "DRW", "number": "101", "name": "Elevations"}, []),
-    ("ZZ-DRW-101_Floor Plan_Rev B.pdf", {"type": "DRW", "number": "101", "name": "Floor Plan", "revision": "Rev B"},
-     ["ZZ: not a Discipline code of this project"]),
-    ("X-DRW-101_Old Plan.pdf", {"type": "DRW", "number": "101", "name": "Old Plan"},
-     ["X: Discipline “Legacy” is inactive in this project"]),
-    ("A-SKT-7_Napkin.pdf", {"discipline": "A", "number": "7", "name": "Napkin"},
-     ["SKT: Type “Sketch” is inactive in this project"]),
-    ("Floor Plan_Rev B.pdf", {"name": "Floor Plan", "revision": "Rev B"},
-     ["Floor: the name does not start with the codes Discipline-Type-Number"]),
-    ("A-DRW_Floor Plan.pdf", {"name": "A-DRW Floor Plan"},
-     ["A-DRW: the name does not start with the codes Discipline-Type-Number"]),
-    ("A--101_Floor Plan.pdf", {"name": "A--101 Floor Plan"},
-     ["A--101: the name does not start with the codes Discipline-Type-Number"]),
+    (
+        "ZZ-DRW-101_Floor Plan_Rev B.pdf",
+        {"type": "DRW", "number": "101", "name": "Floor Plan", "revision": "Rev B"},
+        ["ZZ: not a Discipline code of this project"],
+    ),
+    (
+        "X-DRW-101_Old Plan.pdf",
+        {"type": "DRW", "number": "101", "name": "Old Plan"},
+        ["X: Discipline “Legacy” is inactive in this project"],
+    ),
+    (
+        "A-SKT-7_Napkin.pdf",
+        {"discipline": "A", "number": "7", "name": "Napkin"},
+        ["SKT: Type “Sketch” is inactive in this project"],
+    ),
+    (
+        "Floor Plan_Rev B.pdf",
+        {"name": "Floor Plan", "revision": "Rev B"},
+        ["Floor: the name does not start with the codes Discipline-Type-Number"],
+    ),
+    (
+        "A-DRW_Floor Plan.pdf",
+        {"name": "A-DRW Floor Plan"},
+        ["A-DRW: the name does not start with the codes Discipline-Type-Number"],
+    ),
+    (
+        "A--101_Floor Plan.pdf",
+        {"name": "A--101 Floor Plan"},
+        ["A--101: the name does not start with the codes Discipline-Type-Number"],
+    ),
     ("", {}, []),
     (".pdf", {"name": "pdf"}, [".pdf: the name does not start with the codes Discipline-Type-Number"]),
 ]
@@ -137,19 +198,26 @@ def test_it_proposes_codes_name_and_revision_from_a_naming_standard(file_name, e
     assert proposal.unmatched == unmatched
 
 
-@pytest.mark.parametrize(("file_name", "expected"), [
-    ("S.201_Deck Framing Plan_Rev B.pdf", {"discipline": "S", "number": "201", "name": "Deck Framing Plan",
-                                            "revision": "Rev B"}),
-    ("S-201_Deck Framing Plan.pdf", {"discipline": "S", "number": "201", "name": "Deck Framing Plan"}),
-    ("S.201.pdf", {"discipline": "S", "number": "201", "name": "S.201"}),
-])
+@pytest.mark.parametrize(
+    ("file_name", "expected"),
+    [
+        (
+            "S.201_Deck Framing Plan_Rev B.pdf",
+            {"discipline": "S", "number": "201", "name": "Deck Framing Plan", "revision": "Rev B"},
+        ),
+        ("S-201_Deck Framing Plan.pdf", {"discipline": "S", "number": "201", "name": "Deck Framing Plan"}),
+        ("S.201.pdf", {"discipline": "S", "number": "201", "name": "S.201"}),
+    ],
+)
 def test_it_infers_the_separator_of_a_two_part_standard(file_name, expected):
     assert readable(propose(file_name, make_schema(["discipline", "number"]))) == expected
 
 
 def test_it_prefers_the_separator_existing_revisions_use():
-    schema = make_schema(["discipline", "number"], revisions=[
-        revision_row({"discipline": "S", "number": "2-1"}, "Rev A", file_name="S.2-1_Deck.pdf")])
+    schema = make_schema(
+        ["discipline", "number"],
+        revisions=[revision_row({"discipline": "S", "number": "2-1"}, "Rev A", file_name="S.2-1_Deck.pdf")],
+    )
     assert schema.naming_separator == "."
     assert readable(propose("S.2-1_Deck.pdf", schema))["number"] == "2-1"
     # Without that history the split whose parts are codes still wins over "-" coming first.
@@ -157,12 +225,15 @@ def test_it_prefers_the_separator_existing_revisions_use():
     assert make_schema(["discipline", "number"]).naming_separator == "-"
 
 
-@pytest.mark.parametrize(("file_name", "name"), [
-    ("Site Plan.pdf", "Site Plan"),
-    ("Classroom_Wing Report_Rev 2.pdf", "Classroom_Wing Report_Rev 2"),
-    ("archive.tar.gz", "archive.tar"),
-    ("README", "README"),
-])
+@pytest.mark.parametrize(
+    ("file_name", "name"),
+    [
+        ("Site Plan.pdf", "Site Plan"),
+        ("Classroom_Wing Report_Rev 2.pdf", "Classroom_Wing Report_Rev 2"),
+        ("archive.tar.gz", "archive.tar"),
+        ("README", "README"),
+    ],
+)
 def test_it_proposes_only_the_name_without_a_naming_standard(file_name, name):
     proposal = propose(file_name, make_schema([]))
     assert readable(proposal) == {"name": name}
@@ -189,11 +260,17 @@ def test_it_never_raises_on_strange_names():
 
 
 def test_it_takes_a_numeric_naming_field_only_when_it_is_a_number():
-    fields = [("name", "Name", "string", "", False), ("sheets", "Sheet Count", "numeric", "", False),
-              ("discipline", "Discipline", "lov_entry", "single_select", False)]
-    schema = Schema.build([FieldInfo(fid(n), n, label, t, v, True, ro, True) for n, label, t, v, ro in fields],
-                          [ValueInfo(vid("discipline", "A"), fid("discipline"), "A", "Architectural", True)],
-                          [], [fid("discipline"), fid("sheets")])
+    fields = [
+        ("name", "Name", "string", "", False),
+        ("sheets", "Sheet Count", "numeric", "", False),
+        ("discipline", "Discipline", "lov_entry", "single_select", False),
+    ]
+    schema = Schema.build(
+        [FieldInfo(fid(n), n, label, t, v, True, ro, True) for n, label, t, v, ro in fields],
+        [ValueInfo(vid("discipline", "A"), fid("discipline"), "A", "Architectural", True)],
+        [],
+        [fid("discipline"), fid("sheets")],
+    )
     assert readable(propose("A-12_Plan.pdf", schema)) == {"discipline": "A", "sheets": "12", "name": "Plan"}
     proposal = propose("A-XII_Plan.pdf", schema)
     assert readable(proposal) == {"discipline": "A", "name": "Plan"}

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from portal.mirror.models import PdmField, PdmValue, Project, SyncRun
 from portal.mirror.sync import run_sync, start_sync, sync_memberships
 from portal.staging.models import AuditEntry, Batch, MetadataTemplate, StagedDocument
-from tests.conftest import ELI, SAM
+from procore_sandbox.testing import ELI, SAM
 from tests.flows import portal_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -108,14 +108,16 @@ def test_bulk_edit_sets_a_field_copies_down_and_fixes_errors(client, batch):
     ids = [upload(client, batch, f"Sheet {n}.pdf", f"%PDF {n}".encode()).json()["id"] for n in range(3)]
     assert set(StagedDocument.objects.values_list("state", flat=True)) == {StagedDocument.State.ERRORS}
     status = field_id("status")
-    client.post(f"/batches/{batch.pk}/documents/", {"action": "set", "field": status, "value": "Open",
-                                                    "documents": ids})
+    client.post(
+        f"/batches/{batch.pk}/documents/", {"action": "set", "field": status, "value": "Open", "documents": ids}
+    )
     open_id = PdmValue.objects.get(field__project_id=RIVERSIDE, field__name="status", label="Open").procore_id
     assert all(d.metadata[status] == [open_id] for d in StagedDocument.objects.all())
 
     revision = field_id("revision")
-    client.post(f"/batches/{batch.pk}/documents/", {"action": "set", "field": revision, "value": "A",
-                                                    "documents": ids[:1]})
+    client.post(
+        f"/batches/{batch.pk}/documents/", {"action": "set", "field": revision, "value": "A", "documents": ids[:1]}
+    )
     client.post(f"/batches/{batch.pk}/documents/", {"action": "copy_down", "field": revision, "documents": ids})
     assert [StagedDocument.objects.get(pk=i).metadata.get(revision) for i in ids] == [["A"]] * 3
     assert AuditEntry.objects.filter(batch=batch, action="Copied a value down").exists()
@@ -124,8 +126,11 @@ def test_bulk_edit_sets_a_field_copies_down_and_fixes_errors(client, batch):
 def test_a_bad_value_in_bulk_edit_changes_nothing(client, batch):
     ids = [upload(client, batch, "Sheet.pdf").json()["id"]]
     before = StagedDocument.objects.get(pk=ids[0]).metadata
-    page = client.post(f"/batches/{batch.pk}/documents/", {"action": "set", "field": field_id("type"),
-                                                           "value": "NOPE", "documents": ids}, follow=True)
+    page = client.post(
+        f"/batches/{batch.pk}/documents/",
+        {"action": "set", "field": field_id("type"), "value": "NOPE", "documents": ids},
+        follow=True,
+    )
     assert "Type:" in page.content.decode()
     assert StagedDocument.objects.get(pk=ids[0]).metadata == before
 
@@ -148,12 +153,14 @@ def test_the_document_form_saves_typed_values_and_refuses_bad_ones(client, batch
 def test_templates_are_saved_for_the_team_and_applied(client, batch, sandbox):
     first, second = (upload(client, batch, f"S{n}.pdf", f"%PDF {n}".encode()).json()["id"] for n in range(2))
     status = field_id("status")
-    client.post(f"/batches/{batch.pk}/documents/", {"action": "set", "field": status, "value": "Open",
-                                                    "documents": [first]})
+    client.post(
+        f"/batches/{batch.pk}/documents/", {"action": "set", "field": status, "value": "Open", "documents": [first]}
+    )
     client.post(f"/batches/{batch.pk}/templates/", {"name": "For review", "document": first, "fields": [status]})
     template = MetadataTemplate.objects.get(project_id=RIVERSIDE, name="For review")
-    client.post(f"/batches/{batch.pk}/documents/", {"action": "template", "template": template.pk,
-                                                    "documents": [second]})
+    client.post(
+        f"/batches/{batch.pk}/documents/", {"action": "template", "template": template.pk, "documents": [second]}
+    )
     assert StagedDocument.objects.get(pk=second).metadata[status] == template.values[status]
 
 
@@ -170,8 +177,9 @@ def test_csv_round_trip_and_refusals(client, batch):
     writer = csv.DictWriter(out, fieldnames=list(rows[0]))
     writer.writeheader()
     writer.writerows(rows)
-    answer = client.post(f"/batches/{batch.pk}/import/",
-                         {"csv": SimpleUploadedFile("b.csv", out.getvalue().encode(), "text/csv")})
+    answer = client.post(
+        f"/batches/{batch.pk}/import/", {"csv": SimpleUploadedFile("b.csv", out.getvalue().encode(), "text/csv")}
+    )
     assert answer.status_code == 302
     status = field_id("status")
     assert all(StagedDocument.objects.get(pk=i).metadata.get(status) for i in ids)
@@ -182,18 +190,23 @@ def test_csv_round_trip_and_refusals(client, batch):
     writer = csv.DictWriter(out, fieldnames=list(rows[0]))
     writer.writeheader()
     writer.writerows(rows)
-    refused = client.post(f"/batches/{batch.pk}/import/",
-                          {"csv": SimpleUploadedFile("b.csv", out.getvalue().encode(), "text/csv")})
+    refused = client.post(
+        f"/batches/{batch.pk}/import/", {"csv": SimpleUploadedFile("b.csv", out.getvalue().encode(), "text/csv")}
+    )
     assert refused.status_code == 400 and b"Nothing in" in refused.content
     assert {d.pk: d.metadata for d in StagedDocument.objects.all()} == before
 
     other = Batch.objects.create(project_id=RIVERSIDE, name="Other")
-    foreign = client.post(f"/batches/{other.pk}/import/",
-                          {"csv": SimpleUploadedFile("b.csv", out.getvalue().encode(), "text/csv")})
+    foreign = client.post(
+        f"/batches/{other.pk}/import/", {"csv": SimpleUploadedFile("b.csv", out.getvalue().encode(), "text/csv")}
+    )
     assert foreign.status_code == 400
 
-    garbage = client.post(f"/batches/{batch.pk}/import/",
-                          {"csv": SimpleUploadedFile("b.csv", b"\xff\xfe\x00garbage", "text/csv")}, follow=True)
+    garbage = client.post(
+        f"/batches/{batch.pk}/import/",
+        {"csv": SimpleUploadedFile("b.csv", b"\xff\xfe\x00garbage", "text/csv")},
+        follow=True,
+    )
     assert "not UTF-8" in garbage.content.decode()
 
 
@@ -217,20 +230,34 @@ def test_other_peoples_batches_answer_404(client, batch, sandbox):
     other.force_login(sam)
     for url in [f"/batches/{batch.pk}/", f"/batches/{batch.pk}/export.csv"]:
         assert other.get(url).status_code == 404
-    for url in [f"/batches/{batch.pk}/upload/", f"/batches/{batch.pk}/documents/", f"/batches/{batch.pk}/empty/",
-                f"/batches/{batch.pk}/delete/", f"/batches/{batch.pk}/import/"]:
+    for url in [
+        f"/batches/{batch.pk}/upload/",
+        f"/batches/{batch.pk}/documents/",
+        f"/batches/{batch.pk}/empty/",
+        f"/batches/{batch.pk}/delete/",
+        f"/batches/{batch.pk}/import/",
+    ]:
         assert other.post(url).status_code == 404
     assert other.get(f"/projects/{RIVERSIDE}/batches/").status_code == 404
     assert Batch.objects.filter(pk=batch.pk).exists()
 
 
 def _fill(batch, count: int) -> None:
-    StagedDocument.objects.bulk_create([
-        StagedDocument(batch=batch, file=f"staged/x/{n}", file_name=f"A-DRW-{n:04}_Sheet_Rev A.pdf", size=10,
-                       sha256=f"{n:064x}", mime_type="application/pdf", position=n,
-                       problems=[{"field": "", "message": "x"}] if n % 3 else [])
-        for n in range(count)
-    ])
+    StagedDocument.objects.bulk_create(
+        [
+            StagedDocument(
+                batch=batch,
+                file=f"staged/x/{n}",
+                file_name=f"A-DRW-{n:04}_Sheet_Rev A.pdf",
+                size=10,
+                sha256=f"{n:064x}",
+                mime_type="application/pdf",
+                position=n,
+                problems=[{"field": "", "message": "x"}] if n % 3 else [],
+            )
+            for n in range(count)
+        ]
+    )
 
 
 def test_the_batch_page_costs_the_same_queries_for_10_or_300_documents(client, eli):

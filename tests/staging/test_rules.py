@@ -15,35 +15,47 @@ def metadata(**codes: str | list[str]) -> dict[str, list[str]]:
     return out
 
 
-@pytest.mark.parametrize(("given", "expected"), [
-    ({}, "R0"),                                            # nothing set: the default rule
-    ({"type": "RPT"}, "R0"),                               # no conditional rule for reports
-    ({"type": "DRW"}, "R1"),                               # one qualifier matches
-    ({"type": "SPC", "discipline": "S"}, "R2"),            # the Specification rule; discipline is no qualifier there
-    ({"type": "DRW", "discipline": "A"}, "R1"),            # Structural Drawing needs discipline S
-    ({"type": "DRW", "discipline": "S"}, "R3"),            # two matching qualifiers beat one
-    ({"discipline": "S"}, "R0"),                           # ALL qualifiers must match
-    ({"type": "SKT"}, "R0"),                               # an inactive value still only matches its own rules
-])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({}, "R0"),  # nothing set: the default rule
+        ({"type": "RPT"}, "R0"),  # no conditional rule for reports
+        ({"type": "DRW"}, "R1"),  # one qualifier matches
+        ({"type": "SPC", "discipline": "S"}, "R2"),  # the Specification rule; discipline is no qualifier there
+        ({"type": "DRW", "discipline": "A"}, "R1"),  # Structural Drawing needs discipline S
+        ({"type": "DRW", "discipline": "S"}, "R3"),  # two matching qualifiers beat one
+        ({"discipline": "S"}, "R0"),  # ALL qualifiers must match
+        ({"type": "SKT"}, "R0"),  # an inactive value still only matches its own rules
+    ],
+)
 def test_it_picks_the_most_specific_matching_rule_else_the_default(given, expected):
     assert applicable_rule(metadata(**given), make_schema()).id == expected
 
 
 def test_it_breaks_ties_by_procore_order():
-    rules = [rule(0, [], []), rule(1, [("type", ["DRW"])], ["discipline"]),
-             rule(2, [("discipline", ["S"])], ["location"]),
-             rule(3, [("type", ["DRW"]), ("status", ["OPN"])], []),
-             rule(4, [("type", ["DRW"]), ("discipline", ["S"])], [])]
+    rules = [
+        rule(0, [], []),
+        rule(1, [("type", ["DRW"])], ["discipline"]),
+        rule(2, [("discipline", ["S"])], ["location"]),
+        rule(3, [("type", ["DRW"]), ("status", ["OPN"])], []),
+        rule(4, [("type", ["DRW"]), ("discipline", ["S"])], []),
+    ]
     schema = make_schema(rules=rules)
     # DRW + S matches R1, R2 (one qualifier) and R4 (two): the most qualifiers wins.
     assert applicable_rule(metadata(type="DRW", discipline="S"), schema).id == "R4"
     # DRW + S + OPN matches R3 and R4, both with two: the first in order wins.
     assert applicable_rule(metadata(type="DRW", discipline="S", status="OPN"), schema).id == "R3"
     # Reordered, the other one wins: order, not ids, decides.
-    swapped = make_schema(rules=[*rules[:3], rule(3, [("type", ["DRW"]), ("discipline", ["S"])], []),
-                                 rule(4, [("type", ["DRW"]), ("status", ["OPN"])], [])])
+    swapped = make_schema(
+        rules=[
+            *rules[:3],
+            rule(3, [("type", ["DRW"]), ("discipline", ["S"])], []),
+            rule(4, [("type", ["DRW"]), ("status", ["OPN"])], []),
+        ]
+    )
     assert applicable_rule(metadata(type="DRW", discipline="S", status="OPN"), swapped).qualifiers[1][0] == fid(
-        "discipline")
+        "discipline"
+    )
     # Equal single qualifiers: R1 comes before R2.
     assert applicable_rule(metadata(type="DRW", discipline="S"), make_schema(rules=rules[:3])).id == "R1"
 
@@ -64,8 +76,9 @@ def test_it_has_no_rule_when_the_project_has_none():
 
 def test_it_requires_the_union_of_project_and_rule_fields_once():
     chosen = applicable_rule(metadata(type="DRW", discipline="S"), make_schema())
-    assert chosen.required == tuple(fid(n) for n in ["name", "type", "status", "revision", "discipline",
-                                                     "date_authored", "location"])
+    assert chosen.required == tuple(
+        fid(n) for n in ["name", "type", "status", "revision", "discipline", "date_authored", "location"]
+    )
 
 
 def test_it_names_rules_as_a_document_controller_would():

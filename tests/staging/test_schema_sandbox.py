@@ -12,13 +12,13 @@ from django.test.utils import CaptureQueriesContext
 
 from portal.mirror.models import Project, SyncRun
 from portal.mirror.sync import run_sync, start_sync, sync_memberships
-from portal.sandbox import pdm_metadata
-from portal.sandbox.models import DocumentRevision, PdmProject
 from portal.staging.naming import propose
 from portal.staging.rules import applicable_rule
 from portal.staging.schema import Schema, load_schema
 from portal.staging.validation import validate
-from tests.conftest import DANA, ELI, SAM
+from procore_sandbox.models import DocumentRevision, PdmProject
+from procore_sandbox.pdm import metadata as pdm_metadata
+from procore_sandbox.testing import DANA, ELI, SAM
 from tests.flows import portal_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -74,8 +74,11 @@ def test_it_proposes_what_the_sandbox_scrapes_for_riverside(sandbox):
     assert status == "completed"
     # What scraping took from the name, and the revision Procore's ML reads from it (ML's other
     # guesses, such as a description, are Procore's to make after upload).
-    filled = {name: entry["values"] for name, entry in scraped.items()
-              if entry.get("values") and (entry["label_source"] == "FILENAME_SCRAPING" or name == "revision")}
+    filled = {
+        name: entry["values"]
+        for name, entry in scraped.items()
+        if entry.get("values") and (entry["label_source"] == "FILENAME_SCRAPING" or name == "revision")
+    }
     assert set(filled) == {"discipline", "type", "number", "revision"}
     ours = {schema.fields_by_id[k].name: v for k, v in proposal.metadata.items()}
     assert {name: ours.get(name) for name in filled} == filled
@@ -83,10 +86,18 @@ def test_it_proposes_what_the_sandbox_scrapes_for_riverside(sandbox):
     assert ours["name"] == ["Floor Plan"] and proposal.unmatched == []
 
 
-@pytest.mark.parametrize("codes", [
-    {}, {"type": "DRW"}, {"type": "SPC"}, {"type": "DRW", "discipline": "S"}, {"type": "DRW", "discipline": "A"},
-    {"discipline": "S"}, {"type": "RPT", "discipline": "S"},
-])
+@pytest.mark.parametrize(
+    "codes",
+    [
+        {},
+        {"type": "DRW"},
+        {"type": "SPC"},
+        {"type": "DRW", "discipline": "S"},
+        {"type": "DRW", "discipline": "A"},
+        {"discipline": "S"},
+        {"type": "RPT", "discipline": "S"},
+    ],
+)
 def test_it_chooses_the_rule_the_sandbox_applies_and_misses_the_same_fields(sandbox, codes):
     schema = mirrored_schema(sandbox, ELI, 2305)
     theirs = sandbox_side(2305)
@@ -132,17 +143,24 @@ def test_it_finds_the_duplicate_revisions_the_sandbox_would_refuse(sandbox):
         rule, problems = validate(metadata, file_name=file_name, mime_type=PDF, schema=schema)
         assert rule.allow_duplicate_revisions is False
         criteria = theirs.match_criteria(by_name(metadata, schema), PDF)
-        in_sandbox = any(r.metadata.get("revision", {}).get("values") == [revision]
-                         for r in DocumentRevision.objects.filter(container__match_criteria=criteria,
-                                                                  recycled_at__isnull=True))
+        in_sandbox = any(
+            r.metadata.get("revision", {}).get("values") == [revision]
+            for r in DocumentRevision.objects.filter(container__match_criteria=criteria, recycled_at__isnull=True)
+        )
         assert in_sandbox is duplicate
         messages = [p.message for p in problems]
-        expected = (f"Revision {revision[-1]} already exists for S.201 (PDF) and this project does not allow "
-                    "duplicate revisions")
+        expected = (
+            f"Revision {revision[-1]} already exists for S.201 (PDF) and this project does not allow "
+            "duplicate revisions"
+        )
         assert (expected in messages) is duplicate, messages
         assert len(problems) == int(duplicate)
     # Same codes, another format: another container.
-    metadata = {**propose("S.201_Deck Framing Plan_Rev B.dwg", schema).metadata,
-                **with_codes(schema, status="OPN", type="DRW")}
-    assert validate(metadata, file_name="S.201_Deck Framing Plan_Rev B.dwg", mime_type="image/vnd.dwg",
-                    schema=schema)[1] == []
+    metadata = {
+        **propose("S.201_Deck Framing Plan_Rev B.dwg", schema).metadata,
+        **with_codes(schema, status="OPN", type="DRW"),
+    }
+    assert (
+        validate(metadata, file_name="S.201_Deck Framing Plan_Rev B.dwg", mime_type="image/vnd.dwg", schema=schema)[1]
+        == []
+    )

@@ -5,11 +5,19 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
-from portal.sandbox.models import DocumentRevision, DocumentUpload, FileUpload
 from portal.staging.models import Batch, Notification, StagedDocument
 from portal.staging.schema import load_schema
-from tests.staging.test_submit_support import (drawing, fast_pipeline, make_batch, media, mirrored,  # noqa: F401
-                                               run_task, specification, submit)
+from procore_sandbox.models import DocumentRevision, DocumentUpload, FileUpload
+from tests.staging.test_submit_support import (  # noqa: F401
+    drawing,
+    fast_pipeline,
+    make_batch,
+    media,
+    mirrored,
+    run_task,
+    specification,
+    submit,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,13 +57,17 @@ def test_it_lands_25_documents_across_two_rules_as_revisions_with_their_metadata
     # The submitter hears about it: a notification and an email.
     note = Notification.objects.get(user=user)
     assert "25 document(s) landed" in note.text
-    assert len(mail.outbox) == 1 and mail.outbox[0].to == [user.email] and "A-DRW-300_Plan 300_Rev A.pdf" in mail.outbox[0].body
+    assert (
+        len(mail.outbox) == 1
+        and mail.outbox[0].to == [user.email]
+        and "A-DRW-300_Plan 300_Rev A.pdf" in mail.outbox[0].body
+    )
 
 
 def test_it_waits_for_ml_a_bounded_time_reading_event_ids_in_bulk(sandbox, media, monkeypatch):
     from portal.procore.pdm import Pdm
-    from portal.sandbox import pdm_switches
     from portal.staging.pipeline import settle
+    from procore_sandbox.pdm import switches as pdm_switches
 
     fast_pipeline(monkeypatch)
     pdm_switches.set_switch("ml_delay", {"seconds": 600})  # ML that never finishes in time

@@ -6,12 +6,20 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from portal.sandbox import pdm_switches
-from portal.sandbox.models import DocumentRevision, DocumentUpload, PdmValue, UploadRequirement
 from portal.staging.models import Batch, StagedDocument
-from tests.conftest import DANA
-from tests.staging.test_submit_support import (drawing, fast_pipeline, make_batch, media, mirrored,  # noqa: F401
-                                               run_task, specification, submit)
+from procore_sandbox.models import DocumentRevision, DocumentUpload, PdmValue, UploadRequirement
+from procore_sandbox.pdm import switches as pdm_switches
+from procore_sandbox.testing import DANA
+from tests.staging.test_submit_support import (  # noqa: F401
+    drawing,
+    fast_pipeline,
+    make_batch,
+    media,
+    mirrored,
+    run_task,
+    specification,
+    submit,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -48,8 +56,11 @@ def test_it_stops_only_the_document_procore_refuses_as_invalid_input_and_retries
     batch = make_batch(user, project, [drawing(320), drawing(321), specification(420)])
     # An admin makes Volume required for specifications after the batch was checked.
     spc = PdmValue.objects.get(field__project_id=2305, field__name="type", code="SPC").id
-    rule = next(r for r in UploadRequirement.objects.filter(project_id=2305)
-                if r.qualifiers == [{"field": "type", "values": [spc]}])
+    rule = next(
+        r
+        for r in UploadRequirement.objects.filter(project_id=2305)
+        if r.qualifiers == [{"field": "type", "values": [spc]}]
+    )
     rule.additional_required_fields = [*rule.additional_required_fields, "volume"]
     rule.save()
     submission = run_task(submit(batch, user))
@@ -89,8 +100,14 @@ def test_it_stops_only_the_document_procore_refuses_as_invalid_input_and_retries
 
 def test_it_reports_a_duplicate_revision_procore_refuses(sandbox, media, fast):
     user, project = mirrored(sandbox, DANA, 2307)
-    values = {"name": "Deck Framing Plan", "type": "DRW", "status": "OPN", "revision": "Rev C",
-              "discipline": "S", "number": "201"}
+    values = {
+        "name": "Deck Framing Plan",
+        "type": "DRW",
+        "status": "OPN",
+        "revision": "Rev C",
+        "discipline": "S",
+        "number": "201",
+    }
     first = make_batch(user, project, [("S.201_Deck Framing Plan_Rev C.pdf", values)])
     second = make_batch(user, project, [("S.201_Deck Framing Plan_Rev C.pdf", values)], content=b"%PDF other")
     assert run_task(submit(first, user)).state == "done"
@@ -145,15 +162,19 @@ def test_a_workflow_conflict_is_resolved_with_the_documented_termination_fields(
     pdm_switches.set_switch("workflow_insufficient_permission", {"on": True})
     Conf.SYNC = True
     try:
-        client.post(f"/batches/{batch.pk}/documents/{document.pk}/end-workflows/",
-                    {"termination_reason": "Superseded", "terminated_revision_status_id": superseded})
+        client.post(
+            f"/batches/{batch.pk}/documents/{document.pk}/end-workflows/",
+            {"termination_reason": "Superseded", "terminated_revision_status_id": superseded},
+        )
         document.refresh_from_db()
         assert document.failure_code == "WORKFLOW_CONFLICT_INSUFFICIENT_PERMISSION"
         assert "project admin or workflow manager" in document.message
 
         pdm_switches.clear("workflow_insufficient_permission")
-        client.post(f"/batches/{batch.pk}/documents/{document.pk}/end-workflows/",
-                    {"termination_reason": "Superseded", "terminated_revision_status_id": superseded})
+        client.post(
+            f"/batches/{batch.pk}/documents/{document.pk}/end-workflows/",
+            {"termination_reason": "Superseded", "terminated_revision_status_id": superseded},
+        )
     finally:
         Conf.SYNC = False
     document.refresh_from_db()

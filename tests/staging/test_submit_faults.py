@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from portal.sandbox import faults
-from portal.sandbox.models import DocumentRevision, DocumentUpload, Fault
 from portal.staging.models import StagedDocument
+from procore_sandbox.limits import faults
+from procore_sandbox.models import DocumentRevision, DocumentUpload, Fault
 from tests.staging.test_submit_support import drawing, fast_pipeline, make_batch, media, mirrored, run_task, submit  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -8,11 +8,11 @@ from django.test import Client
 
 from portal.mirror.models import Folder, Project, SyncRun
 from portal.mirror.sync import run_company_sync, run_sync, start_company_sync, start_sync, sync_memberships
-from portal.sandbox.models import DocumentFile, DocumentFolder
 from portal.staging.models import Batch, StagedDocument
 from portal.staging.pipeline import control
 from portal.staging.pipeline.runner import run_submission
-from tests.conftest import SAM
+from procore_sandbox.models import DocumentFile, DocumentFolder
+from procore_sandbox.testing import SAM
 from tests.flows import portal_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,19 +31,34 @@ def sam(sandbox, settings, tmp_path):
     return user
 
 
-def staged_batch(sam, folder_field: str, names: list[str], *, clash: str = "version", new_folder: str = "",
-                 description: str = "") -> Batch:
+def staged_batch(
+    sam, folder_field: str, names: list[str], *, clash: str = "version", new_folder: str = "", description: str = ""
+) -> Batch:
     client = Client()
     client.force_login(sam)
-    client.post(f"/projects/{OAKRIDGE}/batches/", {"name": f"batch {len(names)} {folder_field}", "target": "folder",
-                                                   "folder": folder_field, "on_name_clash": clash,
-                                                   "new_folder_name": new_folder})
+    client.post(
+        f"/projects/{OAKRIDGE}/batches/",
+        {
+            "name": f"batch {len(names)} {folder_field}",
+            "target": "folder",
+            "folder": folder_field,
+            "on_name_clash": clash,
+            "new_folder_name": new_folder,
+        },
+    )
     batch = Batch.objects.order_by("-pk").first()
-    ids = [client.post(f"/batches/{batch.pk}/upload/", {"file": SimpleUploadedFile(
-        name, f"%PDF-1.4 {name} {batch.pk}".encode(), "application/pdf")}).json()["id"] for name in names]
+    ids = [
+        client.post(
+            f"/batches/{batch.pk}/upload/",
+            {"file": SimpleUploadedFile(name, f"%PDF-1.4 {name} {batch.pk}".encode(), "application/pdf")},
+        ).json()["id"]
+        for name in names
+    ]
     if description:
-        client.post(f"/batches/{batch.pk}/documents/", {"action": "set", "field": "description",
-                                                        "value": description, "documents": ids})
+        client.post(
+            f"/batches/{batch.pk}/documents/",
+            {"action": "set", "field": "description", "value": description, "documents": ids},
+        )
     return batch
 
 
@@ -53,8 +68,9 @@ def submit(batch: Batch, user) -> None:
 
 
 def test_ten_files_land_in_a_project_folder_then_become_versions(sam):
-    folder = DocumentFolder.objects.filter(project_id=OAKRIDGE, is_deleted=False).exclude(parent=None).order_by(
-        "id").first()
+    folder = (
+        DocumentFolder.objects.filter(project_id=OAKRIDGE, is_deleted=False).exclude(parent=None).order_by("id").first()
+    )
     names = [f"Report {n}.pdf" for n in range(10)]
     batch = staged_batch(sam, f"project:{folder.id}", names, description="Monthly report")
     submit(batch, sam)
@@ -90,19 +106,23 @@ def test_a_company_folder_and_a_new_folder_on_the_way(sam):
     batch.refresh_from_db()
     assert batch.state == Batch.State.SUBMITTED
     created = DocumentFolder.objects.get(company_id=8089, project=None, parent_id=parent.id, name="2026 policies")
-    assert set(DocumentFile.objects.filter(folder=created).values_list("name", flat=True)) == {"Policy A.pdf",
-                                                                                                "Policy B.pdf"}
+    assert set(DocumentFile.objects.filter(folder=created).values_list("name", flat=True)) == {
+        "Policy A.pdf",
+        "Policy B.pdf",
+    }
 
 
 def test_a_file_request_interrupted_after_procore_applied_it_is_not_made_twice(sam):
-    folder = DocumentFolder.objects.filter(project_id=OAKRIDGE, is_deleted=False).exclude(parent=None).order_by(
-        "id").first()
+    folder = (
+        DocumentFolder.objects.filter(project_id=OAKRIDGE, is_deleted=False).exclude(parent=None).order_by("id").first()
+    )
     batch = staged_batch(sam, f"project:{folder.id}", ["Once.pdf"])
     submit(batch, sam)
     document = StagedDocument.objects.get(batch=batch)
     # As if the worker died after Procore made the file but before the answer was recorded.
-    StagedDocument.objects.filter(pk=document.pk).update(state=StagedDocument.State.FAILED, step="file_requested",
-                                                         container_id="")
+    StagedDocument.objects.filter(pk=document.pk).update(
+        state=StagedDocument.State.FAILED, step="file_requested", container_id=""
+    )
     Batch.objects.filter(pk=batch.pk).update(state=Batch.State.FAILED)
     submission = control.retry(batch, sam, [StagedDocument.objects.get(pk=document.pk)])
     run_submission(submission.pk)
@@ -115,10 +135,11 @@ def test_a_200_mb_file_goes_to_a_folder_in_segments_with_bounded_memory(sam, set
     import os
     import tracemalloc
 
-    from portal.sandbox.models import LegacyUpload
+    from procore_sandbox.models import LegacyUpload
 
-    folder = DocumentFolder.objects.filter(project_id=OAKRIDGE, is_deleted=False).exclude(parent=None).order_by(
-        "id").first()
+    folder = (
+        DocumentFolder.objects.filter(project_id=OAKRIDGE, is_deleted=False).exclude(parent=None).order_by("id").first()
+    )
     batch = staged_batch(sam, f"project:{folder.id}", ["Survey.pdf"])
     size = 200 * 1024 * 1024
     path = os.path.join(settings.MEDIA_ROOT, "big", "survey.pdf")
@@ -141,8 +162,10 @@ def test_a_200_mb_file_goes_to_a_folder_in_segments_with_bounded_memory(sam, set
     assert batch.state == Batch.State.SUBMITTED, batch.documents.get().message
     file = DocumentFile.objects.get(folder=folder, name="Survey.pdf")
     version = file.versions.get()
-    upload = LegacyUpload.objects.filter(storage_name=version.storage_name).first() or \
-        LegacyUpload.objects.order_by("-created_at").first()
+    upload = (
+        LegacyUpload.objects.filter(storage_name=version.storage_name).first()
+        or LegacyUpload.objects.order_by("-created_at").first()
+    )
     assert len(upload.segments) == 13  # 16 MiB segments
     stored = hashlib.sha256()
     from django.core.files.storage import default_storage

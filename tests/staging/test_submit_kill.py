@@ -15,10 +15,10 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from portal.sandbox import faults
-from portal.sandbox.models import DocumentRevision, DocumentUpload, FileUpload
 from portal.staging.models import StagedDocument, Submission
 from portal.staging.pipeline.state import CREATED, UPLOADED
+from procore_sandbox.limits import faults
+from procore_sandbox.models import DocumentRevision, DocumentUpload, FileUpload
 from tests.staging.test_submit_support import drawing, fast_pipeline, make_batch, media, mirrored, run_task, submit  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -48,8 +48,19 @@ def test_a_worker_killed_while_sending_is_replaced_without_duplicates(sandbox, m
     # Each file's status read takes a second, so the kill lands while files are in flight.
     faults.inject("slow", method="GET", path=r"/rest/v2\.1/.*/uploads/", delay=1.0)
     database = django_settings.DATABASES["default"]["NAME"]
-    worker = subprocess.Popen([sys.executable, "-c", WORKER, str(ROOT), str(database), sandbox.base_url,
-                               str(settings.MEDIA_ROOT), str(submission.pk)], cwd=ROOT)
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            WORKER,
+            str(ROOT),
+            str(database),
+            sandbox.base_url,
+            str(settings.MEDIA_ROOT),
+            str(submission.pk),
+        ],
+        cwd=ROOT,
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

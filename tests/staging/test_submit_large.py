@@ -10,9 +10,9 @@ import tracemalloc
 import pytest
 
 from portal.procore import uploads
-from portal.sandbox import pdm_switches
-from portal.sandbox.models import DocumentRevision, FileUpload
 from portal.staging.models import StagedDocument
+from procore_sandbox.models import DocumentRevision, FileUpload
+from procore_sandbox.pdm import switches as pdm_switches
 from tests.staging.test_submit_support import drawing, fast_pipeline, make_batch, media, mirrored, run_task, submit  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from portal.staging.models import Batch, StagedDocument, Submission
 from portal.staging.tasks import remove_confirmed_files
-from tests.conftest import SAM
+from procore_sandbox.testing import SAM
 from tests.flows import portal_user
 from tests.staging.test_submit_support import drawing, fast_pipeline, make_batch, media, mirrored  # noqa: F401
 
@@ -83,7 +83,8 @@ def test_staged_files_are_kept_until_confirmed_then_removed_after_the_retention(
     # One document not confirmed yet (as if Procore's index were late): its file stays whatever the age.
     StagedDocument.objects.filter(pk=unconfirmed.pk).update(landed_at=None)
     StagedDocument.objects.filter(batch=batch, landed_at__isnull=False).update(
-        landed_at=timezone.now() - timedelta(days=8))
+        landed_at=timezone.now() - timedelta(days=8)
+    )
     remove_confirmed_files()  # finds the late one in the mirror now: landed today, kept
     assert [default_storage.exists(n) for n in names] == [True, False]
     settings.STAGING_RETENTION_DAYS = 0

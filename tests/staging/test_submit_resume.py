@@ -9,10 +9,10 @@ import pytest
 from django.utils import timezone
 
 from portal.procore.pdm import Pdm
-from portal.sandbox.models import DocumentRevision, DocumentUpload, FileUpload
 from portal.staging.models import StagedDocument, Submission
 from portal.staging.pipeline import runner
 from portal.staging.pipeline.state import READY, SUBMIT_REQUESTED, UPLOADED
+from procore_sandbox.models import DocumentRevision, DocumentUpload, FileUpload
 from tests.staging.test_submit_support import drawing, fast_pipeline, make_batch, media, mirrored, run_task, submit  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,9 +20,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def procore_counts(batch) -> tuple[int, int, int]:
     names = list(batch.documents.values_list("file_name", flat=True))
-    return (DocumentUpload.objects.filter(file_name__in=names).count(),
-            FileUpload.objects.filter(file_name__in=names).count(),
-            DocumentRevision.objects.filter(original_filename__in=names).count())
+    return (
+        DocumentUpload.objects.filter(file_name__in=names).count(),
+        FileUpload.objects.filter(file_name__in=names).count(),
+        DocumentRevision.objects.filter(original_filename__in=names).count(),
+    )
 
 
 def worker_died(submission: Submission) -> None:
@@ -47,8 +49,7 @@ def test_a_worker_killed_after_sending_the_files_is_resumed_without_duplicates(s
     assert set(batch.documents.values_list("state", flat=True)) == {StagedDocument.State.SUBMITTED}
 
 
-def test_a_submit_whose_answer_was_lost_is_recovered_from_procore_without_submitting_twice(sandbox, media,
-                                                                                           monkeypatch):
+def test_a_submit_whose_answer_was_lost_is_recovered_from_procore_without_submitting_twice(sandbox, media, monkeypatch):
     fast_pipeline(monkeypatch)
     user, project = mirrored(sandbox)
     batch = make_batch(user, project, [drawing(510 + i) for i in range(6)])
@@ -59,20 +60,23 @@ def test_a_submit_whose_answer_was_lost_is_recovered_from_procore_without_submit
     # The dead worker had marked the chunk and sent the submit; Procore applied it for three of
     # the documents; the worker died before it could read the answer.
     StagedDocument.objects.filter(pk__in=[d.pk for d in documents]).update(
-        step=SUBMIT_REQUESTED, submit_requested_at=timezone.now())
+        step=SUBMIT_REQUESTED, submit_requested_at=timezone.now()
+    )
     from portal.accounts.tokens import UserTokenSource
     from portal.procore.http import ProcoreClient
 
     pdm = Pdm(ProcoreClient(UserTokenSource.for_user(user), project.company_id), project.company_id, project.id)
-    applied = pdm.submit_revisions([{"id": d.pdm_upload_id, "upload_latest_event_id": d.latest_event_id}
-                                    for d in documents[:3]])
+    applied = pdm.submit_revisions(
+        [{"id": d.pdm_upload_id, "upload_latest_event_id": d.latest_event_id} for d in documents[:3]]
+    )
     assert len(applied["ids"]) == 3
 
     worker_died(submission)
     assert run_task(submission).state == "done"
     assert procore_counts(batch) == (6, 6, 6)
-    by_upload = {r.upload_id: r.id for r in DocumentRevision.objects.filter(
-        upload_id__in=[d.pdm_upload_id for d in documents])}
+    by_upload = {
+        r.upload_id: r.id for r in DocumentRevision.objects.filter(upload_id__in=[d.pdm_upload_id for d in documents])
+    }
     for document in batch.documents.all():
         assert document.revision_id == by_upload[document.pdm_upload_id]
     assert set(applied["ids"]) <= set(by_upload.values())
@@ -90,14 +94,13 @@ def test_two_presses_of_submit_start_one_run(sandbox, media, monkeypatch):
 
 
 def test_the_schedule_requeues_a_run_whose_worker_died(sandbox, media, monkeypatch):
+    import importlib
+
+    from django.apps import apps
     from django_q.conf import Conf
     from django_q.models import Schedule
 
     from portal.staging.tasks import resume_stalled_submissions
-
-    import importlib
-
-    from django.apps import apps
 
     fast_pipeline(monkeypatch)
     # The data migration's schedules (the test database is flushed between tests: create them again).
@@ -117,7 +120,8 @@ def test_the_schedule_requeues_a_run_whose_worker_died(sandbox, media, monkeypat
 
 
 def test_retrying_a_document_whose_revision_was_not_found_looks_again_instead_of_resubmitting(
-        sandbox, media, monkeypatch):
+    sandbox, media, monkeypatch
+):
     from portal.staging.pipeline import control
 
     fast_pipeline(monkeypatch)

@@ -12,7 +12,7 @@ from portal.staging import services
 from portal.staging.models import Batch, StagedDocument, Submission
 from portal.staging.schema import load_schema
 from portal.staging.validation import parse_input
-from tests.conftest import ELI
+from procore_sandbox.testing import ELI
 from tests.flows import portal_user
 
 RIVERSIDE = 2305
@@ -20,8 +20,8 @@ RIVERSIDE = 2305
 
 def fast_pipeline(monkeypatch) -> None:
     """ML settles at once in the sandbox; the pipeline polls it without §7.12's long pauses."""
-    from portal.sandbox import pdm_switches
     from portal.staging.pipeline import recover, settle
+    from procore_sandbox.pdm import switches as pdm_switches
 
     pdm_switches.set_switch("ml_delay", {"seconds": 0.5})
     monkeypatch.setattr(settle, "FIRST_READ", 0.6)
@@ -40,22 +40,43 @@ def mirrored(sandbox, login: str = ELI, project_id: int = RIVERSIDE):
 
 def metadata_from(schema, **values: str) -> dict[str, list[str]]:
     """`{field id: [stored values]}` from what a person types (codes, labels, dates)."""
-    return {schema.fields_by_name[name].id: parse_input(schema.fields_by_name[name], text, schema)
-            for name, text in values.items()}
+    return {
+        schema.fields_by_name[name].id: parse_input(schema.fields_by_name[name], text, schema)
+        for name, text in values.items()
+    }
 
 
 def drawing(number: int, revision: str = "A", discipline: str = "A", **extra: str) -> tuple[str, dict]:
     name = f"Plan {number}"
-    return (f"{discipline}-DRW-{number}_{name}_Rev {revision}.pdf",
-            {"name": name, "type": "DRW", "status": "OPN", "revision": revision, "discipline": discipline,
-             "number": str(number), "date_authored": "2026-01-05", **extra})
+    return (
+        f"{discipline}-DRW-{number}_{name}_Rev {revision}.pdf",
+        {
+            "name": name,
+            "type": "DRW",
+            "status": "OPN",
+            "revision": revision,
+            "discipline": discipline,
+            "number": str(number),
+            "date_authored": "2026-01-05",
+            **extra,
+        },
+    )
 
 
 def specification(number: int, revision: str = "0") -> tuple[str, dict]:
     name = f"Section {number}"
-    return (f"A-SPC-{number:03d}_{name}_Rev {revision}.pdf",
-            {"name": name, "type": "SPC", "status": "OPN", "revision": revision, "discipline": "A",
-             "number": f"{number:03d}", "originator": "ACME"})
+    return (
+        f"A-SPC-{number:03d}_{name}_Rev {revision}.pdf",
+        {
+            "name": name,
+            "type": "SPC",
+            "status": "OPN",
+            "revision": revision,
+            "discipline": "A",
+            "number": f"{number:03d}",
+            "originator": "ACME",
+        },
+    )
 
 
 def make_batch(user, project, documents: list[tuple[str, dict]], *, content: bytes | None = None) -> Batch:
@@ -63,8 +84,7 @@ def make_batch(user, project, documents: list[tuple[str, dict]], *, content: byt
     batch = services.create_batch(project, user, name="Submit test")
     for index, (file_name, values) in enumerate(documents):
         data = content if content is not None else f"%PDF-1.4\n% {file_name} {index}\n".encode()
-        document, _ = services.add_document(batch, user, SimpleUploadedFile(file_name, data, "application/pdf"),
-                                            schema)
+        document, _ = services.add_document(batch, user, SimpleUploadedFile(file_name, data, "application/pdf"), schema)
         services.set_document_metadata(batch, user, document, metadata_from(schema, **values), schema)
         document.refresh_from_db()
         assert document.state == StagedDocument.State.READY, (file_name, document.problems)

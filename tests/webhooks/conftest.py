@@ -11,7 +11,7 @@ import requests
 
 from portal.mirror.models import Project, SyncRun
 from portal.mirror.sync import run_sync, start_sync, sync_memberships
-from tests.conftest import ELI
+from procore_sandbox.testing import ELI
 from tests.flows import portal_user
 
 RIVERSIDE = 2305
@@ -58,8 +58,17 @@ def post(sandbox, hook, body, *, authorization: str | None = None, raw: bytes | 
     return requests.post(f"{sandbox.portal_url}/webhooks/procore/{hook.pk}/", data=data, headers=headers, timeout=10)
 
 
-def v4_event(event_id: str, reason: str, resource_id: str, resource_type: str = "Document Revision",
-             project_id: int = RIVERSIDE) -> dict:
-    return {"id": event_id, "timestamp": "2026-09-01T21:07:13.115792Z", "reason": reason,
-            "company_id": str(NORTHWIND), "project_id": str(project_id), "user_id": "5447",
-            "resource_type": resource_type, "resource_id": resource_id, "payload_version": "v4.0"}
+def v4_event(
+    event_id: str, reason: str, resource_id: str, resource_type: str = "Document Revision", project_id: int = RIVERSIDE
+) -> dict:
+    return {
+        "id": event_id,
+        "timestamp": "2026-09-01T21:07:13.115792Z",
+        "reason": reason,
+        "company_id": str(NORTHWIND),
+        "project_id": str(project_id),
+        "user_id": "5447",
+        "resource_type": resource_type,
+        "resource_id": resource_id,
+        "payload_version": "v4.0",
+    }

@@ -6,11 +6,13 @@ from __future__ import annotations
 import pytest
 
 from portal.mirror.models import File, Revision
-from portal.sandbox import deliveries, documents_ops, pdm_admin
-from portal.sandbox.models import Delivery as SandboxDelivery
-from portal.sandbox.models import DocumentFile, DocumentRevision
 from portal.webhooks import tasks
 from portal.webhooks.models import Delivery, ProjectRefresh
+from procore_sandbox.documents import ops as documents_ops
+from procore_sandbox.models import Delivery as SandboxDelivery
+from procore_sandbox.models import DocumentFile, DocumentRevision
+from procore_sandbox.pdm import web_ui as pdm_admin
+from procore_sandbox.webhooks import deliveries
 from tests.webhooks.conftest import RIVERSIDE
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,8 +41,10 @@ def test_revision_edits_and_recycling_reach_the_mirror_as_the_service_account(ho
     pdm_admin.recycle_revision(str(first.id))
     assert deliveries.deliver_due() == 2
     received = list(Delivery.objects.order_by("id"))
-    assert [(d.resource_type, d.reason) for d in received] == [("Document Revision", "updated"),
-                                                                ("Document Revision", "recycled")]
+    assert [(d.resource_type, d.reason) for d in received] == [
+        ("Document Revision", "updated"),
+        ("Document Revision", "recycled"),
+    ]
     for delivery in received:
         tasks.process(delivery.pk)
     assert ProjectRefresh.objects.get(project_id=RIVERSIDE).revisions_wanted

@@ -9,22 +9,30 @@ from django.utils import timezone
 
 from portal.accounts.models import ProcoreCredential
 from portal.mirror.models import Revision
-from portal.sandbox import pdm_admin
-from portal.sandbox.models import DocumentRevision
 from portal.staging.models import Batch, StagedDocument
 from portal.webhooks import tasks
 from portal.webhooks.models import Delivery, ProjectRefresh
+from procore_sandbox.models import DocumentRevision
+from procore_sandbox.pdm import web_ui as pdm_admin
 from tests.webhooks.conftest import RIVERSIDE, post, v4_event
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def staged(project, user, revision_id: str = "") -> StagedDocument:
-    batch = Batch.objects.create(project=project, name="Issued for construction", created_by=user,
-                                 state=Batch.State.SUBMITTED)
-    return StagedDocument.objects.create(batch=batch, file="staged/x.pdf", file_name="x.pdf", size=1, sha256="0" * 64,
-                                         mime_type="application/pdf", state=StagedDocument.State.SUBMITTED,
-                                         revision_id=revision_id)
+    batch = Batch.objects.create(
+        project=project, name="Issued for construction", created_by=user, state=Batch.State.SUBMITTED
+    )
+    return StagedDocument.objects.create(
+        batch=batch,
+        file="staged/x.pdf",
+        file_name="x.pdf",
+        size=1,
+        sha256="0" * 64,
+        mime_type="application/pdf",
+        state=StagedDocument.State.SUBMITTED,
+        revision_id=revision_id,
+    )
 
 
 def receive(sandbox, hook, event_id: str, reason: str, resource_id: str) -> Delivery:

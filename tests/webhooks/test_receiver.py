@@ -28,8 +28,12 @@ def test_the_right_secret_for_another_hook_is_refused(hook, sandbox):
     assert answer.status_code == 401
     import requests
 
-    unknown = requests.post(f"{sandbox.portal_url}/webhooks/procore/999999/", json={"id": "1"},
-                            headers={"Authorization": hook.secret}, timeout=10)
+    unknown = requests.post(
+        f"{sandbox.portal_url}/webhooks/procore/999999/",
+        json={"id": "1"},
+        headers={"Authorization": hook.secret},
+        timeout=10,
+    )
     assert unknown.status_code == 401 and Delivery.objects.count() == 0
 
 
@@ -38,8 +42,12 @@ def test_it_stores_the_delivery_and_answers_204_and_queues_processing(hook, sand
     assert answer.status_code == 204 and answer.content == b""
     delivery = Delivery.objects.get()
     assert delivery.event_id == EVENT and delivery.state == Delivery.State.RECEIVED
-    assert (delivery.resource_type, delivery.reason, delivery.resource_id, delivery.project_id) == \
-        ("Document Revision", "created", "rev-1", 2305)
+    assert (delivery.resource_type, delivery.reason, delivery.resource_id, delivery.project_id) == (
+        "Document Revision",
+        "created",
+        "rev-1",
+        2305,
+    )
     assert json.loads(delivery.body)["id"] == EVENT
     assert OrmQ.objects.count() == 1  # queued after the commit
 
@@ -88,8 +96,16 @@ def test_a_burst_queues_one_drain_and_concurrent_drains_never_process_twice(hook
 
 
 def test_v2_payloads_dedupe_on_their_ulid(hook, sandbox):
-    body = {"id": 123456789, "ulid": "0A1B2C3D4F5G6H7I8J9K0LMN", "api_version": "v2.0", "event_type": "update",
-            "resource_name": "Project Files", "resource_id": 54321, "project_id": 2305, "company_id": 8089}
+    body = {
+        "id": 123456789,
+        "ulid": "0A1B2C3D4F5G6H7I8J9K0LMN",
+        "api_version": "v2.0",
+        "event_type": "update",
+        "resource_name": "Project Files",
+        "resource_id": 54321,
+        "project_id": 2305,
+        "company_id": 8089,
+    }
     assert post(sandbox, hook, body).status_code == 204
     assert post(sandbox, hook, body).status_code == 204
     delivery = Delivery.objects.get()
@@ -131,6 +147,7 @@ def test_oversized_bodies_answer_413_and_their_beginning_is_kept(hook, sandbox, 
 def test_only_post_is_accepted(hook, sandbox):
     import requests
 
-    answer = requests.get(f"{sandbox.portal_url}/webhooks/procore/{hook.pk}/", headers={"Authorization": hook.secret},
-                          timeout=10)
+    answer = requests.get(
+        f"{sandbox.portal_url}/webhooks/procore/{hook.pk}/", headers={"Authorization": hook.secret}, timeout=10
+    )
     assert answer.status_code == 405 and Delivery.objects.count() == 0

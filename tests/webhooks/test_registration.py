@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from portal.sandbox.models import Hook as SandboxHook
 from portal.webhooks import receiver
 from portal.webhooks.models import Hook
 from portal.webhooks.registration import PDM_TRIGGERS, register_project, rotate_secret
+from procore_sandbox.models import Hook as SandboxHook
 from tests.webhooks.conftest import RIVERSIDE, post, v4_event
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -70,12 +70,16 @@ def test_rotation_patches_procore_and_keeps_the_old_secret_for_a_while(hook, eli
     assert rotated.secret != old
     assert remote_hooks()[0].authorization == rotated.secret
     assert post(sandbox, rotated, v4_event("01ROTATEDNEW0000000000000A", "updated", "x")).status_code == 204
-    assert post(sandbox, rotated, v4_event("01ROTATEDOLD0000000000000A", "updated", "x"),
-                authorization=old).status_code == 204  # still inside the grace period
+    assert (
+        post(sandbox, rotated, v4_event("01ROTATEDOLD0000000000000A", "updated", "x"), authorization=old).status_code
+        == 204
+    )  # still inside the grace period
     Hook.objects.filter(pk=hook.pk).update(previous_valid_until=None)
     receiver._hooks.clear()  # each process caches a hook for HOOK_CACHE_SECONDS
-    assert post(sandbox, rotated, v4_event("01ROTATEDOLD0000000000000B", "updated", "x"),
-                authorization=old).status_code == 401
+    assert (
+        post(sandbox, rotated, v4_event("01ROTATEDOLD0000000000000B", "updated", "x"), authorization=old).status_code
+        == 401
+    )
 
 
 def test_the_settings_page_shows_the_hook_and_rotates_its_secret(hook, eli):
@@ -123,8 +127,10 @@ def test_folders_and_files_get_a_v2_hook_when_the_v4_catalogue_lacks_them():
 
     class V4OnlyPdm:
         def resources(self, payload_version: str) -> list[dict]:
-            return [{"name": "Document Revision", "actions": ["created", "updated", "recycled"]},
-                    {"name": "Document Upload", "actions": ["created", "completed"]}]
+            return [
+                {"name": "Document Revision", "actions": ["created", "updated", "recycled"]},
+                {"name": "Document Upload", "actions": ["created", "completed"]},
+            ]
 
     hooks = plan(V4OnlyPdm())
     assert hooks["v4.0"] == PDM_TRIGGERS

@@ -9,9 +9,9 @@ from django.utils import timezone
 from portal.accounts.service import ServiceTokenSource
 from portal.procore import core
 from portal.procore.http import ProcoreClient
-from portal.sandbox.models import AccessToken
 from portal.webhooks.models import ServiceToken
-from tests.conftest import SERVICE_ACCOUNT
+from procore_sandbox.models import AccessToken
+from procore_sandbox.testing import SERVICE_ACCOUNT
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

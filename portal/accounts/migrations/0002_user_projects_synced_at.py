@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='projects_synced_at',
+            model_name="user",
+            name="projects_synced_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

@@ -5,25 +5,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('mirror', '0002_refresh_schedule'),
+        ("mirror", "0002_refresh_schedule"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='company',
-            name='documents_synced_at',
+            model_name="company",
+            name="documents_synced_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='syncrun',
-            name='company',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='sync_runs', to='mirror.company'),
+            model_name="syncrun",
+            name="company",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="sync_runs",
+                to="mirror.company",
+            ),
         ),
         migrations.AlterField(
-            model_name='syncrun',
-            name='project',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='sync_runs', to='mirror.project'),
+            model_name="syncrun",
+            name="project",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="sync_runs",
+                to="mirror.project",
+            ),
         ),
     ]

@@ -6,131 +6,172 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('staging', '0001_initial'),
+        ("staging", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='stageddocument',
-            name='attempts',
+            model_name="stageddocument",
+            name="attempts",
             field=models.IntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='stageddocument',
-            name='completed_at',
+            model_name="stageddocument",
+            name="completed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='stageddocument',
-            name='container_id',
+            model_name="stageddocument",
+            name="container_id",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='stageddocument',
-            name='failure_code',
+            model_name="stageddocument",
+            name="failure_code",
             field=models.CharField(blank=True, max_length=60),
         ),
         migrations.AddField(
-            model_name='stageddocument',
-            name='file_removed_at',
+            model_name="stageddocument",
+            name="file_removed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='stageddocument',
-            name='file_upload_id',
+            model_name="stageddocument",
+            name="file_upload_id",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='stageddocument',
-            name='landed_at',
+            model_name="stageddocument",
+            name="landed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='stageddocument',
-            name='latest_event_id',
+            model_name="stageddocument",
+            name="latest_event_id",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='stageddocument',
-            name='part_etags',
+            model_name="stageddocument",
+            name="part_etags",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
-            model_name='stageddocument',
-            name='pdm_upload_id',
+            model_name="stageddocument",
+            name="pdm_upload_id",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='stageddocument',
-            name='revision_id',
+            model_name="stageddocument",
+            name="revision_id",
             field=models.CharField(blank=True, db_index=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='stageddocument',
-            name='step',
-            field=models.CharField(blank=True, default='', max_length=20),
+            model_name="stageddocument",
+            name="step",
+            field=models.CharField(blank=True, default="", max_length=20),
         ),
         migrations.AddField(
-            model_name='stageddocument',
-            name='submit_requested_at',
+            model_name="stageddocument",
+            name="submit_requested_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='stageddocument',
-            name='termination',
+            model_name="stageddocument",
+            name="termination",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
-            model_name='stageddocument',
-            name='version',
+            model_name="stageddocument",
+            name="version",
             field=models.IntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='stageddocument',
-            name='workflow_conflict',
+            model_name="stageddocument",
+            name="workflow_conflict",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(choices=[('success', 'Success'), ('warning', 'Warning')], default='success', max_length=20)),
-                ('text', models.TextField()),
-                ('url', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='staging.batch')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("success", "Success"), ("warning", "Warning")], default="success", max_length=20
+                    ),
+                ),
+                ("text", models.TextField()),
+                ("url", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to="staging.batch"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['user', 'read_at'], name='staging_not_user_id_72b954_idx')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [models.Index(fields=["user", "read_at"], name="staging_not_user_id_72b954_idx")],
             },
         ),
         migrations.CreateModel(
-            name='Submission',
+            name="Submission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Needs attention')], default='queued', max_length=20)),
-                ('step', models.CharField(blank=True, max_length=200)),
-                ('documents', models.IntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('worker', models.CharField(blank=True, max_length=100)),
-                ('lease_until', models.DateTimeField(blank=True, null=True)),
-                ('landed', models.IntegerField(default=0)),
-                ('failed', models.IntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='submissions', to='staging.batch')),
-                ('submitted_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='submissions', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Needs attention"),
+                        ],
+                        default="queued",
+                        max_length=20,
+                    ),
+                ),
+                ("step", models.CharField(blank=True, max_length=200)),
+                ("documents", models.IntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("worker", models.CharField(blank=True, max_length=100)),
+                ("lease_until", models.DateTimeField(blank=True, null=True)),
+                ("landed", models.IntegerField(default=0)),
+                ("failed", models.IntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="submissions", to="staging.batch"
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="submissions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['state', 'lease_until'], name='staging_sub_state_c9c350_idx')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [models.Index(fields=["state", "lease_until"], name="staging_sub_state_c9c350_idx")],
             },
         ),
     ]

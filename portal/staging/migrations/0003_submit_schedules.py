@@ -13,7 +13,8 @@ def create_schedules(apps, schema_editor):
     Schedule = apps.get_model("django_q", "Schedule")
     for func, name, minutes in SCHEDULES:
         Schedule.objects.get_or_create(
-            func=func, defaults={"name": name, "schedule_type": "I", "minutes": minutes, "repeats": -1})
+            func=func, defaults={"name": name, "schedule_type": "I", "minutes": minutes, "repeats": -1}
+        )
 
 
 def remove_schedules(apps, schema_editor):

@@ -4,35 +4,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('staging', '0003_submit_schedules'),
+        ("staging", "0003_submit_schedules"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='batch',
-            name='folder_scope',
-            field=models.CharField(choices=[('project', 'Project documents'), ('company', 'Company documents')], default='project', max_length=20),
+            model_name="batch",
+            name="folder_scope",
+            field=models.CharField(
+                choices=[("project", "Project documents"), ("company", "Company documents")],
+                default="project",
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='batch',
-            name='new_folder_name',
+            model_name="batch",
+            name="new_folder_name",
             field=models.CharField(blank=True, max_length=255),
         ),
         migrations.AddField(
-            model_name='batch',
-            name='on_name_clash',
-            field=models.CharField(choices=[('version', 'Add a new version of the existing file'), ('keep_both', 'Keep both (the new file gets a unique name)')], default='version', max_length=20),
+            model_name="batch",
+            name="on_name_clash",
+            field=models.CharField(
+                choices=[
+                    ("version", "Add a new version of the existing file"),
+                    ("keep_both", "Keep both (the new file gets a unique name)"),
+                ],
+                default="version",
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='stageddocument',
-            name='description',
+            model_name="stageddocument",
+            name="description",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='stageddocument',
-            name='title',
+            model_name="stageddocument",
+            name="title",
             field=models.CharField(blank=True, max_length=255),
         ),
     ]

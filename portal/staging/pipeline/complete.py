@@ -36,9 +36,14 @@ def complete_uploads(run: Run) -> None:
 
 
 def update_params(document: StagedDocument) -> dict:
-    return {"id": document.pdm_upload_id, "file_upload_id": document.file_upload_id, "upload_status": "COMPLETED",
-            "fields": [{"id": field_id, "values": list(values)}
-                       for field_id, values in (document.metadata or {}).items() if values]}
+    return {
+        "id": document.pdm_upload_id,
+        "file_upload_id": document.file_upload_id,
+        "upload_status": "COMPLETED",
+        "fields": [
+            {"id": field_id, "values": list(values)} for field_id, values in (document.metadata or {}).items() if values
+        ],
+    }
 
 
 def _patch(run: Run, chunk: list[StagedDocument]) -> None:
@@ -81,28 +86,35 @@ def _apply(chunk: list[StagedDocument], result: dict) -> None:
     failed = {str(item.get("id")): item for item in result["failed"]}
     now = timezone.now()
     done = [d for d in chunk if d.pdm_upload_id in succeeded and d.pdm_upload_id not in failed]
-    StagedDocument.objects.filter(pk__in=[d.pk for d in done]).update(step=COMPLETED, completed_at=now, attempts=0,
-                                                                      updated_at=now)
+    StagedDocument.objects.filter(pk__in=[d.pk for d in done]).update(
+        step=COMPLETED, completed_at=now, attempts=0, updated_at=now
+    )
     for document in chunk:
         if document.pdm_upload_id in failed:
             item = failed[document.pdm_upload_id]
             if document.attempts < 1:
                 _send_again([document])
             else:
-                fail([document], f"Procore could not verify the file in storage ({item.get('code')}: "
-                                 f"{item.get('message')}). Retry the document.", "STORAGE_VERIFICATION")
+                fail(
+                    [document],
+                    f"Procore could not verify the file in storage ({item.get('code')}: "
+                    f"{item.get('message')}). Retry the document.",
+                    "STORAGE_VERIFICATION",
+                )
         elif document.pdm_upload_id not in succeeded:
             # Silently dropped: Procore has no such upload any more. Create it again, once.
             if document.attempts < 1:
                 StagedDocument.objects.filter(pk=document.pk).update(
-                    step=PENDING, pdm_upload_id="", attempts=document.attempts + 1, updated_at=now)
+                    step=PENDING, pdm_upload_id="", attempts=document.attempts + 1, updated_at=now
+                )
             else:
-                fail([document], "Procore no longer knows this document's upload. Retry the document.",
-                     "UPLOAD_DROPPED")
+                fail(
+                    [document], "Procore no longer knows this document's upload. Retry the document.", "UPLOAD_DROPPED"
+                )
 
 
 def _send_again(documents: list[StagedDocument]) -> None:
     for document in documents:
         StagedDocument.objects.filter(pk=document.pk).update(
-            step=CREATED, file_upload_id="", part_etags=[], attempts=document.attempts + 1,
-            updated_at=timezone.now())
+            step=CREATED, file_upload_id="", part_etags=[], attempts=document.attempts + 1, updated_at=timezone.now()
+        )

@@ -14,18 +14,37 @@ from django.utils import timezone
 
 from portal.accounts.models import User
 
+from ..folder_target import name_problems
 from ..models import Batch, StagedDocument, Submission
 from ..schema import Schema, load_schema
 from ..services import audit
-from ..folder_target import name_problems
 from ..validation import validate
 from .folder import BYTES_SENT, FILE_REQUESTED
-from .state import (COMPLETED, CREATE_REQUESTED, CREATED, PENDING, READY, STEP_LABELS, SUBMIT_REQUESTED,
-                    SUBMITTED, UPLOADED)
+from .state import (
+    COMPLETED,
+    CREATE_REQUESTED,
+    CREATED,
+    PENDING,
+    READY,
+    STEP_LABELS,
+    SUBMIT_REQUESTED,
+    SUBMITTED,
+    UPLOADED,
+)
 
 # Share of the work done once a document reached a step, for the estimate.
-WEIGHT = {PENDING: 0.0, CREATE_REQUESTED: 0.02, CREATED: 0.05, UPLOADED: 0.6, COMPLETED: 0.7, READY: 0.85,
-          SUBMIT_REQUESTED: 0.9, SUBMITTED: 1.0, BYTES_SENT: 0.8, FILE_REQUESTED: 0.9}
+WEIGHT = {
+    PENDING: 0.0,
+    CREATE_REQUESTED: 0.02,
+    CREATED: 0.05,
+    UPLOADED: 0.6,
+    COMPLETED: 0.7,
+    READY: 0.85,
+    SUBMIT_REQUESTED: 0.9,
+    SUBMITTED: 1.0,
+    BYTES_SENT: 0.8,
+    FILE_REQUESTED: 0.9,
+}
 
 
 class CannotSubmit(Exception):
@@ -34,7 +53,8 @@ class CannotSubmit(Exception):
 
 def _claim(batch: Batch) -> None:
     claimed = Batch.objects.filter(pk=batch.pk, state__in=[Batch.State.DRAFT, Batch.State.FAILED]).update(
-        state=Batch.State.SUBMITTING, updated_at=timezone.now())
+        state=Batch.State.SUBMITTING, updated_at=timezone.now()
+    )
     if not claimed:
         raise CannotSubmit(f"“{batch.name}” is already being submitted or was submitted.")
 
@@ -47,8 +67,13 @@ def start(batch: Batch, user: User) -> Submission:
     with transaction.atomic():  # the claim and the submission stand or fall together
         _claim(batch)
         count = batch.documents.filter(state=StagedDocument.State.READY).update(
-            state=StagedDocument.State.SUBMITTING, step=PENDING, attempts=0, message="", failure_code="",
-            updated_at=timezone.now())
+            state=StagedDocument.State.SUBMITTING,
+            step=PENDING,
+            attempts=0,
+            message="",
+            failure_code="",
+            updated_at=timezone.now(),
+        )
         submission = Submission.objects.create(batch=batch, submitted_by=user, documents=count)
         audit(batch, user, "Submitted to Procore", f"{count} document(s)")
     _queue(submission)
@@ -72,10 +97,16 @@ def retry(batch: Batch, user: User, documents: list[StagedDocument]) -> Submissi
         for document in documents:
             step = resume_step(document)
             StagedDocument.objects.filter(pk=document.pk).update(
-                state=StagedDocument.State.SUBMITTING, step=step, attempts=0, message="", failure_code="",
+                state=StagedDocument.State.SUBMITTING,
+                step=step,
+                attempts=0,
+                message="",
+                failure_code="",
                 file_upload_id="" if step == CREATED else document.file_upload_id,
                 part_etags=[] if step == CREATED else document.part_etags,
-                pdm_upload_id="" if step == PENDING else document.pdm_upload_id, updated_at=timezone.now())
+                pdm_upload_id="" if step == PENDING else document.pdm_upload_id,
+                updated_at=timezone.now(),
+            )
         submission = Submission.objects.create(batch=batch, submitted_by=user, documents=len(documents))
         audit(batch, user, "Retried failed documents", ", ".join(d.file_name for d in documents)[:500])
     _queue(submission)
@@ -94,8 +125,13 @@ def _retry_to_folder(batch: Batch, user: User, documents: list[StagedDocument]) 
         for document in documents:
             step = document.step if document.step in {BYTES_SENT, FILE_REQUESTED} else PENDING
             StagedDocument.objects.filter(pk=document.pk).update(
-                state=StagedDocument.State.SUBMITTING, step=step, attempts=0, message="", failure_code="",
-                updated_at=timezone.now())
+                state=StagedDocument.State.SUBMITTING,
+                step=step,
+                attempts=0,
+                message="",
+                failure_code="",
+                updated_at=timezone.now(),
+            )
         submission = Submission.objects.create(batch=batch, submitted_by=user, documents=len(documents))
         audit(batch, user, "Retried failed documents", ", ".join(d.file_name for d in documents)[:500])
     _queue(submission)
@@ -103,8 +139,7 @@ def _retry_to_folder(batch: Batch, user: User, documents: list[StagedDocument]) 
 
 
 def problems_of(document: StagedDocument, schema: Schema) -> list[str]:
-    _, problems = validate(document.metadata, file_name=document.file_name, mime_type=document.mime_type,
-                           schema=schema)
+    _, problems = validate(document.metadata, file_name=document.file_name, mime_type=document.mime_type, schema=schema)
     return [p.message for p in problems]
 
 
@@ -117,8 +152,11 @@ def resume_step(document: StagedDocument) -> str:
         return PENDING
     if document.step in {PENDING, CREATE_REQUESTED}:
         return PENDING
-    if document.step == CREATED or document.failure_code in {"FILE_KEY_MISMATCH", "SEND_FAILED",
-                                                             "STORAGE_VERIFICATION"}:
+    if document.step == CREATED or document.failure_code in {
+        "FILE_KEY_MISMATCH",
+        "SEND_FAILED",
+        "STORAGE_VERIFICATION",
+    }:
         return CREATED
     # The metadata may have been fixed since: PATCH it again (values overwrite), then submit.
     return UPLOADED
@@ -146,9 +184,22 @@ def _queue(submission: Submission) -> None:
 def progress(batch: Batch) -> dict:
     """Counts per step, each document's state and message, elapsed time and an estimate."""
     submission = batch.submissions.first()
-    documents = list(batch.documents.only("id", "file_name", "state", "step", "message", "failure_code",
-                                          "revision_id", "container_id", "version", "landed_at",
-                                          "workflow_conflict", "termination"))
+    documents = list(
+        batch.documents.only(
+            "id",
+            "file_name",
+            "state",
+            "step",
+            "message",
+            "failure_code",
+            "revision_id",
+            "container_id",
+            "version",
+            "landed_at",
+            "workflow_conflict",
+            "termination",
+        )
+    )
     steps: dict[str, int] = {}
     rows = []
     active = [d for d in documents if d.state == StagedDocument.State.SUBMITTING]
@@ -161,15 +212,26 @@ def progress(batch: Batch) -> dict:
         elif document.state != StagedDocument.State.SUBMITTING:
             label = document.get_state_display()
         steps[label] = steps.get(label, 0) + 1
-        rows.append({
-            "id": document.pk, "name": document.file_name, "state": document.state, "step": label,
-            "message": document.message, "code": document.failure_code, "revision_id": document.revision_id,
-            "version": document.version, "landed": document.landed_at is not None,
-            "revision_url": (reverse("mirror:revisions", args=[batch.project_id]) + f"?container={document.container_id}"
-                             if document.container_id else ""),
-            "workflow_conflict": bool(document.workflow_conflict) and document.state == StagedDocument.State.FAILED,
-            "document_url": reverse("staging:document", args=[batch.pk, document.pk]),
-        })
+        rows.append(
+            {
+                "id": document.pk,
+                "name": document.file_name,
+                "state": document.state,
+                "step": label,
+                "message": document.message,
+                "code": document.failure_code,
+                "revision_id": document.revision_id,
+                "version": document.version,
+                "landed": document.landed_at is not None,
+                "revision_url": (
+                    reverse("mirror:revisions", args=[batch.project_id]) + f"?container={document.container_id}"
+                    if document.container_id
+                    else ""
+                ),
+                "workflow_conflict": bool(document.workflow_conflict) and document.state == StagedDocument.State.FAILED,
+                "document_url": reverse("staging:document", args=[batch.pk, document.pk]),
+            }
+        )
     elapsed = estimate = None
     finished = submission is None or submission.is_finished
     if submission is not None and submission.started_at:
@@ -179,11 +241,21 @@ def progress(batch: Batch) -> dict:
             done = sum(WEIGHT.get(d.step, 0.0) for d in active) / len(active)
             estimate = elapsed * (1 - done) / done if done > 0.05 else None
     return {
-        "batch": batch.pk, "batch_state": batch.state, "finished": finished,
-        "submission": None if submission is None else {
-            "id": submission.pk, "state": submission.state, "step": submission.step,
-            "landed": submission.landed, "failed": submission.failed,
+        "batch": batch.pk,
+        "batch_state": batch.state,
+        "finished": finished,
+        "submission": None
+        if submission is None
+        else {
+            "id": submission.pk,
+            "state": submission.state,
+            "step": submission.step,
+            "landed": submission.landed,
+            "failed": submission.failed,
         },
-        "steps": steps, "total": len(documents), "elapsed_seconds": elapsed, "estimate_seconds": estimate,
+        "steps": steps,
+        "total": len(documents),
+        "elapsed_seconds": elapsed,
+        "estimate_seconds": estimate,
         "documents": rows,
     }

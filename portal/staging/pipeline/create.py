@@ -30,8 +30,11 @@ def create_uploads(run: Run) -> None:
         if not _create_chunk(run, chunk):
             # Procore refused uploads in this project: every other document would be refused too.
             rest = list(run.documents().filter(step__in=[PENDING, CREATE_REQUESTED]))
-            fail(rest, "Procore refused to create uploads in this project (see the first failed document).",
-                 "ACCESS_DENIED")
+            fail(
+                rest,
+                "Procore refused to create uploads in this project (see the first failed document).",
+                "ACCESS_DENIED",
+            )
             return
 
 
@@ -43,8 +46,12 @@ def _create_chunk(run: Run, chunk: list[StagedDocument]) -> bool:
             created = run.pdm.create_uploads(items)
             break
         except PermissionDenied:
-            fail(chunk, "You do not have permission to upload new files to Document Management in this project "
-                        "(Procore: ACCESS_DENIED). Ask a project admin for “Upload New Files”.", "ACCESS_DENIED")
+            fail(
+                chunk,
+                "You do not have permission to upload new files to Document Management in this project "
+                "(Procore: ACCESS_DENIED). Ask a project admin for “Upload New Files”.",
+                "ACCESS_DENIED",
+            )
             return False
         except ProcoreError as exc:
             if exc.permanent or attempt == ATTEMPTS:
@@ -57,12 +64,11 @@ def _create_chunk(run: Run, chunk: list[StagedDocument]) -> bool:
         fail(chunk, "Procore answered with a different number of uploads than requested.", "CREATE_MISMATCH")
         return True
     now = timezone.now()
-    for document, item in zip(chunk, created):
+    for document, item in zip(chunk, created, strict=False):
         document.pdm_upload_id = str(item["id"])
         document.step = CREATED
         document.file_upload_id = ""
         document.part_etags = []
         document.updated_at = now
-    StagedDocument.objects.bulk_update(chunk, ["pdm_upload_id", "step", "file_upload_id", "part_etags",
-                                               "updated_at"])
+    StagedDocument.objects.bulk_update(chunk, ["pdm_upload_id", "step", "file_upload_id", "part_etags", "updated_at"])
     return True

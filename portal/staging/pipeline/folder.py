@@ -52,14 +52,20 @@ def ensure_folder(run: Run, api: DocumentsUploads) -> int | None:
     if not batch.new_folder_name:
         return batch.folder_id
     run.heartbeat("Creating the folder")
-    parent = api.client.get_json(api.place.files_path(f"folders/{batch.folder_id}" if batch.folder_id else "folders"),
-                                 params={**api.place.params(), "exclude_files": "true"})
+    parent = api.client.get_json(
+        api.place.files_path(f"folders/{batch.folder_id}" if batch.folder_id else "folders"),
+        params={**api.place.params(), "exclude_files": "true"},
+    )
     wanted = batch.new_folder_name.strip().lower()
     found = next((f for f in parent.get("folders") or [] if str(f.get("name", "")).lower() == wanted), None)
     folder = found or api.create_folder(parent_id=batch.folder_id or parent.get("id"), name=batch.new_folder_name)
     Batch.objects.filter(pk=batch.pk).update(folder_id=folder["id"], new_folder_name="")
-    audit(batch, run.submission.submitted_by, "Created a folder" if not found else "Found the folder",
-          str(folder.get("name_with_path") or folder.get("name")))
+    audit(
+        batch,
+        run.submission.submitted_by,
+        "Created a folder" if not found else "Found the folder",
+        str(folder.get("name_with_path") or folder.get("name")),
+    )
     batch.folder_id, batch.new_folder_name = folder["id"], ""
     return folder["id"]
 
@@ -79,9 +85,12 @@ def _already_made(document: StagedDocument, existing: dict[str, dict[str, Any]])
     """A file an earlier, interrupted attempt made for this document, if Procore has it."""
     since = document.submit_requested_at
     title = (document.title or document.file_name).lower()
-    candidates = [f for f in existing.values()
-                  if f.get("name", "").lower() == title
-                  or (document.batch.on_name_clash == Batch.NameClash.KEEP_BOTH and f.get("size") == document.size)]
+    candidates = [
+        f
+        for f in existing.values()
+        if f.get("name", "").lower() == title
+        or (document.batch.on_name_clash == Batch.NameClash.KEEP_BOTH and f.get("size") == document.size)
+    ]
     for file in candidates:
         changed = parse_datetime(str(file.get("updated_at") or file.get("created_at") or ""))
         # Procore's timestamps have whole seconds: allow for the request's own second.
@@ -101,13 +110,17 @@ def send_to_folder(run: Run) -> None:
             _send_one(document, api, folder_id, existing)
         except (ProcoreError, UploadFailed) as exc:
             log.info("Document %s could not be sent to the folder: %s", document.pk, exc)
-            code = "MAYBE_APPLIED" if isinstance(exc, TransportError) and getattr(exc, "maybe_applied", False) \
+            code = (
+                "MAYBE_APPLIED"
+                if isinstance(exc, TransportError) and getattr(exc, "maybe_applied", False)
                 else (exc.reason_codes[0] if exc.reason_codes else "FOLDER_SEND_FAILED")
+            )
             fail([document], friendly_message(exc), code)
 
 
-def _send_one(document: StagedDocument, api: DocumentsUploads, folder_id: int | None,
-              existing: dict[str, dict[str, Any]]) -> None:
+def _send_one(
+    document: StagedDocument, api: DocumentsUploads, folder_id: int | None, existing: dict[str, dict[str, Any]]
+) -> None:
     title = document.title or document.file_name
     if document.step == FILE_REQUESTED:
         made = _already_made(document, existing)
@@ -115,8 +128,9 @@ def _send_one(document: StagedDocument, api: DocumentsUploads, folder_id: int | 
             mark_submitted(document, "", version=_latest_version(made), container_id=str(made["id"]))
             return
     if not document.file_upload_id or document.step not in {BYTES_SENT, FILE_REQUESTED}:
-        uuid = api.upload(lambda: default_storage.open(document.file.name, "rb"), document.size, title,
-                          document.mime_type)
+        uuid = api.upload(
+            lambda: default_storage.open(document.file.name, "rb"), document.size, title, document.mime_type
+        )
         set_step([document], BYTES_SENT, file_upload_id=uuid)
         document.file_upload_id = uuid
     set_step([document], FILE_REQUESTED, submit_requested_at=timezone.now())
@@ -124,9 +138,13 @@ def _send_one(document: StagedDocument, api: DocumentsUploads, folder_id: int | 
     if taken is not None and document.batch.on_name_clash == Batch.NameClash.NEW_VERSION:
         result = api.new_version(taken["id"], upload_uuid=document.file_upload_id)
     else:
-        result = api.create_file(parent_id=folder_id, name=title, description=document.description,
-                                 upload_uuid=document.file_upload_id,
-                                 unique_name=document.batch.on_name_clash == Batch.NameClash.KEEP_BOTH)
+        result = api.create_file(
+            parent_id=folder_id,
+            name=title,
+            description=document.description,
+            upload_uuid=document.file_upload_id,
+            unique_name=document.batch.on_name_clash == Batch.NameClash.KEEP_BOTH,
+        )
     existing[str(result.get("name", title)).lower()] = result
     mark_submitted(document, "", version=_latest_version(result), container_id=str(result["id"]))
 
@@ -143,9 +161,12 @@ def confirm_in_mirror(run: Run) -> int:
     except ProcoreError as exc:
         log.warning("Could not refresh the mirror after submitting batch %s: %s", batch.pk, exc)
         return 0
-    submitted = list(batch.documents.filter(state=StagedDocument.State.SUBMITTED, landed_at=None)
-                     .exclude(container_id=""))
-    mirrored = {str(f.pk): f.latest_version_number or 0
-                for f in File.objects.filter(pk__in=[int(d.container_id) for d in submitted if d.container_id.isdigit()])}
+    submitted = list(
+        batch.documents.filter(state=StagedDocument.State.SUBMITTED, landed_at=None).exclude(container_id="")
+    )
+    mirrored = {
+        str(f.pk): f.latest_version_number or 0
+        for f in File.objects.filter(pk__in=[int(d.container_id) for d in submitted if d.container_id.isdigit()])
+    }
     landed = [d.pk for d in submitted if d.container_id in mirrored and mirrored[d.container_id] >= (d.version or 0)]
     return StagedDocument.objects.filter(pk__in=landed).update(landed_at=timezone.now())

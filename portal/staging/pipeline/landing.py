@@ -49,8 +49,10 @@ def mark_landed(documents) -> int:
     if not pending:
         return 0
     project_ids = {d.batch.project_id for d in pending}
-    revisions = {r.upload_id: r for r in Revision.objects.filter(project_id__in=project_ids,
-                                                                 upload_id__in=[d.pdm_upload_id for d in pending])}
+    revisions = {
+        r.upload_id: r
+        for r in Revision.objects.filter(project_id__in=project_ids, upload_id__in=[d.pdm_upload_id for d in pending])
+    }
     now = timezone.now()
     landed = []
     for document in pending:
@@ -73,11 +75,13 @@ def remove_files(documents=None) -> int:
     """Delete the stored files of landed documents past the retention period; returns how many."""
     cutoff = timezone.now() - timedelta(days=retention_days())
     rows = documents if documents is not None else StagedDocument.objects.all()
-    rows = list(rows.filter(landed_at__isnull=False, landed_at__lte=cutoff, file_removed_at__isnull=True)
-                .exclude(file=""))
+    rows = list(
+        rows.filter(landed_at__isnull=False, landed_at__lte=cutoff, file_removed_at__isnull=True).exclude(file="")
+    )
     names = {d.file.name for d in rows}
-    still_needed = set(StagedDocument.objects.filter(file__in=names, landed_at__isnull=True)
-                       .values_list("file", flat=True))
+    still_needed = set(
+        StagedDocument.objects.filter(file__in=names, landed_at__isnull=True).values_list("file", flat=True)
+    )
     removed = 0
     for name in names - still_needed:
         try:
@@ -86,5 +90,6 @@ def remove_files(documents=None) -> int:
             log.warning("Could not remove staged file %s: %s", name, exc)
             continue
         removed += StagedDocument.objects.filter(file=name, landed_at__isnull=False).update(
-            file_removed_at=timezone.now())
+            file_removed_at=timezone.now()
+        )
     return removed

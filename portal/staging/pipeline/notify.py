@@ -31,8 +31,13 @@ def notify(submission: Submission) -> None:
         return
     text, landed, failed = summary(submission)
     url = reverse("staging:progress", args=[submission.batch_id])
-    Notification.objects.create(user=user, batch=submission.batch, text=text, url=url,
-                                level=Notification.Level.WARNING if failed else Notification.Level.SUCCESS)
+    Notification.objects.create(
+        user=user,
+        batch=submission.batch,
+        text=text,
+        url=url,
+        level=Notification.Level.WARNING if failed else Notification.Level.SUCCESS,
+    )
     if not user.email:
         return
     body = [text, ""]
@@ -42,7 +47,11 @@ def notify(submission: Submission) -> None:
         body += ["Needs attention:", *failed, ""]
     body.append(f"Progress and details: {settings.PORTAL_PUBLIC_URL}{url}")
     try:
-        send_mail(f"Batch {submission.batch.name}: {'needs attention' if failed else 'submitted to Procore'}",
-                  "\n".join(body), settings.DEFAULT_FROM_EMAIL, [user.email])
+        send_mail(
+            f"Batch {submission.batch.name}: {'needs attention' if failed else 'submitted to Procore'}",
+            "\n".join(body),
+            settings.DEFAULT_FROM_EMAIL,
+            [user.email],
+        )
     except Exception:  # a mail server down must not undo the submit
         log.exception("Could not email the result of submission %s", submission.pk)

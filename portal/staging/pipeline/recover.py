@@ -36,7 +36,8 @@ def recover(run: Run, documents: list[StagedDocument]) -> None:
             consumed.append(document)
             continue
         StagedDocument.objects.filter(pk=document.pk).update(
-            step=READY, latest_event_id=str(item.get("latest_event_id") or ""), updated_at=timezone.now())
+            step=READY, latest_event_id=str(item.get("latest_event_id") or ""), updated_at=timezone.now()
+        )
         document.latest_event_id = str(item.get("latest_event_id") or "")
     if consumed:
         find_revisions(run, consumed)
@@ -50,11 +51,19 @@ def find_revisions(run: Run, documents: list[StagedDocument]) -> None:
         for revision in run.pdm.revisions_updated(since, timezone.now() + timedelta(days=1)):
             document = wanted.pop(str(revision.get("upload_id") or ""), None)
             if document is not None:
-                mark_submitted(document, str(revision["id"]), version=version_of(revision),
-                               container_id=str(revision.get("document_container_id") or ""))
+                mark_submitted(
+                    document,
+                    str(revision["id"]),
+                    version=version_of(revision),
+                    container_id=str(revision.get("document_container_id") or ""),
+                )
         if not wanted:
             return
         if look < LOOKS - 1:
             time.sleep(PAUSE)
-    fail(wanted.values(), "Procore took this upload but its revision is not listed yet. Check the project's "
-                          "revisions in a few minutes before sending it again.", "UNCONFIRMED")
+    fail(
+        wanted.values(),
+        "Procore took this upload but its revision is not listed yet. Check the project's "
+        "revisions in a few minutes before sending it again.",
+        "UNCONFIRMED",
+    )

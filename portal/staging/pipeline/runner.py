@@ -53,20 +53,31 @@ LEASE = timedelta(seconds=300)
 def lease() -> timedelta:
     """How long a worker's claim lasts without a heartbeat (STAGING_SUBMIT_LEASE seconds)."""
     return timedelta(seconds=int(getattr(settings, "STAGING_SUBMIT_LEASE", LEASE.total_seconds())))
+
+
 HEARTBEAT_EVERY = 5.0
 WAVE = CHUNK  # documents per wave of a large batch
 PASSES = 3  # steps 1–3 again for documents sent back (a dropped upload, a file to resend)
 
-STEPS = [("create", create_uploads), ("send", send_files), ("complete", complete_uploads),
-         ("settle", read_event_ids), ("submit", submit_revisions)]
+STEPS = [
+    ("create", create_uploads),
+    ("send", send_files),
+    ("complete", complete_uploads),
+    ("settle", read_event_ids),
+    ("submit", submit_revisions),
+]
 
 
 def claim(submission_id: int, worker: str) -> bool:
     now = timezone.now()
-    return Submission.objects.filter(
-        Q(lease_until__isnull=True) | Q(lease_until__lt=now),
-        pk=submission_id, state__in=[Submission.State.QUEUED, Submission.State.RUNNING],
-    ).update(worker=worker, lease_until=now + lease(), state=Submission.State.RUNNING) == 1
+    return (
+        Submission.objects.filter(
+            Q(lease_until__isnull=True) | Q(lease_until__lt=now),
+            pk=submission_id,
+            state__in=[Submission.State.QUEUED, Submission.State.RUNNING],
+        ).update(worker=worker, lease_until=now + lease(), state=Submission.State.RUNNING)
+        == 1
+    )
 
 
 class Heartbeat:
@@ -80,7 +91,8 @@ class Heartbeat:
         if step == self.step and time.monotonic() - self.last < HEARTBEAT_EVERY:
             return
         renewed = Submission.objects.filter(pk=self.submission_id, worker=self.worker).update(
-            lease_until=timezone.now() + lease(), step=step)
+            lease_until=timezone.now() + lease(), step=step
+        )
         if not renewed:
             raise LeaseLost(f"submission {self.submission_id} was taken over")
         self.last = time.monotonic()
@@ -90,10 +102,15 @@ class Heartbeat:
 def build_run(submission: Submission, heartbeat: Heartbeat) -> Run:
     project = submission.batch.project
     client = ProcoreClient(UserTokenSource.for_user(submission.submitted_by), project.company_id)
-    return Run(submission=submission, batch=submission.batch, client=client,
-               pdm=Pdm(client, project.company_id, project.id),
-               uploads=UnifiedUploads(client, project.company_id, project.id), heartbeat=heartbeat,
-               threads=int(getattr(settings, "STAGING_SUBMIT_THREADS", 6)))
+    return Run(
+        submission=submission,
+        batch=submission.batch,
+        client=client,
+        pdm=Pdm(client, project.company_id, project.id),
+        uploads=UnifiedUploads(client, project.company_id, project.id),
+        heartbeat=heartbeat,
+        threads=int(getattr(settings, "STAGING_SUBMIT_THREADS", 6)),
+    )
 
 
 def run_submission(submission_id: int, *, stop_after: str | None = None) -> Submission | None:
@@ -126,13 +143,19 @@ def run_submission(submission_id: int, *, stop_after: str | None = None) -> Subm
         log.warning("Submission %s was taken over by another worker; this one stops", submission_id)
         return None
     except ReauthorizationRequired:
-        fail(StagedDocument.objects.filter(batch=submission.batch, state=StagedDocument.State.SUBMITTING),
-             "Your Procore sign-in has ended. Sign in with Procore again and retry.", "SIGN_IN")
+        fail(
+            StagedDocument.objects.filter(batch=submission.batch, state=StagedDocument.State.SUBMITTING),
+            "Your Procore sign-in has ended. Sign in with Procore again and retry.",
+            "SIGN_IN",
+        )
         finish_without_client(submission, "The Procore sign-in has ended.")
     except Exception as exc:
         log.exception("Submission %s failed", submission_id)
-        fail(StagedDocument.objects.filter(batch=submission.batch, state=StagedDocument.State.SUBMITTING),
-             "The submit stopped on an unexpected error. Retry the document.", "INTERNAL")
+        fail(
+            StagedDocument.objects.filter(batch=submission.batch, state=StagedDocument.State.SUBMITTING),
+            "The submit stopped on an unexpected error. Retry the document.",
+            "INTERNAL",
+        )
         finish_without_client(submission, type(exc).__name__ if not isinstance(exc, ProcoreError) else str(exc))
     return Submission.objects.get(pk=submission_id)
 
@@ -182,8 +205,7 @@ def finish(run: Run) -> None:
 def run_to_folder(run: Run) -> None:
     """A batch for a Documents-tool folder: its own steps (pipeline/folder.py), the same finish."""
     send_to_folder(run)
-    fail(run.documents(), "The submit ended before this document reached the folder. Retry the document.",
-         "UNFINISHED")
+    fail(run.documents(), "The submit ended before this document reached the folder. Retry the document.", "UNFINISHED")
     confirm_in_mirror(run)
     close(run.submission)
 
@@ -201,9 +223,13 @@ def close(submission: Submission) -> None:
     batch_state = Batch.State.SUBMITTED if states == {StagedDocument.State.SUBMITTED} else Batch.State.FAILED
     Batch.objects.filter(pk=batch.pk).update(state=batch_state, updated_at=timezone.now())
     Submission.objects.filter(pk=submission.pk).update(
-        state=Submission.State.FAILED if failed else Submission.State.DONE, finished_at=timezone.now(),
-        lease_until=None, step="Finished", landed=landed, failed=failed)
+        state=Submission.State.FAILED if failed else Submission.State.DONE,
+        finished_at=timezone.now(),
+        lease_until=None,
+        step="Finished",
+        landed=landed,
+        failed=failed,
+    )
     submission.refresh_from_db()
-    audit(batch, submission.submitted_by, "Submit finished",
-          f"{landed} document(s) submitted, {failed} need attention")
+    audit(batch, submission.submitted_by, "Submit finished", f"{landed} document(s) submitted, {failed} need attention")
     notify(submission)

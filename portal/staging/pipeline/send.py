@@ -48,8 +48,13 @@ def _thread_run(run: Run, local: threading.local) -> Run:
     """The run with an API client (and HTTP session) of this thread's own."""
     if getattr(local, "run", None) is None:
         project = run.batch.project
-        client = ProcoreClient(run.client.tokens, project.company_id, base_url=run.client.base_url,
-                               timeout=run.client.timeout, client_id=run.client.client_id)
+        client = ProcoreClient(
+            run.client.tokens,
+            project.company_id,
+            base_url=run.client.base_url,
+            timeout=run.client.timeout,
+            client_id=run.client.client_id,
+        )
         local.run = replace(run, client=client, uploads=UnifiedUploads(client, project.company_id, project.id))
     return local.run
 
@@ -106,8 +111,9 @@ def send_one(run: Run, document: StagedDocument) -> None:
         document.file_upload_id = created["upload_id"]
         segments = created.get("segments") or []
         etags = []
-        StagedDocument.objects.filter(pk=document.pk).update(file_upload_id=document.file_upload_id,
-                                                             part_etags=[], updated_at=timezone.now())
+        StagedDocument.objects.filter(pk=document.pk).update(
+            file_upload_id=document.file_upload_id, part_etags=[], updated_at=timezone.now()
+        )
 
     def record(parts: list[str | None]) -> None:
         StagedDocument.objects.filter(pk=document.pk).update(part_etags=parts, updated_at=timezone.now())
@@ -130,8 +136,9 @@ def _finished(run: Run, document: StagedDocument, etags: list[str | None], *, al
     except UploadFailed as exc:
         _give_up_or_again(document, str(exc))
         return
-    StagedDocument.objects.filter(pk=document.pk).update(step=UPLOADED, part_etags=etags, attempts=0,
-                                                         updated_at=timezone.now())
+    StagedDocument.objects.filter(pk=document.pk).update(
+        step=UPLOADED, part_etags=etags, attempts=0, updated_at=timezone.now()
+    )
 
 
 def _wait_available(run: Run, document: StagedDocument) -> None:
@@ -150,5 +157,6 @@ def _give_up_or_again(document: StagedDocument, message: str) -> None:
     if document.attempts >= 1:
         fail([document], f"{message} Retry the document.", "SEND_FAILED")
         return
-    StagedDocument.objects.filter(pk=document.pk).update(file_upload_id="", part_etags=[],
-                                                         attempts=document.attempts + 1, updated_at=timezone.now())
+    StagedDocument.objects.filter(pk=document.pk).update(
+        file_upload_id="", part_etags=[], attempts=document.attempts + 1, updated_at=timezone.now()
+    )

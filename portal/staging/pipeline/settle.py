@@ -66,8 +66,8 @@ def read_event_ids(run: Run) -> None:
 
 def _missing(document: StagedDocument) -> None:
     if document.attempts < 1:
-        StagedDocument.objects.filter(pk=document.pk).update(step=PENDING, pdm_upload_id="",
-                                                             attempts=document.attempts + 1,
-                                                             updated_at=timezone.now())
+        StagedDocument.objects.filter(pk=document.pk).update(
+            step=PENDING, pdm_upload_id="", attempts=document.attempts + 1, updated_at=timezone.now()
+        )
     else:
         fail([document], "Procore no longer knows this document's upload. Retry the document.", "UPLOAD_DROPPED")

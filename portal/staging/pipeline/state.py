@@ -25,11 +25,17 @@ SUBMIT_REQUESTED = "submit_requested"  # submit POST sent (or about to be)
 SUBMITTED = "submitted"  # revision id known
 
 STEP_LABELS = {
-    PENDING: "Waiting", CREATE_REQUESTED: "Creating upload", CREATED: "Sending file",
-    UPLOADED: "Setting metadata", COMPLETED: "Procore processing", READY: "Ready to submit",
-    SUBMIT_REQUESTED: "Submitting", SUBMITTED: "Submitted",
+    PENDING: "Waiting",
+    CREATE_REQUESTED: "Creating upload",
+    CREATED: "Sending file",
+    UPLOADED: "Setting metadata",
+    COMPLETED: "Procore processing",
+    READY: "Ready to submit",
+    SUBMIT_REQUESTED: "Submitting",
+    SUBMITTED: "Submitted",
     # A Documents-tool folder target (pipeline/folder.py).
-    "bytes_sent": "Creating the file", "file_requested": "Creating the file",
+    "bytes_sent": "Creating the file",
+    "file_requested": "Creating the file",
 }
 CHUNK = 100  # procore-api.md §7.2: at most 100 items per bulk request
 
@@ -59,14 +65,15 @@ class Run:
 
 def chunked(items: Sequence[T], size: int = CHUNK) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
-        yield list(items[start:start + size])
+        yield list(items[start : start + size])
 
 
 def fail(documents: Iterable[StagedDocument], message: str, code: str = "") -> int:
     """Stop these documents with a message a person can act on."""
     ids = [d.pk for d in documents]
     return StagedDocument.objects.filter(pk__in=ids, state=StagedDocument.State.SUBMITTING).update(
-        state=StagedDocument.State.FAILED, message=message[:2000], failure_code=code, updated_at=timezone.now())
+        state=StagedDocument.State.FAILED, message=message[:2000], failure_code=code, updated_at=timezone.now()
+    )
 
 
 def set_step(documents: Iterable[StagedDocument], step: str, **values) -> int:
@@ -74,11 +81,20 @@ def set_step(documents: Iterable[StagedDocument], step: str, **values) -> int:
     return StagedDocument.objects.filter(pk__in=ids).update(step=step, updated_at=timezone.now(), **values)
 
 
-def mark_submitted(document: StagedDocument, revision_id: str, *, version: int | None = None,
-                   container_id: str = "") -> None:
+def mark_submitted(
+    document: StagedDocument, revision_id: str, *, version: int | None = None, container_id: str = ""
+) -> None:
     StagedDocument.objects.filter(pk=document.pk).update(
-        step=SUBMITTED, state=StagedDocument.State.SUBMITTED, revision_id=revision_id, version=version,
-        container_id=container_id, message="", failure_code="", workflow_conflict={}, updated_at=timezone.now())
+        step=SUBMITTED,
+        state=StagedDocument.State.SUBMITTED,
+        revision_id=revision_id,
+        version=version,
+        container_id=container_id,
+        message="",
+        failure_code="",
+        workflow_conflict={},
+        updated_at=timezone.now(),
+    )
 
 
 def version_of(revision: dict) -> int | None:

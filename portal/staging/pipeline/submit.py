@@ -44,15 +44,15 @@ MAX_ROUNDS = 25
 MESSAGES = {
     "INVALID_INPUT": "Procore refused the metadata (INVALID_INPUT): {message}. Fix the document and retry it.",
     "DUPLICATE_REVISION": "This revision already exists in its Procore container and the project does not allow "
-                          "duplicate revisions (DUPLICATE_REVISION). Change the revision and retry.",
+    "duplicate revisions (DUPLICATE_REVISION). Change the revision and retry.",
     "FILE_KEY_MISMATCH": "Procore has no file for this upload (FILE_KEY_MISMATCH). Retry the document to send the "
-                         "file again.",
+    "file again.",
     "WORKFLOW_CONFLICT": "Revisions in this document's container are in an active workflow and the project does not "
-                         "allow another (WORKFLOW_CONFLICT). Choose how to end those workflows and resubmit.",
+    "allow another (WORKFLOW_CONFLICT). Choose how to end those workflows and resubmit.",
     "WORKFLOW_CONFLICT_INSUFFICIENT_PERMISSION": "Ending the existing workflows needs a project admin or workflow "
-                                                 "manager (WORKFLOW_CONFLICT_INSUFFICIENT_PERMISSION).",
+    "manager (WORKFLOW_CONFLICT_INSUFFICIENT_PERMISSION).",
     "PERMISSION_DENIED": "You do not have permission to submit new files in this project (PERMISSION_DENIED). Ask "
-                         "a project admin for “Submit New Files”.",
+    "a project admin for “Submit New Files”.",
     "UPLOAD_NOT_FOUND": "Procore no longer knows this upload (UPLOAD_NOT_FOUND). Retry the document.",
 }
 
@@ -86,12 +86,14 @@ def submit_chunk(run: Run, chunk: list[StagedDocument]) -> bool:
             return True
         sent = list(todo.values())
         now = timezone.now()
-        StagedDocument.objects.filter(pk__in=[d.pk for d in sent]).update(step=SUBMIT_REQUESTED,
-                                                                          submit_requested_at=now, updated_at=now)
+        StagedDocument.objects.filter(pk__in=[d.pk for d in sent]).update(
+            step=SUBMIT_REQUESTED, submit_requested_at=now, updated_at=now
+        )
         for document in sent:
             document.submit_requested_at = now
-        items = [{"id": d.pdm_upload_id, "upload_latest_event_id": d.latest_event_id, **(d.termination or {})}
-                 for d in sent]
+        items = [
+            {"id": d.pdm_upload_id, "upload_latest_event_id": d.latest_event_id, **(d.termination or {})} for d in sent
+        ]
         try:
             result = run.pdm.submit_revisions(items)
         except ValidationFailed as exc:
@@ -111,8 +113,7 @@ def submit_chunk(run: Run, chunk: list[StagedDocument]) -> bool:
             recover(run, sent)
             todo = _still_to_send(todo)
             if lost >= LOST_ANSWERS:
-                fail(todo.values(), "Procore did not answer the submit several times. Retry the document.",
-                     "NO_ANSWER")
+                fail(todo.values(), "Procore did not answer the submit several times. Retry the document.", "NO_ANSWER")
                 return True
             continue
         todo = _answered(run, sent, result, todo, conflicts, unknown)
@@ -121,17 +122,24 @@ def submit_chunk(run: Run, chunk: list[StagedDocument]) -> bool:
 
 
 def _still_to_send(todo: dict[str, StagedDocument]) -> dict[str, StagedDocument]:
-    rows = StagedDocument.objects.filter(pk__in=[d.pk for d in todo.values()], state=StagedDocument.State.SUBMITTING,
-                                         step=READY)
+    rows = StagedDocument.objects.filter(
+        pk__in=[d.pk for d in todo.values()], state=StagedDocument.State.SUBMITTING, step=READY
+    )
     return {d.pdm_upload_id: d for d in rows}
 
 
-def _answered(run: Run, sent: list[StagedDocument], result: dict, todo: dict[str, StagedDocument],
-              conflicts: dict[str, int], unknown: dict[str, int]) -> dict[str, StagedDocument]:
+def _answered(
+    run: Run,
+    sent: list[StagedDocument],
+    result: dict,
+    todo: dict[str, StagedDocument],
+    conflicts: dict[str, int],
+    unknown: dict[str, int],
+) -> dict[str, StagedDocument]:
     failures = {str(f.get("upload_id")): f for f in result["failures"]}
     succeeded = [d for d in sent if d.pdm_upload_id not in failures]
     if len(result["ids"]) == len(succeeded):
-        for document, revision_id in zip(succeeded, result["ids"]):
+        for document, revision_id in zip(succeeded, result["ids"], strict=True):
             mark_submitted(document, str(revision_id))
     else:
         recover(run, succeeded)  # counts disagree: ask Procore which revision is whose
@@ -149,8 +157,12 @@ def _answered(run: Run, sent: list[StagedDocument], result: dict, todo: dict[str
             unknown[upload_id] = unknown.get(upload_id, 0) + 1
             again[upload_id] = document
         else:
-            fail([document], f"Procore could not submit this document ({reason}): {failure.get('message') or ''}"
-                             " Retry the document.", reason or "SUBMIT_FAILED")
+            fail(
+                [document],
+                f"Procore could not submit this document ({reason}): {failure.get('message') or ''}"
+                " Retry the document.",
+                reason or "SUBMIT_FAILED",
+            )
     if reread:
         # Re-read the uploads that changed since our read, and submit them with the new event id.
         fresh = {str(item["id"]): item for item in run.pdm.selected_uploads([d.pdm_upload_id for d in reread])}

@@ -4,29 +4,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Budget',
+            name="Budget",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(help_text='client id | company id', max_length=200, unique=True)),
-                ('limit', models.PositiveIntegerField(default=0, help_text='X-Rate-Limit-Limit last reported; 0 = unknown')),
-                ('allowance', models.PositiveIntegerField(default=1, help_text='Requests we allow ourselves in the window')),
-                ('sent', models.PositiveIntegerField(default=0, help_text='Requests started in the current window')),
-                ('reset_at', models.FloatField(default=0.0, help_text='X-Rate-Limit-Reset of the current window')),
-                ('previous_reset_at', models.FloatField(default=0.0)),
-                ('provisional', models.BooleanField(default=False, help_text='Window opened on our clock; no response from it has been seen yet')),
-                ('blocked_until', models.FloatField(default=0.0, help_text='Retry-After of a 429: nobody sends before this')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(help_text="client id | company id", max_length=200, unique=True)),
+                (
+                    "limit",
+                    models.PositiveIntegerField(default=0, help_text="X-Rate-Limit-Limit last reported; 0 = unknown"),
+                ),
+                (
+                    "allowance",
+                    models.PositiveIntegerField(default=1, help_text="Requests we allow ourselves in the window"),
+                ),
+                ("sent", models.PositiveIntegerField(default=0, help_text="Requests started in the current window")),
+                ("reset_at", models.FloatField(default=0.0, help_text="X-Rate-Limit-Reset of the current window")),
+                ("previous_reset_at", models.FloatField(default=0.0)),
+                (
+                    "provisional",
+                    models.BooleanField(
+                        default=False, help_text="Window opened on our clock; no response from it has been seen yet"
+                    ),
+                ),
+                (
+                    "blocked_until",
+                    models.FloatField(default=0.0, help_text="Retry-After of a 429: nobody sends before this"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['key'],
+                "ordering": ["key"],
             },
         ),
     ]

@@ -4,22 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('webhooks', '0002_reconcile_schedule'),
+        ("webhooks", "0002_reconcile_schedule"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ProcessingQueue',
+            name="ProcessingQueue",
             fields=[
-                ('name', models.CharField(max_length=40, primary_key=True, serialize=False)),
-                ('queued', models.BooleanField(default=False)),
+                ("name", models.CharField(max_length=40, primary_key=True, serialize=False)),
+                ("queued", models.BooleanField(default=False)),
             ],
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='claim_token',
+            model_name="delivery",
+            name="claim_token",
             field=models.CharField(blank=True, max_length=32),
         ),
     ]

@@ -4,39 +4,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('webhooks', '0003_processing_queue'),
+        ("webhooks", "0003_processing_queue"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='delivery',
-            name='webhooks_de_state_31c99a_idx',
+            model_name="delivery",
+            name="webhooks_de_state_31c99a_idx",
         ),
         migrations.RemoveIndex(
-            model_name='delivery',
-            name='webhooks_de_landing_6bf27e_idx',
+            model_name="delivery",
+            name="webhooks_de_landing_6bf27e_idx",
         ),
         migrations.RemoveField(
-            model_name='delivery',
-            name='payload',
+            model_name="delivery",
+            name="payload",
         ),
         migrations.AlterField(
-            model_name='delivery',
-            name='body_sha256',
+            model_name="delivery",
+            name="body_sha256",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(condition=models.Q(('state__in', ['received', 'processing'])), fields=['state', 'id'], name='webhooks_delivery_open'),
+            model_name="delivery",
+            index=models.Index(
+                condition=models.Q(("state__in", ["received", "processing"])),
+                fields=["state", "id"],
+                name="webhooks_delivery_open",
+            ),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(condition=models.Q(('landing_pending', True)), fields=['resource_id'], name='webhooks_delivery_landing'),
+            model_name="delivery",
+            index=models.Index(
+                condition=models.Q(("landing_pending", True)), fields=["resource_id"], name="webhooks_delivery_landing"
+            ),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(condition=models.Q(('state', 'rejected')), fields=['body_sha256'], name='webhooks_delivery_rejected'),
+            model_name="delivery",
+            index=models.Index(
+                condition=models.Q(("state", "rejected")), fields=["body_sha256"], name="webhooks_delivery_rejected"
+            ),
         ),
     ]

@@ -1,0 +1,239 @@
+"""The demo world: companies, projects, people and the portal's OAuth apps.
+
+`seed()` is idempotent: fixed ids, update-or-create, passwords re-hashed only when they changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+
+from procore_sandbox.models import App, Company, CompanyMembership, Person, Project, ProjectMembership
+
+DEMO_PASSWORD = "procore-sandbox"
+
+COMPANIES = [
+    {"id": 8089, "name": "Northwind Builders"},
+    {"id": 8090, "name": "Harbor Civil Group"},
+    # Served from another Procore region: v1 calls without Procore-Company-Id answer 404.
+    {"id": 9100, "name": "Alpine Structures EU", "other_region": True},
+]
+
+PROJECTS = [
+    {
+        "id": 2305,
+        "company_id": 8089,
+        "name": "Riverside Medical Center",
+        "project_number": "NW-101",
+        "address": "5678 First Street",
+        "city": "Anytown",
+        "state_code": "CA",
+        "zip": "93013",
+    },
+    {
+        "id": 2306,
+        "company_id": 8089,
+        "name": "Oakridge Elementary School",
+        "project_number": "NW-102",
+        "address": "12 School Lane",
+        "city": "Oakridge",
+        "state_code": "OR",
+        "zip": "97463",
+    },
+    {
+        "id": 2309,
+        "company_id": 8089,
+        "name": "Westgate Offices",
+        "project_number": "NW-090",
+        "city": "Portland",
+        "state_code": "OR",
+        "active": False,
+        "stage": "Closeout",
+    },
+    {
+        "id": 2307,
+        "company_id": 8090,
+        "name": "Harbor Bridge Retrofit",
+        "project_number": "HC-7",
+        "city": "Seattle",
+        "state_code": "WA",
+        "zip": "98101",
+    },
+    {
+        "id": 2308,
+        "company_id": 8090,
+        "name": "Metro Line Extension",
+        "project_number": "HC-8",
+        "city": "Tacoma",
+        "state_code": "WA",
+        "zip": "98402",
+    },
+    {
+        "id": 3401,
+        "company_id": 9100,
+        "name": "Lakeside Logistics Hub",
+        "project_number": "AS-1",
+        "city": "Zurich",
+        "state_code": "",
+        "country_code": "CH",
+        "zip": "8001",
+    },
+]
+
+
+@dataclass(frozen=True)
+class SeedPerson:
+    id: int
+    login: str
+    name: str
+    role: str
+    admin_of: tuple[int, ...] = ()
+    projects: tuple[int, ...] = ()
+    service_account: bool = False
+
+
+PEOPLE = [
+    SeedPerson(
+        5447,
+        "dana.whitfield@northwind.example",
+        "Dana Whitfield",
+        "Document controller, company admin at Northwind",
+        admin_of=(8089,),
+        projects=(2307,),
+    ),
+    SeedPerson(
+        5448, "eli.navarro@northwind.example", "Eli Navarro", "Engineer on Riverside Medical Center", projects=(2305,)
+    ),
+    SeedPerson(
+        5449,
+        "priya.raman@harbor.example",
+        "Priya Raman",
+        "Project manager at Harbor Civil and Alpine",
+        projects=(2307, 2308, 3401),
+    ),
+    SeedPerson(
+        5450, "sam.okafor@subcontractor.example", "Sam Okafor", "Subcontractor on Oakridge Elementary", projects=(2306,)
+    ),
+    SeedPerson(
+        9001,
+        "dmsa-document-portal@sandbox.example",
+        "Document Portal (service account)",
+        "Developer Managed Service Account of the portal's app",
+        projects=(2305, 2306, 2307, 2308, 3401),
+        service_account=True,
+    ),
+]
+
+SERVICE_ACCOUNT_ID = 9001
+
+
+def _company_ids_for(person: SeedPerson) -> set[int]:
+    by_project = {p["id"]: p["company_id"] for p in PROJECTS}
+    return set(person.admin_of) | {by_project[p] for p in person.projects}
+
+
+@transaction.atomic
+def seed() -> None:
+    for data in COMPANIES:
+        Company.objects.update_or_create(id=data["id"], defaults={k: v for k, v in data.items() if k != "id"})
+    for data in PROJECTS:
+        defaults = {k: v for k, v in data.items() if k != "id"}
+        project, created = Project.objects.get_or_create(id=data["id"], defaults=defaults)
+        if not created:
+            changed = [k for k, v in defaults.items() if getattr(project, k) != v]
+            if changed:
+                for key in changed:
+                    setattr(project, key, defaults[key])
+                project.save(update_fields=changed)
+
+    for spec in PEOPLE:
+        person, _ = Person.objects.update_or_create(
+            id=spec.id,
+            defaults={"login": spec.login, "name": spec.name, "is_service_account": spec.service_account},
+        )
+        if not spec.service_account and not person.check_password(DEMO_PASSWORD):
+            person.set_password(DEMO_PASSWORD)
+            person.save(update_fields=["password"])
+        for company_id in _company_ids_for(spec):
+            CompanyMembership.objects.update_or_create(
+                person=person, company_id=company_id, defaults={"is_admin": company_id in spec.admin_of}
+            )
+        for project_id in spec.projects:
+            ProjectMembership.objects.get_or_create(person=person, project_id=project_id)
+
+    _seed_app(
+        name="Document Portal",
+        client_id=settings.PROCORE_CLIENT_ID or "portal-sandbox-client",
+        client_secret=settings.PROCORE_CLIENT_SECRET or "portal-sandbox-secret",
+        redirect_uris=settings.SANDBOX_REDIRECT_URIS,
+        service_account=None,
+    )
+    _seed_app(
+        name="Document Portal (DMSA)",
+        client_id=settings.PROCORE_SERVICE_CLIENT_ID or "portal-sandbox-service",
+        client_secret=settings.PROCORE_SERVICE_CLIENT_SECRET or "portal-sandbox-service-secret",
+        redirect_uris=[],
+        service_account=Person.objects.get(id=SERVICE_ACCOUNT_ID),
+    )
+    # Each area of the sandbox seeds its own data.
+    for area_seed in _area_seeds():
+        area_seed()
+
+
+def _area_seeds() -> list:
+    from procore_sandbox.seed import documents as seed_documents
+    from procore_sandbox.seed import pdm as seed_pdm
+    from procore_sandbox.seed import webhooks as seed_webhooks
+
+    return [seed_documents.seed, seed_pdm.seed, seed_webhooks.seed]
+
+
+def _seed_app(
+    *, name: str, client_id: str, client_secret: str, redirect_uris: list[str], service_account: Person | None
+) -> App:
+    app, created = App.objects.get_or_create(
+        client_id=client_id,
+        defaults={
+            "name": name,
+            "client_secret": client_secret,
+            "redirect_uris": "\n".join(redirect_uris),
+            "service_account": service_account,
+        },
+    )
+    if not created:
+        # Keep redirect URIs added later (e.g. for another host); add the configured ones.
+        merged = app.redirect_uri_list() + [u for u in redirect_uris if u not in app.redirect_uri_list()]
+        wanted = {
+            "name": name,
+            "client_secret": client_secret,
+            "redirect_uris": "\n".join(merged),
+            "service_account": service_account,
+        }
+        changed = [k for k, v in wanted.items() if getattr(app, k) != v]
+        if changed:
+            for key in changed:
+                setattr(app, key, wanted[key])
+            app.save(update_fields=changed)
+    return app
+
+
+def credentials() -> dict:
+    """What a newcomer needs to use the sandbox, as printed by `sandbox_credentials`."""
+    apps = []
+    for app in App.objects.select_related("service_account").order_by("id"):
+        entry = {"name": app.name, "client_id": app.client_id, "client_secret": app.client_secret}
+        if app.service_account:
+            entry["grant_type"] = "client_credentials"
+            entry["service_account"] = {"id": app.service_account.id, "login": app.service_account.login}
+        else:
+            entry["grant_type"] = "authorization_code"
+            entry["redirect_uris"] = app.redirect_uri_list()
+        apps.append(entry)
+    roles = {p.id: p.role for p in PEOPLE}
+    users = [
+        {"id": p.id, "login": p.login, "name": p.name, "password": DEMO_PASSWORD, "role": roles.get(p.id, "")}
+        for p in Person.objects.filter(is_service_account=False).order_by("id")
+    ]
+    return {"apps": apps, "users": users}
