@@ -99,6 +99,14 @@ def error_response(request: HttpRequest, error: ApiError) -> HttpResponse:
     return response
 
 
+@csrf_exempt
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """Any path under the sandbox's base that no endpoint serves: a JSON 404 in the path's version's
+    error shape, as Procore's API answers JSON everywhere (§3.1) — never Django's HTML page, which a
+    client parsing the body before the status would choke on."""
+    return error_response(request, ApiError(404, "Not Found"))
+
+
 def bearer_token(request: HttpRequest) -> AccessToken:
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")

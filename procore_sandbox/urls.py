@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from procore_sandbox.core import views as rest_core
+from procore_sandbox.http import not_found
 from procore_sandbox.oauth import views as oauth
 
 app_name = "sandbox"
@@ -23,4 +24,6 @@ urlpatterns = [
     path("", include("procore_sandbox.pdm.urls")),
     path("", include("procore_sandbox.webhooks.urls")),
     path("", include("procore_sandbox.limits.control")),
+    # Last: whatever no endpoint above serves answers a JSON 404, as Procore's API does.
+    re_path(r"", not_found, name="not_found"),
 ]

@@ -11,8 +11,8 @@ counters and switch faults on or off:
 
 Protection: it answers only clients on the loopback interface (REMOTE_ADDR 127.0.0.1 or ::1),
 and when settings.SANDBOX_CONTROL_TOKEN is set, only requests carrying it in the
-`X-Sandbox-Control-Token` header; anything else gets 404, as if the area did not exist. The whole
-sandbox, this area included, is absent when PROCORE_SANDBOX is off.
+`X-Sandbox-Control-Token` header; anything else gets the JSON 404 of an unknown path, as if the
+area did not exist. The whole sandbox, this area included, is absent when PROCORE_SANDBOX is off.
 """
 
 from __future__ import annotations
@@ -24,10 +24,11 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
+from procore_sandbox.http import not_found
 from procore_sandbox.limits import faults, ratelimit
 from procore_sandbox.models import Fault, RateWindow
 
@@ -38,11 +39,11 @@ def control_view(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpR
     @csrf_exempt
     def wrapper(request: HttpRequest) -> HttpResponse:
         if request.META.get("REMOTE_ADDR") not in LOOPBACK:
-            raise Http404
+            return not_found(request)
         expected = getattr(settings, "SANDBOX_CONTROL_TOKEN", "")
         given = request.headers.get("X-Sandbox-Control-Token", "")
         if expected and not hmac.compare_digest(expected.encode(), given.encode()):
-            raise Http404
+            return not_found(request)
         return view(request)
 
     wrapper.__name__ = view.__name__

@@ -1,6 +1,6 @@
 """``/sandbox/_control/pdm/switches`` — not a Procore path: set the PDM failure switches from
 another process (names and values in pdm_switches). Protected as the rest of the control area
-(loopback only, optional control token: urls_control.control_view).
+(loopback only, optional control token: limits.control.control_view).
 
 ``GET`` lists the switches; ``POST {"name": ..., "value": ...}`` sets one; ``DELETE`` clears all
 (``?name=`` clears one).

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from procore_sandbox.testing import DANA, ELI, PRIYA, SAM
+from procore_sandbox.testing import DANA, ELI, PRIYA, SAM, SERVICE_ACCOUNT
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -127,3 +127,26 @@ def test_project_detail_respects_visibility(sandbox):
 def test_unknown_query_parameters_are_ignored(sandbox):
     answer = sandbox.get("/rest/v1.0/companies?include_free_companies=true&whatever=1", sandbox.token(ELI))
     assert ids(answer) == [8089]
+
+
+def test_a_service_account_lists_its_companies_without_the_company_header(sandbox):
+    # As propycore and pyprocore do: a client cannot know a company id before listing companies.
+    answer = sandbox.get("/rest/v1.0/companies?include_free_companies=true", sandbox.token(SERVICE_ACCOUNT))
+    assert ids(answer) == [8089, 8090, 9100]
+    assert answer.headers["Total"] == "3"
+
+
+def test_a_service_account_still_needs_the_header_for_a_company_in_another_region(sandbox):
+    service = sandbox.token(SERVICE_ACCOUNT)
+    assert sandbox.get("/rest/v1.0/projects?company_id=9100", service).status_code == 404
+    answer = sandbox.get("/rest/v1.0/projects?company_id=9100", service, headers={"Procore-Company-Id": "9100"})
+    assert ids(answer) == [3401]
+
+
+def test_a_service_account_asking_me_must_send_the_company_header(sandbox):
+    service = sandbox.token(SERVICE_ACCOUNT)
+    refused = sandbox.get("/rest/v1.0/me", service)
+    assert refused.status_code == 400
+    assert refused.json() == {"errors": "Missing Procore-Company-Id header!"}
+    answer = sandbox.get("/rest/v1.0/me", service, headers={"Procore-Company-Id": "8089"})
+    assert answer.json() == {"id": 9001, "login": SERVICE_ACCOUNT, "name": "Document Portal (service account)"}

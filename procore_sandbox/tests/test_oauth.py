@@ -233,7 +233,7 @@ def test_client_credentials_issue_no_refresh_token(sandbox):
     assert answer.status_code == 200
     body = answer.json()
     assert "refresh_token" not in body
-    # A DMSA must send the company header even on /me.
+    # A DMSA must send the company header on /me (procore_sandbox.core.views says why).
     assert sandbox.get("/rest/v1.0/me", body["access_token"]).status_code == 400
     me = sandbox.get("/rest/v1.0/me", body["access_token"], headers={"Procore-Company-Id": "8089"})
     assert me.json()["login"] == SERVICE_ACCOUNT
