@@ -5,10 +5,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from portal import health
-from portal.accounts import views as account_views
+from portal.mirror import views as mirror_views
 
 urlpatterns = [
-    path("", account_views.dashboard, name="dashboard"),
+    path("", mirror_views.dashboard, name="dashboard"),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import ProcoreCredential, User
+from .models import ProcoreCredential, ServiceToken, User
 
 
 class ProcoreCredentialInline(admin.StackedInline):
@@ -30,3 +30,10 @@ class ProcoreCredentialAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(ServiceToken)
+class ServiceTokenAdmin(admin.ModelAdmin):
+    list_display = ["client_id", "expires_at", "updated_at"]
+    exclude = ["access_token_encrypted"]
+    readonly_fields = ["client_id", "expires_at"]

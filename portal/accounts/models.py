@@ -59,3 +59,22 @@ class ProcoreCredential(models.Model):
     def expires_soon(self) -> bool:
         margin = timezone.timedelta(seconds=settings.PROCORE_TOKEN_REFRESH_MARGIN)
         return timezone.now() + margin >= self.expires_at
+
+
+class ServiceToken(models.Model):
+    """The service account's access token (client credentials), encrypted; see portal.accounts.service.
+
+    One row per client id, shared by every worker process instead of each asking Procore.
+    """
+
+    client_id = models.CharField(max_length=200, unique=True)
+    access_token_encrypted = models.TextField()
+    expires_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Service token of {self.client_id}"
+
+    @property
+    def access_token(self) -> str:
+        return decrypt(self.access_token_encrypted)

@@ -2,7 +2,7 @@
 (procore-api.md §2.2, §2.6).
 
 Procore issues no refresh token for client credentials, so "refresh" means asking again. The token
-is cached encrypted in the database (portal.webhooks.models.ServiceToken, one row per client id)
+is cached encrypted in the database (portal.accounts.models.ServiceToken, one row per client id)
 so every worker process shares it instead of asking Procore each time; it is asked for again when
 it is about to expire (PROCORE_TOKEN_REFRESH_MARGIN) or after Procore answered 401 to it.
 
@@ -18,6 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from portal.accounts.crypto import encrypt
+from portal.accounts.models import ServiceToken
 from portal.procore import auth
 
 
@@ -32,14 +33,10 @@ class ServiceTokenSource:
         self.client_id = client_id or settings.PROCORE_SERVICE_CLIENT_ID
         self.client_secret = client_secret or settings.PROCORE_SERVICE_CLIENT_SECRET
 
-    def _row(self):
-        from portal.webhooks.models import ServiceToken
-
+    def _row(self) -> ServiceToken | None:
         return ServiceToken.objects.filter(client_id=self.client_id).first()
 
     def _fetch(self) -> str:
-        from portal.webhooks.models import ServiceToken
-
         pair = auth.client_credentials(self.client_id, self.client_secret)
         ServiceToken.objects.update_or_create(
             client_id=self.client_id,

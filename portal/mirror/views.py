@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -8,9 +9,11 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.accounts.access import get_company_for_user, get_project_for_user
+from portal.procore.errors import ProcoreError, ReauthorizationRequired, friendly_message
 
 from . import browse
+from .access import get_company_for_user, get_project_for_user
+from .dashboard import procore_overview, refresh_memberships_if_stale
 from .models import SyncRun
 from .sync import start_company_sync, start_sync
 from .tasks import queue_sync
@@ -25,6 +28,22 @@ def _int_or_none(value: str | None) -> int | None:
 
 def _context(request: HttpRequest, project, tab: str) -> dict:
     return {"project": project, "tab": tab, "last_sync": project.sync_runs.first()}
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The companies and projects the signed-in person can see in Procore."""
+    error = ""
+    try:
+        refresh_memberships_if_stale(request.user)
+    except ReauthorizationRequired as exc:
+        logout(request)
+        messages.warning(request, friendly_message(exc))
+        return redirect("account_login")
+    except ProcoreError as exc:
+        # Procore is down or slow: show what the mirror knows, and say so.
+        error = f"{friendly_message(exc)} The list below may be out of date."
+    return render(request, "portal/dashboard.html", {"companies": procore_overview(request.user), "error": error})
 
 
 @login_required

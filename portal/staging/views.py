@@ -10,9 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal.accounts.access import get_batch_for_user, get_project_for_user, projects_for_user
+from portal.mirror.access import get_project_for_user, projects_for_user
 
 from . import services
+from .access import get_batch_for_user
 from .csv_io import export_csv, import_csv
 from .folder_target import existing_files, landing, target_label
 from .forms import BatchForm, document_fields, metadata_from_post

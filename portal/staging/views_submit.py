@@ -8,8 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.accounts.access import get_batch_for_user
-
+from .access import get_batch_for_user
 from .models import StagedDocument
 from .pipeline import control as submitting
 from .schema import load_schema

@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from .models import Delivery, Hook, ProjectRefresh, ServiceToken
+from .models import Delivery, Hook, ProjectRefresh
 
 
 @admin.register(Hook)
@@ -90,10 +90,3 @@ class ProjectRefreshAdmin(admin.ModelAdmin):
         "identity_problem",
     ]
     list_filter = ["state"]
-
-
-@admin.register(ServiceToken)
-class ServiceTokenAdmin(admin.ModelAdmin):
-    list_display = ["client_id", "expires_at", "updated_at"]
-    exclude = ["access_token_encrypted"]
-    readonly_fields = ["client_id", "expires_at"]

@@ -181,22 +181,3 @@ class ProjectRefresh(models.Model):
 
     def __str__(self) -> str:
         return f"Webhook refresh of project {self.project_id} ({self.state})"
-
-
-class ServiceToken(models.Model):
-    """The service account's access token (client credentials), encrypted; see portal.accounts.service.
-
-    It lives here, beside its only consumer, so the accounts schema is unchanged.
-    """
-
-    client_id = models.CharField(max_length=200, unique=True)
-    access_token_encrypted = models.TextField()
-    expires_at = models.DateTimeField()
-    updated_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return f"Service token of {self.client_id}"
-
-    @property
-    def access_token(self) -> str:
-        return decrypt(self.access_token_encrypted)

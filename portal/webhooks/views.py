@@ -8,9 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.accounts.access import get_project_for_user
 from portal.accounts.models import ProcoreCredential
 from portal.accounts.service import service_account_configured
+from portal.mirror.access import get_project_for_user
 from portal.procore.errors import ProcoreError, friendly_message
 
 from .models import Delivery, Hook, ProjectRefresh

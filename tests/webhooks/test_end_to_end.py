@@ -52,6 +52,6 @@ def test_revision_edits_and_recycling_reach_the_mirror_as_the_service_account(ho
     assert ProjectRefresh.objects.get(project_id=RIVERSIDE).runs == 1
     assert Revision.objects.get(project_id=RIVERSIDE, procore_id=str(second.id)).revision == "Z9"
     assert not Revision.objects.filter(project_id=RIVERSIDE, procore_id=str(first.id)).exists()
-    from portal.webhooks.models import ServiceToken
+    from portal.accounts.models import ServiceToken
 
     assert ServiceToken.objects.count() == 1  # processing acted as the configured service account

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from portal.accounts.models import ServiceToken
 from portal.accounts.service import ServiceTokenSource
 from portal.procore import core
 from portal.procore.http import ProcoreClient
-from portal.webhooks.models import ServiceToken
 from procore_sandbox.models import AccessToken
 from procore_sandbox.testing import SERVICE_ACCOUNT
 

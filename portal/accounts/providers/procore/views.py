@@ -15,20 +15,7 @@ from django.http import HttpRequest
 
 from portal.procore import core
 from portal.procore.errors import ProcoreError
-from portal.procore.http import ProcoreClient
-
-
-class _BearerToken:
-    """A TokenSource for the single /me call made during sign-in."""
-
-    def __init__(self, token: str) -> None:
-        self.token = token
-
-    def access_token(self) -> str:
-        return self.token
-
-    def refresh_after_rejection(self, rejected: str) -> str:
-        return rejected
+from portal.procore.http import BearerToken, ProcoreClient
 
 
 class ProcoreOAuth2Adapter(OAuth2Adapter):
@@ -46,7 +33,7 @@ class ProcoreOAuth2Adapter(OAuth2Adapter):
 
     def complete_login(self, request: HttpRequest, app: Any, token: Any, **kwargs: Any) -> Any:
         try:
-            profile = core.me(ProcoreClient(_BearerToken(token.token)))
+            profile = core.me(ProcoreClient(BearerToken(token.token)))
         except ProcoreError as exc:
             # allauth turns OAuth2Error into its authentication-error flow (a message, not a 500).
             raise OAuth2Error(str(exc)) from exc

@@ -1,7 +1,8 @@
-"""Who may see what: the one place every view asks.
+"""Who may see which company and project: the one place every view asks.
 
 A person sees a project when Procore listed it for them (mirror.Membership). Anything else is
-a 404, never a 403, so URLs do not reveal which projects exist.
+a 404, never a 403, so URLs do not reveal which projects exist. Batches are checked by
+portal.staging.access on top of this.
 """
 
 from __future__ import annotations
@@ -9,9 +10,9 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
-from portal.mirror.models import Company, Project
+from portal.accounts.models import User
 
-from .models import User
+from .models import Company, Project
 
 
 def projects_for_user(user: User) -> QuerySet[Project]:
@@ -32,17 +33,3 @@ def get_company_for_user(user: User, company_id: int) -> Company:
     if company is None:
         raise Http404("No such company.")
     return company
-
-
-def get_batch_for_user(user: User, batch_id: int):
-    """A staging batch of a project `user` may see; Http404 otherwise."""
-    from portal.staging.models import Batch
-
-    batch = (
-        Batch.objects.select_related("project", "project__company", "created_by")
-        .filter(pk=batch_id, project__memberships__user=user)
-        .first()
-    )
-    if batch is None:
-        raise Http404("No such batch.")
-    return batch

@@ -12,11 +12,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from portal.mirror.models import Company, Project
-from portal.mirror.sync import sync_memberships
+from portal.accounts.models import User
 
 from .access import projects_for_user
-from .models import User
+from .models import Company, Project
+from .sync import sync_memberships
 
 
 @dataclass
