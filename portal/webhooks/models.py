@@ -16,7 +16,9 @@ from portal.mirror.models import Project
 
 
 class Hook(models.Model):
-    """One hook the portal registered in a project (procore-api.md §8.4), with its shared secret.
+    """One hook the portal registered (procore-api.md §8.4), with its shared secret: in one project
+    (project scope), or, with `project` empty, in one company (company scope). Deliveries are bound
+    to this scope, never to the ids in their bodies (portal.webhooks.payload).
 
     The secret is sent by Procore as the `Authorization` header of every delivery. After a
     rotation the previous secret is still accepted until `previous_valid_until`, so deliveries
@@ -28,7 +30,14 @@ class Hook(models.Model):
         ACTIVE = "active", "Registered"
         ERROR = "error", "Registration failed"
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="webhook_hooks")
+    project = models.ForeignKey(
+        Project,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="webhook_hooks",
+        help_text="Empty for a company-scope hook.",
+    )
     company_id = models.BigIntegerField()
     payload_version = models.CharField(max_length=10, default="v4.0")
     namespace = models.CharField(max_length=100)
@@ -55,11 +64,17 @@ class Hook(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "payload_version"], name="webhooks_one_hook_per_project_and_version"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["company_id", "payload_version"],
+                condition=models.Q(project__isnull=True),
+                name="webhooks_one_company_hook_per_version",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.payload_version} hook of {self.project_id} ({self.procore_hook_id or 'unregistered'})"
+        scope = f"project {self.project_id}" if self.project_id else f"company {self.company_id}"
+        return f"{self.payload_version} hook of {scope} ({self.procore_hook_id or 'unregistered'})"
 
     @property
     def secret(self) -> str:

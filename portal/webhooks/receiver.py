@@ -12,20 +12,28 @@ Procore signs nothing; the only proof is the `Authorization` value we chose for 
 3. Dedupe on the event id (v4.0 ``id``; v2.0/v3.0 ``ulid``, else ``id``): the column is unique, so a
    repeat insert fails and only bumps the stored row's `duplicates` counter; it also answers 204.
 
-Refused bodies ("nothing lost" — decided here): an authentic body that is not a JSON object with an
-``id`` is stored as a `rejected` delivery (raw text) and answered 400; an authentic body over
-WEBHOOKS_MAX_BODY_BYTES (default 256 KiB; real payloads are < 1 KiB) has its first
-WEBHOOKS_KEEP_BODY_BYTES (default 64 KiB) stored and is answered 413. Either way an operator can see
-what came in, Procore retries it (and, failing for 12 h, discards it), and the reconciliation job
-catches the change it announced through the mirror's incremental sync. Repeats of one refused body
-(Procore's retries) bump the counter of the first row instead of adding rows.
+4. The delivery is bound to its hook, never to the ids in its body (portal.webhooks.payload): a
+   project-scope hook accepts its own project's events only, a company-scope hook its company's
+   projects that the portal serves. A misdirected event is stored as `rejected` with the reason and
+   answered 204 all the same: any non-2xx answer makes Procore pause EVERY delivery to this endpoint
+   and retry the one for up to 12 hours (§8.2), so refusing one misdirected event would hold up all
+   the genuine ones behind it.
+
+Refused bodies ("nothing lost" — decided here): an authentic body that cannot be read within bounds
+(not JSON, nested too deeply, not an object with an event id, ids that are not Procore ids — see
+portal.webhooks.payload) is stored as a `rejected` delivery (raw text) with the reason and answered
+400, never 500; an authentic body over WEBHOOKS_MAX_BODY_BYTES (default 256 KiB; real payloads are
+< 1 KiB) has its first WEBHOOKS_KEEP_BODY_BYTES (default 64 KiB) stored and is answered 413. Either
+way an operator can see what came in, Procore retries it (and, failing for 12 h, discards it), and
+the reconciliation job catches the change it announced through the mirror's incremental sync.
+Repeats of one refused body (Procore's retries) bump the counter of the first row instead of adding
+rows.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import time
 
@@ -38,6 +46,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from .models import Delivery, Hook
+from .payload import Event, Misdirected, Unreadable, bind, clean_text, read_event
 
 log = logging.getLogger(__name__)
 
@@ -59,26 +68,17 @@ def authentic(secrets: list[bytes], header: str) -> bool:
     return ok
 
 
-def event_key(payload: dict) -> str:
-    return str(payload.get("ulid") or payload.get("id"))[:64]
-
-
-def _text(value: object) -> str:
-    return "" if value is None else str(value)
-
-
-def store_event(hook: Hook, raw: bytes, payload: dict) -> tuple[Delivery | None, bool]:
+def store_event(hook: Hook, raw: bytes, event: Event, project_id: int | None) -> tuple[Delivery | None, bool]:
     """Store one authentic event; (delivery, True) when new, (None, False) for a duplicate."""
-    project = payload.get("project_id")
     delivery = Delivery(
         hook=hook,
-        event_id=event_key(payload),
-        body=raw.decode("utf-8", "replace"),
+        event_id=event.event_id,
+        body=clean_text(raw.decode("utf-8", "replace")),
         body_size=len(raw),
-        project_id=int(project) if str(project or "").isdigit() else None,
-        resource_type=_text(payload.get("resource_type") or payload.get("resource_name"))[:100],
-        resource_id=_text(payload.get("resource_id"))[:64],
-        reason=_text(payload.get("reason") or payload.get("event_type"))[:40],
+        project_id=project_id,
+        resource_type=event.resource_type,
+        resource_id=event.resource_id,
+        reason=event.reason,
     )
     from .processing import wake_processing
 
@@ -97,7 +97,10 @@ def store_event(hook: Hook, raw: bytes, payload: dict) -> tuple[Delivery | None,
     return delivery, True
 
 
-def store_rejected(hook: Hook, raw: bytes, size: int, error: str) -> None:
+def store_rejected(hook: Hook, raw: bytes, size: int, error: str, *, project_id: int | None = None) -> None:
+    """Keep a refused body for diagnosis, once: repeats of the same body at the same hook (Procore's
+    retries) bump the first row's counter. No event id is stored, so a refused event can never stand
+    in the way of the same event arriving where it belongs."""
     digest = hashlib.sha256(raw).hexdigest()
     with transaction.atomic():
         if Delivery.objects.filter(hook=hook, state=Delivery.State.REJECTED, body_sha256=digest, body_size=size).update(
@@ -106,11 +109,12 @@ def store_rejected(hook: Hook, raw: bytes, size: int, error: str) -> None:
             return
         Delivery.objects.create(
             hook=hook,
-            body=raw.decode("utf-8", "replace"),
+            body=clean_text(raw.decode("utf-8", "replace")),
             body_size=size,
             body_sha256=digest,
+            project_id=project_id,
             state=Delivery.State.REJECTED,
-            error=error,
+            error=clean_text(error),
         )
 
 
@@ -121,7 +125,7 @@ HOOK_CACHE_SECONDS = 5.0
 def _load_hook(hook_id: int) -> tuple[Hook | None, list[bytes]]:
     hook = (
         Hook.objects.filter(pk=hook_id)
-        .only("id", "secret_encrypted", "previous_secret_encrypted", "previous_valid_until")
+        .only("id", "project_id", "company_id", "secret_encrypted", "previous_secret_encrypted", "previous_valid_until")
         .first()
     )
     secrets = [value.encode() for value in hook.accepted_secrets()] if hook else []
@@ -169,11 +173,16 @@ def receive(request: HttpRequest, hook_id: int) -> HttpResponse:
         store_rejected(hook, raw[: keep_body()], len(raw), f"Body over the {max_body()}-byte limit (no length given).")
         return HttpResponse(status=413)
     try:
-        payload = json.loads(raw)
-    except ValueError:
-        payload = None
-    if not isinstance(payload, dict) or payload.get("id") in (None, ""):
-        store_rejected(hook, raw, len(raw), "Not a JSON object with an event id.")
+        event = read_event(raw)
+    except Unreadable as refusal:
+        store_rejected(hook, raw, len(raw), str(refusal))
         return HttpResponse(status=400)
-    store_event(hook, raw, payload)
+    try:
+        project_id = bind(hook, event)
+    except Misdirected as refusal:
+        log.warning("Webhook delivery refused at hook %s: %s", hook.pk, refusal)
+        # 2xx although refused: a non-2xx would pause every delivery to this endpoint (see above).
+        store_rejected(hook, raw, len(raw), str(refusal), project_id=hook.project_id)
+        return HttpResponse(status=204)
+    store_event(hook, raw, event, project_id)
     return HttpResponse(status=204)

@@ -113,7 +113,22 @@ def test_v2_payloads_dedupe_on_their_ulid(hook, sandbox):
     assert (delivery.resource_type, delivery.reason, delivery.resource_id) == ("Project Files", "update", "54321")
 
 
-@pytest.mark.parametrize("raw", [b'{"id": "01ABC", "reason": ', b"not json at all", b"[1, 2]", b'{"reason": "x"}'])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"id": "01ABC", "reason": ',
+        b"not json at all",
+        b"[1, 2]",
+        b'{"reason": "x"}',
+        b'{"id": ["01ABC"]}',
+        b'{"id": true}',
+        b'{"id": "01ABC", "project_id": "2305; DROP"}',
+        b'{"id": "01ABC", "project_id": 99999999999999999999}',
+        b'{"id": "01ABC", "resource_id": {"nested": 1}}',
+        b'{"id": "' + b"x" * 65 + b'"}',
+        b'{"id": ' + b"9" * 5000 + b"}",
+    ],
+)
 def test_malformed_bodies_answer_400_and_are_kept_for_diagnosis(hook, sandbox, raw):
     answer = post(sandbox, hook, None, raw=raw)
     assert answer.status_code == 400
@@ -151,3 +166,19 @@ def test_only_post_is_accepted(hook, sandbox):
         f"{sandbox.portal_url}/webhooks/procore/{hook.pk}/", headers={"Authorization": hook.secret}, timeout=10
     )
     assert answer.status_code == 405 and Delivery.objects.count() == 0
+
+
+def test_a_deeply_nested_body_answers_400_and_is_kept_never_500(hook, sandbox):
+    raw = b'{"id": "01DEEP", "data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    answer = post(sandbox, hook, None, raw=raw)
+    assert answer.status_code == 400
+    kept = Delivery.objects.get()
+    assert kept.state == Delivery.State.REJECTED and "nested too deeply" in kept.error
+    assert kept.body_size == len(raw) and OrmQ.objects.count() == 0
+
+
+def test_nul_characters_are_stored_as_replacement_characters(hook, sandbox):
+    body = v4_event("01NUL\u0000EVENT", "updated", "rev\u0000x")
+    assert post(sandbox, hook, body).status_code == 204  # JSON escapes NUL as \\u0000
+    delivery = Delivery.objects.get()
+    assert delivery.event_id == "01NUL\ufffdEVENT" and delivery.resource_id == "rev\ufffdx"
