@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("mirror", "0003_company_documents"),
-        ("webhooks", "0004_partial_indexes_raw_body"),
+        ("webhooks", "0005_servicetoken_moves_to_accounts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
