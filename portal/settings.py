@@ -8,8 +8,10 @@ Every variable is listed in docker/.env.example.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -67,6 +69,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    "axes",
     "django_q",
     "portal.accounts",
     "portal.accounts.providers.procore",
@@ -87,6 +90,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.staging.notifications.NotificationMiddleware",
+    # Turns a sign-in refused for too many failures into the lock-out page (django-axes: last).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -162,6 +167,8 @@ else:
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses any password sign-in (Django admin, a local account) while it is locked out.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -181,6 +188,18 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_QUERY_EMAIL = False
 # Tokens live in our own encrypted store (portal.accounts.tokens), not in allauth's table.
 SOCIALACCOUNT_STORE_TOKENS = False
+
+# Password sign-in (Django admin, local accounts) is locked after AXES_FAILURE_LIMIT failures, for an
+# account and, separately, for a client address, for AXES_COOLOFF_MINUTES (0: until unlocked in admin
+# or with `manage.py axes_reset_username NAME` / `axes_reset_ip ADDRESS` / `axes_reset`). Sign-in with
+# Procore never asks for a password here, so it is not counted and not refused.
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15)) or None
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each alone: an account, or a client
+# A success does not clear failures: else signing in with Procore would wipe a client's count.
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "portal.forwarded.client_ip"
 
 # --- Procore ------------------------------------------------------------------------------
 # The embedded sandbox is on by default in development and off in production.
@@ -274,7 +293,18 @@ CSRF_COOKIE_SECURE = not DEBUG
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
 # Health checks come over plain HTTP from inside the network (load balancer, container runtime).
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("BEHIND_PROXY", False) else None
+# The proxies whose forwarded headers are believed (addresses or networks, "*" for any; none by
+# default). gunicorn reads the same variable (gunicorn.conf.py) and sets the scheme from
+# X-Forwarded-Proto only for them, so Django never reads that header itself: gunicorn passes it
+# through from any client. See portal/forwarded.py.
+FORWARDED_ALLOW_IPS = envlist("FORWARDED_ALLOW_IPS")
+for _entry in FORWARDED_ALLOW_IPS:
+    if _entry != "*":
+        try:
+            ipaddress.ip_network(_entry)  # strict, as gunicorn checks it
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"FORWARDED_ALLOW_IPS: {exc}") from None
+SECURE_PROXY_SSL_HEADER = None
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG

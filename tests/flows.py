@@ -8,6 +8,7 @@ from urllib.parse import urljoin
 
 import requests
 from django.utils import timezone
+from requests.adapters import HTTPAdapter
 
 from procore_sandbox.testing import PASSWORD
 
@@ -18,6 +19,24 @@ def csrf_from(html: str) -> str:
     match = CSRF.search(html)
     assert match, "no CSRF token on the page"
     return match.group(1)
+
+
+class _FromAddress(HTTPAdapter):
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def session_from(address: str) -> requests.Session:
+    """A browser session whose requests come from `address`, another loopback address (127.0.0.2,
+    …): a second client as the server sees it, without leaving the machine."""
+    session = requests.Session()
+    session.mount("http://", _FromAddress(address))
+    return session
 
 
 def start_sign_in(sandbox) -> tuple[requests.Session, requests.Response]:
