@@ -95,7 +95,7 @@ def staged_batch(user, project, count: int):
         metadata = {
             schema.fields_by_name[k].id: parse_input(schema.fields_by_name[k], v, schema) for k, v in values.items()
         }
-        services.set_document_metadata(batch, user, document, metadata, schema)
+        services.set_document_fields(batch, user, document, metadata, schema)
     return batch
 
 

@@ -15,6 +15,11 @@ ELI = "eli.navarro@northwind.example"  # one project: Riverside Medical Center
 PRIYA = "priya.raman@harbor.example"  # Harbor Civil projects and one in another region
 SAM = "sam.okafor@subcontractor.example"  # one project: Oakridge Elementary
 SERVICE_ACCOUNT = "dmsa-document-portal@sandbox.example"
+# People only in project directories (they do not sign in): authors and reviewers to choose.
+MARTA = "marta.quinn@acme-architects.example"  # Riverside and Oakridge, Acme Architects
+JORDAN_NORTHWIND = "jordan.lee@northwind.example"  # Riverside and Harbor Bridge
+JORDAN_BROOKS = "jordan.lee@brooks-structural.example"  # Riverside; a namesake of the one above
+RAVI = "ravi.shah@northwind.example"  # every Northwind and Harbor Civil project but Alpine
 PASSWORD = "procore-sandbox"
 
 

@@ -99,3 +99,54 @@ def portal_user(sandbox, login: str, *, expires_in: int = 5400):
         expires_at=timezone.now() + timedelta(seconds=expires_in),
     )
     return user
+
+
+def form_data(html: str, form_class: str = "metadata-form") -> list[tuple[str, str]]:
+    """What a browser would send for the form with `form_class` as the page draws it: every named
+    input (checked boxes and radios only), selected options and text areas, in page order."""
+    from html.parser import HTMLParser
+
+    class Reader(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.inside = False
+            self.pairs: list[tuple[str, str]] = []
+            self.select: str | None = None
+            self.area: str | None = None
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            a = {k: v or "" for k, v in attrs}
+            if tag == "form" and form_class in a.get("class", "").split():
+                self.inside = True
+            if not self.inside:
+                return
+            if tag == "input" and a.get("name"):
+                kind = a.get("type", "text")
+                if kind in {"checkbox", "radio"} and "checked" not in a:
+                    return
+                if kind not in {"submit", "button", "file"}:
+                    self.pairs.append((a["name"], a.get("value", "on" if kind == "checkbox" else "")))
+            elif tag == "select":
+                self.select = a.get("name")
+            elif tag == "option" and self.select and "selected" in a:
+                self.pairs.append((self.select, a.get("value", "")))
+            elif tag == "textarea":
+                self.area = a.get("name")
+                self.pairs.append((self.area, ""))
+
+        def handle_data(self, data: str) -> None:
+            if self.area:
+                name, text = self.pairs[-1]
+                self.pairs[-1] = (name, text + data)
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "form":
+                self.inside = False
+            elif tag == "select":
+                self.select = None
+            elif tag == "textarea":
+                self.area = None
+
+    reader = Reader()
+    reader.feed(html)
+    return reader.pairs

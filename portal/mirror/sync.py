@@ -19,6 +19,7 @@ from portal.procore.errors import NotFound, PermissionDenied, ProcoreError, frie
 from portal.procore.http import ProcoreClient
 
 from .models import Company, Membership, Project, SyncRun
+from .people import sync_people
 from .sync_company import sync_company_documents
 from .sync_documents import sync_documents
 from .sync_pdm import config_is_stale, sync_config, sync_revisions
@@ -180,12 +181,18 @@ def run_sync(run_id: int) -> SyncRun:
         run.refresh_from_db(fields=["items_seen", "items_removed"])
         done.update(seen=run.items_seen, removed=run.items_removed)
         if project.pdm_enabled is not False or full:
-            if full or config_is_stale(project) or run.requested_by is not None:
+            setup = full or config_is_stale(project) or run.requested_by is not None
+            if setup:
                 step("Document Management setup")
                 sync_config(client, project)
             if project.pdm_enabled:
                 step("Document revisions")
                 sync_revisions(client, project, full=full, progress=tally)
+            if setup and project.pdm_enabled:
+                # Person fields take the project's people: read them with the setup (after the
+                # revisions, which name people when the Directory is refused).
+                step("Project people")
+                sync_people(client, project)
     except (ProcoreError, NoSyncIdentity) as exc:
         return _finish(run, exc)
     Project.objects.filter(pk=project.pk).update(last_synced_at=timezone.now())

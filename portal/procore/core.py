@@ -26,3 +26,14 @@ def projects(client: ProcoreClient, company_id: int) -> Iterator[dict[str, Any]]
         "/rest/v1.1/projects",
         {"company_id": company_id, "per_page": 300, "view": "normal"},
     )
+
+
+def project_users(client: ProcoreClient, company_id: int, project_id: int) -> Iterator[dict[str, Any]]:
+    """The project's Directory (`GET /rest/v1.0/projects/{id}/users`): the people whose Procore user
+    ids person fields take (§7.5). Procore answers 403 when the Directory tool is off or the caller
+    may not read it; people without Directory read permission get the compact view (no e-mail)."""
+    return iter_items(
+        client.for_company(company_id),
+        f"/rest/v1.0/projects/{project_id}/users",
+        {"per_page": 1000, "view": "normal", "sort": "name"},
+    )

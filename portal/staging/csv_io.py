@@ -1,9 +1,10 @@
 """A batch's metadata as CSV: export, edit in a spreadsheet, import back all-or-nothing.
 
-Layout: `batch_id`, `document_id`, `file_name`, then one column per field a person can set
+Layout: `batch_id`, `document_id`, `document_version`, `file_name`, then one column per field a person can set
 (active, visible, not readonly), headed by the field's label (``Label (name)`` when two fields
-share a label), in the project's field order. Cells hold value labels (or codes), several values
-of a multi-value field separated by ";", dates as ISO-8601.
+share a label), in the project's field order. Cells hold value labels (or codes), people's names
+(with the e-mail address when two people share a name), several values of a multi-value field
+separated by ";", dates as ISO-8601.
 
 Import rules:
 
@@ -12,11 +13,16 @@ Import rules:
   another batch, an unknown document, a repeated document, an unknown or non-settable column, a
   missing header, an empty, binary or non-UTF-8 file are refused with a row/column message.
 - Every changed cell goes through `validation.parse_input` (codes, labels, ids or
-  ``CODE – Label`` for lists). A cell left as exported is kept as stored even when the stored
+  ``CODE – Label`` for lists; a name, an e-mail address or a Procore user id for people, an
+  unknown or ambiguous person being a cell error). A cell left as exported is kept as stored even when the stored
   value is no longer valid: the document shows that problem; the import does not fail on it.
-- Any error → nothing changes. Otherwise the changed documents are saved in bulk, the file-name
-  proposals of overwritten fields are dropped (the value is now the person's), and the batch is
-  re-validated. Columns left out of the CSV and documents without a row keep their values.
+- Any error → nothing changes. Otherwise the changed cells are saved through `edits.apply_edits`
+  (the file-name proposals of overwritten fields are dropped, the batch is re-validated). Columns
+  left out of the CSV, cells left as stored and documents without a row keep their values.
+- `document_version` is the document's version when the CSV was exported: a changed cell of a
+  field someone else changed since then is an error ("Dana Whitfield changed Authored By …"),
+  unless the person chooses to replace such values; a cell still holding the value that change
+  replaced (the exported one) is left alone. A CSV without the column is not checked.
 - Cells that would start a formula in a spreadsheet (=, +, -, @) are written with a leading "'",
   which the import removes again (CSV injection, OWASP).
 - Delimiter: ",", or ";" / tab when the header row uses them (spreadsheets in many locales).
@@ -29,13 +35,14 @@ import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.db import transaction
+from portal.accounts.models import User
 
+from .edits import FieldEdit, apply_edits
 from .models import Batch, StagedDocument
-from .schema import FieldInfo, Schema
+from .schema import FieldInfo, Schema, person_text
 from .validation import parse_input, revalidate_batch
 
-BATCH, DOCUMENT, FILE_NAME = "batch_id", "document_id", "file_name"
+BATCH, DOCUMENT, VERSION, FILE_NAME = "batch_id", "document_id", "document_version", "file_name"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 LOCKED_STATES = frozenset({StagedDocument.State.SUBMITTING, StagedDocument.State.SUBMITTED})
 
@@ -45,6 +52,8 @@ class CsvError:
     row: int  # spreadsheet row: the header is row 1; 0 for the file as a whole
     column: str
     message: str
+    # A value someone else changed after the export (the person may choose to replace it).
+    changed_since_export: bool = False
 
 
 def columns(schema: Schema) -> list[tuple[str, FieldInfo]]:
@@ -60,9 +69,11 @@ def export_csv(batch: Batch, schema: Schema, *, use_codes: bool = False) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     cols = columns(schema)
-    writer.writerow([BATCH, DOCUMENT, FILE_NAME, *[header for header, _ in cols]])
+    writer.writerow([BATCH, DOCUMENT, VERSION, FILE_NAME, *[header for header, _ in cols]])
     documents = (
-        StagedDocument.objects.filter(batch=batch).order_by("position", "id").only("id", "file_name", "metadata")
+        StagedDocument.objects.filter(batch=batch)
+        .order_by("position", "id")
+        .only("id", "file_name", "metadata", "metadata_version")
     )
     for document in documents.iterator(chunk_size=2000):
         metadata = document.metadata if isinstance(document.metadata, dict) else {}
@@ -70,6 +81,7 @@ def export_csv(batch: Batch, schema: Schema, *, use_codes: bool = False) -> str:
             [
                 batch.pk,
                 document.pk,
+                document.metadata_version,
                 _guard(document.file_name),
                 *[_guard(cell_text(field, metadata.get(field.id) or [], schema, use_codes)) for _, field in cols],
             ]
@@ -82,6 +94,9 @@ def cell_text(field: FieldInfo, raw: list[str], schema: Schema, use_codes: bool)
     shown = []
     for item in raw:
         if not isinstance(item, str) or not item:
+            continue
+        if field.takes_users:
+            shown.append(person_text(schema, item))
             continue
         value = schema.values_by_id.get(item) if field.takes_values else None
         if value is None or value.field_id != field.id:
@@ -109,8 +124,15 @@ def _unguard(text: str) -> str:
     return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
 
 
-def import_csv(batch: Batch, text: str | bytes, schema: Schema) -> list[CsvError]:
-    """Apply an edited CSV to the batch, or change nothing and say what is wrong."""
+def import_csv(
+    batch: Batch, text: str | bytes, schema: Schema, user: User | None = None, *, replace_newer: bool = False
+) -> list[CsvError]:
+    """Apply an edited CSV to the batch, or change nothing and say what is wrong.
+
+    A cell that differs from what is stored, in a field someone changed after the CSV was
+    exported (its `document_version`), is an error too — unless `replace_newer`, chosen by the
+    person after seeing those errors.
+    """
     rows, errors = _read(text)
     if errors:
         return errors
@@ -126,34 +148,41 @@ def import_csv(batch: Batch, text: str | bytes, schema: Schema) -> list[CsvError
         return errors
     documents = {
         d.pk: d
-        for d in StagedDocument.objects.filter(batch=batch).only("id", "file_name", "metadata", "proposals", "state")
+        for d in StagedDocument.objects.filter(batch=batch).only(
+            "id", "file_name", "metadata", "proposals", "state", "metadata_version", "field_stamps"
+        )
     }
     updates, errors = _parse_rows(batch, rows, header, mapping, documents, schema)
     if errors:
         return errors
-    changed = []
-    for document_id, values in updates.items():
+    edits = []
+    for document_id, (_row, version, values) in updates.items():
         document = documents[document_id]
-        metadata = dict(document.metadata) if isinstance(document.metadata, dict) else {}
-        proposals = dict(document.proposals) if isinstance(document.proposals, dict) else {}
-        touched = False
+        metadata = document.metadata if isinstance(document.metadata, dict) else {}
+        stamps = document.field_stamps if isinstance(document.field_stamps, dict) else {}
         for field_id, parsed in values.items():
             if [v for v in metadata.get(field_id) or [] if v] == parsed:
                 continue
-            touched = True
-            proposals.pop(field_id, None)
-            if parsed:
-                metadata[field_id] = parsed
-            else:
-                metadata.pop(field_id, None)
-        if touched:
-            document.metadata, document.proposals = metadata, proposals
-            changed.append(document)
-    with transaction.atomic():
-        if changed:
-            StagedDocument.objects.bulk_update(changed, ["metadata", "proposals"], batch_size=1000)
-        revalidate_batch(batch, schema)
-    return []
+            stamp = stamps.get(field_id) or {}
+            if version is not None and int(stamp.get("v") or 0) > version and parsed == stamp.get("was"):
+                continue  # the cell holds the exported value, which someone changed since: theirs stays
+            edits.append(FieldEdit(document_id, field_id, parsed, None if replace_newer else version))
+    if not edits:
+        revalidate_batch(batch, schema)  # nothing to change; the batch is checked all the same
+        return []
+    result = apply_edits(batch, user, edits, schema, all_or_nothing=True, action="Imported metadata from CSV")
+    headers = {field.id: header[index] for index, field in mapping.items()}
+    return [
+        CsvError(
+            updates[c.document_id][0],
+            headers.get(c.field_id, c.field_label),
+            f"{c.changed_by} changed {c.field_label} to “{c.theirs_text or '(empty)'}” after this CSV was exported; "
+            f"this cell says “{c.yours_text or '(empty)'}”. Write their value to keep it, or import again "
+            "choosing to replace values changed since the export",
+            changed_since_export=True,
+        )
+        for c in result.conflicts
+    ]
 
 
 def _read(text: str | bytes) -> tuple[list[list[str]], list[CsvError]]:
@@ -216,7 +245,7 @@ def _map_header(header: list[str], schema: Schema) -> tuple[dict[int, FieldInfo]
     seen: dict[str, str] = {}
     for index, title in enumerate(header):
         key = title.casefold()
-        if key in (BATCH, DOCUMENT, FILE_NAME):
+        if key in (BATCH, DOCUMENT, VERSION, FILE_NAME):
             field_key = key
         else:
             field = by_header.get(key) or all_by_name.get(key) or all_by_label.get(key)
@@ -253,9 +282,11 @@ def _parse_rows(
     mapping: Mapping[int, FieldInfo],
     documents: dict[int, StagedDocument],
     schema: Schema,
-) -> tuple[dict[int, dict[str, list[str]]], list[CsvError]]:
+) -> tuple[dict[int, tuple[int, int | None, dict[str, list[str]]]], list[CsvError]]:
+    """Each row's document → (row number, the document_version it was exported at, cell values)."""
     lowered = [h.casefold() for h in header]
     batch_col, document_col = lowered.index(BATCH), lowered.index(DOCUMENT)
+    version_col = lowered.index(VERSION) if VERSION in lowered else None
     data = [(number, row) for number, row in enumerate(rows[1:], start=2) if any(cell.strip() for cell in row)]
     if not data:
         return {}, [CsvError(0, "", "The file has a header but no document rows")]
@@ -271,7 +302,7 @@ def _parse_rows(
             )
         ]
     errors: list[CsvError] = []
-    updates: dict[int, dict[str, list[str]]] = {}
+    updates: dict[int, tuple[int, int | None, dict[str, list[str]]]] = {}
     first_row: dict[int, int] = {}
     for number, row in data:
         if len(row) != len(header):
@@ -307,7 +338,14 @@ def _parse_rows(
                         f"File names cannot be changed by CSV; this row is “{document.file_name}”",
                     )
                 )
-        updates[document.pk] = _parse_cells(number, row, header, mapping, document, schema, errors)
+        version: int | None = None
+        if version_col is not None:
+            raw_version = row[version_col].strip()
+            if not raw_version.isdigit():
+                errors.append(CsvError(number, VERSION, "The document_version column must keep the exported number"))
+                continue
+            version = int(raw_version)
+        updates[document.pk] = (number, version, _parse_cells(number, row, header, mapping, document, schema, errors))
     return updates, errors
 
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
 from django.http import QueryDict
 
+from .edits import Conflict
 from .folder_target import folder_choices, name_problems
 from .models import Batch, StagedDocument
-from .schema import FieldInfo, Schema, ValueInfo
-from .validation import parse_input
+from .schema import FieldInfo, Schema, ValueInfo, person_text
+from .validation import DEFAULTED_BY_PROCORE, parse_input
 
 
 class BatchForm(forms.Form):
@@ -75,6 +77,8 @@ def editable_fields(schema: Schema) -> list[FieldInfo]:
 
 
 def input_kind(info: FieldInfo) -> str:
+    if info.takes_users:
+        return "people" if info.multiple else "person"
     return {
         "lov_entry": "select",
         "reference": "select",
@@ -84,66 +88,134 @@ def input_kind(info: FieldInfo) -> str:
     }.get(info.type, "text")
 
 
+# Fields Procore fills with the person who submits when they are left empty (procore-api.md §7.5).
+FILLED_BY_PROCORE_HELP = "Left empty, Procore fills it with the person who submits the batch."
+PLACEHOLDER_PREFIX = "placeholder_"
+
+
 @dataclass
 class FieldInput:
     info: FieldInfo
     kind: str
-    values: list[str]
+    values: list[str]  # stored values: ids for lists and people, literals otherwise
+    shown: list[str]  # what the inputs hold: ids for <select>, text otherwise (one per person)
+    was: list[str] = field(default_factory=list)  # what they held when the page was drawn
     choices: list[ValueInfo] = field(default_factory=list)
-    text: str = ""
     required: bool = False
     problem: str = ""
+    error: str = ""
+    help: str = ""
     source: dict[str, Any] | None = None
+    conflict: Conflict | None = None
+
+    @property
+    def text(self) -> str:
+        return self.shown[0] if self.shown else ""
+
+    @property
+    def group(self) -> str:
+        """Where the form shows it: required first, optional after, placeholder fields folded away."""
+        if self.required or self.problem or self.error or self.conflict:
+            return "required" if self.required else "optional"
+        if self.info.name.startswith(PLACEHOLDER_PREFIX) and not self.values:
+            return "placeholder"
+        return "optional"
 
 
-def document_fields(document: StagedDocument, schema: Schema, posted: QueryDict | None = None) -> list[FieldInput]:
-    required = set()
+def shown_values(info: FieldInfo, values: list[str], schema: Schema) -> list[str]:
+    """Stored values as the document form's inputs hold them."""
+    kind = input_kind(info)
+    if kind in {"select", "multi"}:
+        return list(values)
+    if kind in {"person", "people"}:
+        return [person_text(schema, v) for v in values]
+    text = values[0] if values else ""
+    if kind == "date" and text:
+        return [text[:10]]
+    return [text] if text else []
+
+
+def document_fields(
+    document: StagedDocument,
+    schema: Schema,
+    posted: QueryDict | None = None,
+    errors: Mapping[str, str] | None = None,
+    conflicts: Mapping[str, Conflict] | None = None,
+) -> list[FieldInput]:
+    """The form's fields, required ones first.
+
+    After a save refused for `errors` nothing was saved: every input keeps what the person left in
+    it, and what it held before (``was:``). After a save with `conflicts`, the rest was saved: the
+    inputs show what is stored now, except the conflicting ones, which keep the person's value.
+    """
+    errors, conflicts = errors or {}, conflicts or {}
+    required: set[str] = set()
     for rule in schema.rules:
         if rule.id == document.rule_id:
             required = set(rule.required)
     problems = {p["field"]: p["message"] for p in document.problems}
+    metadata = document.metadata if isinstance(document.metadata, dict) else {}
     inputs = []
     for info in editable_fields(schema):
-        values = posted.getlist(info.id) if posted is not None else document.metadata.get(info.id, [])
-        kind = input_kind(info)
-        text = values[0] if values else ""
-        if kind == "date" and text:
-            text = text[:10]
+        values = [v for v in metadata.get(info.id) or [] if v]
+        shown = was = shown_values(info, values, schema)
+        if posted is not None and errors:
+            shown = [v for v in posted.getlist(info.id) if v.strip()]
+            was = [v for v in posted.getlist(f"was:{info.id}") if v.strip()]
+        elif posted is not None and info.id in conflicts:
+            shown = [v for v in posted.getlist(info.id) if v.strip()]
         inputs.append(
             FieldInput(
                 info=info,
-                kind=kind,
+                kind=input_kind(info),
                 values=values,
-                text=text,
+                shown=shown,
+                was=was,
                 choices=[v for v in schema.values_by_field.get(info.id, []) if v.active or v.id in values],
                 required=info.id in required,
                 problem=problems.get(info.id, ""),
+                error=errors.get(info.id, ""),
+                help=FILLED_BY_PROCORE_HELP if info.name in DEFAULTED_BY_PROCORE else "",
                 source=document.proposals.get(info.id),
+                conflict=conflicts.get(info.id),
             )
         )
     inputs.sort(key=lambda i: (not i.required, schema.fields.index(i.info)))
     return inputs
 
 
-def metadata_from_post(post: QueryDict, schema: Schema) -> tuple[dict[str, list[str]], dict[str, str]]:
-    """The edit form's values as stored metadata, and a message per field that could not be read."""
-    metadata: dict[str, list[str]] = {}
+def form_edits(
+    post: QueryDict, document: StagedDocument, schema: Schema
+) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """The fields the person changed on the document form, as stored values; a message per
+    field that could not be read.
+
+    Each input carries what it held when the page was drawn (``was:<field id>``): a field whose
+    input still holds that is not changed, whatever is stored now — so a save never puts back a
+    value someone else changed meanwhile, and a value the form cannot show exactly (a person the
+    portal does not know, a date with a time) survives a save of another field. A field whose
+    conflict the person settled as "keep theirs" (``resolve:<field id>``) is not changed either.
+    """
+    changed: dict[str, list[str]] = {}
     errors: dict[str, str] = {}
     for info in editable_fields(schema):
-        raw = [v for v in post.getlist(info.id) if v.strip()]
-        if not raw:
+        raw = [v.strip() for v in post.getlist(info.id) if v.strip()]
+        was = [v.strip() for v in post.getlist(f"was:{info.id}") if v.strip()]
+        if f"was:{info.id}" not in post and not raw:
+            continue  # not on the page the person saw
+        if raw == was or post.get(f"resolve:{info.id}") == "theirs":
             continue
         kind = input_kind(info)
-        if kind in {"select", "multi"}:
-            known = {v.id for v in schema.values_by_field.get(info.id, [])}
-            unknown = [v for v in raw if v not in known]
-            if unknown:
-                errors[info.id] = "Choose a value from the list."
-                continue
-            metadata[info.id] = raw if kind == "multi" else raw[:1]
-        else:
-            try:
-                metadata[info.id] = parse_input(info, raw[0], schema)
-            except ValueError as exc:
-                errors[info.id] = str(exc)
-    return metadata, errors
+        try:
+            if kind in {"select", "multi"}:
+                known = {v.id for v in schema.values_by_field.get(info.id, [])}
+                if any(v not in known for v in raw):
+                    raise ValueError("Choose a value from the list.")
+                changed[info.id] = raw if kind == "multi" else raw[:1]
+            elif kind in {"person", "people"}:
+                changed[info.id] = parse_input(info, "; ".join(raw) if kind == "people" else raw[0], schema)
+            else:
+                changed[info.id] = parse_input(info, raw[0], schema) if raw else []
+        except ValueError as exc:
+            errors[info.id] = str(exc)
+    return changed, errors

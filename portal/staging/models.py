@@ -92,6 +92,12 @@ class StagedDocument(models.Model):
     # Result of the last validation: [{"field": "<field id>", "message": "..."}]; empty = ready.
     problems = models.JSONField(default=list, blank=True)
     rule_id = models.CharField(max_length=64, blank=True)
+    # Optimistic concurrency (portal.staging.edits): every change of metadata, title or description
+    # adds one; `field_stamps` says, per field, at which version it last changed, by whom and when:
+    # {"<field id>" | "title" | "description": {"v": 3, "by": <user pk>, "name": "Dana Whitfield",
+    #  "at": ISO, "was": [the values before that change]}}.
+    metadata_version = models.IntegerField(default=0)
+    field_stamps = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=20, choices=State.choices, default=State.ERRORS)
     message = models.TextField(blank=True)
     position = models.IntegerField(default=0)

@@ -27,6 +27,7 @@ from dataclasses import field as dataclass_field
 from typing import Any
 
 from portal.mirror.models import PdmField, PdmValue, Project, Revision, UploadRule
+from portal.mirror.people import People, Person, project_people
 
 VALUE_TYPES = frozenset({"lov_entry", "lov_entries", "reference"})
 # Reference variants whose values Procore never lists (§7.5): Procore user ids, as strings.
@@ -102,6 +103,8 @@ class Schema:
     values_by_field: dict[str, list[ValueInfo]]
     rules: list[RuleInfo]
     naming_fields: list[FieldInfo]
+    # Whom person fields may name (portal.mirror.people): ids are Procore user ids as strings.
+    people: People = dataclass_field(default_factory=lambda: People(people=(), complete=False, note=""))
     # Revisions are read only when needed, and once: `limit` None = all, else the newest `limit`.
     # Rows are dicts with `fields` ({name: [value, ...]} as Procore renders them), `revision`, `file_format`.
     revision_rows: Callable[[int | None], list[Mapping[str, Any]]] | None = dataclass_field(default=None, repr=False)
@@ -109,6 +112,8 @@ class Schema:
     def __post_init__(self) -> None:
         self._existing: dict[ContainerKey, set[str]] | None = None
         self._separator: str | None = None
+        self.people_by_id: dict[str, Person] = {p.id: p for p in self.people.people}
+        self._names = Counter(p.name.casefold() for p in self.people.people)
 
     @property
     def existing_revisions(self) -> dict[ContainerKey, set[str]]:
@@ -138,6 +143,7 @@ class Schema:
         naming_field_ids: Iterable[str] = (),
         revisions: Iterable[Mapping[str, Any]] | None = None,
         revision_rows: Callable[[int | None], list[Mapping[str, Any]]] | None = None,
+        people: People | None = None,
     ) -> Schema:
         """Index plain rows; revisions come as a list or from a loader (see `revision_rows`)."""
         fields = list(fields)
@@ -155,6 +161,7 @@ class Schema:
             rules=sorted(rules, key=lambda r: r.position),
             naming_fields=[by_id[i] for i in naming_field_ids if i in by_id],
             revision_rows=revision_rows,
+            **({"people": people} if people is not None else {}),
         )
         if revisions is not None:
             rows = list(revisions)
@@ -168,6 +175,10 @@ class Schema:
             return value.code if value is not None and value.code else raw
         return raw
 
+    def namesakes(self, name: str) -> int:
+        """How many of the project's people share this name (compared without case)."""
+        return self._names.get(name.casefold(), 0)
+
     def active_value_by_code(self, field: FieldInfo, code: str) -> ValueInfo | None:
         wanted = code.casefold()
         return next(
@@ -177,7 +188,8 @@ class Schema:
 
 
 def load_schema(project: Project) -> Schema:
-    """The project's schema from the mirror: three queries whatever the project's size, plus one
+    """The project's schema from the mirror: four queries whatever the project's size (five when
+    the project's Directory was refused), plus one
     for the naming separator when names are parsed, and one for existing revisions when a rule
     forbids duplicate revisions (each at most once per schema)."""
     fields = [
@@ -224,16 +236,47 @@ def load_schema(project: Project) -> Schema:
             for fields_json, revision, file_format in query.iterator(chunk_size=2000)
         ]
 
-    return Schema.build(fields, values, rules, naming, revision_rows=revision_rows)
+    return Schema.build(fields, values, rules, naming, revision_rows=revision_rows, people=project_people(project))
 
 
 def display_value(schema: Schema, field_id: str, raw: str) -> str:
-    """A stored value as people read it: "CODE – Label" for list values, else the literal."""
+    """A stored value as people read it: "CODE – Label" for list values, a person's name (with
+    the e-mail when a namesake shares it), else the literal."""
     field = schema.fields_by_id.get(field_id)
+    if field is not None and field.takes_users:
+        return person_text(schema, raw)
+    if field is not None and field.type == "timestamp":
+        return date_text(raw)
     value = schema.values_by_id.get(raw)
     if value is None or (field is not None and not field.takes_values):
         return raw
     return f"{value.code} – {value.label}" if value.code and value.code != "__" else value.label
+
+
+def date_text(raw: str) -> str:
+    """An ISO-8601 instant as people read it: "20 Nov 2026", with the time when it is not midnight UTC."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?)?(Z|[+-]00:?00)?", raw)
+    if not match:
+        return raw
+    year, month, day, hour, minute, _ = match.groups()
+    if not 1 <= int(month) <= 12:
+        return raw
+    text = f"{int(day)} {MONTHS[int(month) - 1]} {year}"
+    return text if hour is None or (hour, minute) == ("00", "00") else f"{text} {hour}:{minute} UTC"
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def person_text(schema: Schema, user_id: str) -> str:
+    """A person as a cell or a form shows them: the name, or "Name <e-mail>" when the project has
+    namesakes; an id the portal does not know reads "Procore user 1234"."""
+    person = schema.people_by_id.get(user_id)
+    if person is None:
+        return f"Procore user {user_id}"
+    if schema.namesakes(person.name) > 1:
+        return f"{person.name} <{person.email}>" if person.email else f"{person.name} (#{person.id})"
+    return person.name
 
 
 # --- containers (§7.13) --------------------------------------------------------------------------

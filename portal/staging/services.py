@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
@@ -12,27 +12,28 @@ from django.db.models import Count
 from portal.accounts.models import User
 from portal.mirror.models import Project
 
+from .edits import (
+    EDITABLE_STATES,
+    FOLDER_FIELDS,
+    BatchLocked,
+    EditResult,
+    FieldEdit,
+    apply_edits,
+    apply_validation,
+    checks_across_documents,
+    ensure_editable,
+    stored,
+)
 from .folder_target import revalidate_folder_batch, target_label
 from .models import AuditEntry, Batch, MetadataTemplate, StagedDocument
 from .naming import propose
 from .schema import Schema
 from .uploads import UploadRefused, check_upload, clean_file_name, mime_type_of, sha256_of
-from .validation import revalidate_batch, validate
-
-EDITABLE_STATES = [StagedDocument.State.READY, StagedDocument.State.ERRORS, StagedDocument.State.FAILED]
-
-
-class BatchLocked(Exception):
-    """The batch is being submitted or was submitted: it cannot change."""
+from .validation import revalidate_batch
 
 
 def audit(batch: Batch, user: User | None, action: str, detail: str = "") -> None:
     AuditEntry.objects.create(batch=batch, user=user, action=action, detail=detail[:2000])
-
-
-def ensure_editable(batch: Batch) -> None:
-    if not batch.is_editable:
-        raise BatchLocked(f"“{batch.name}” is {batch.get_state_display().lower()} and can no longer be changed.")
 
 
 def create_batch(
@@ -61,22 +62,6 @@ def create_batch(
     where = target_label(batch) if target == Batch.Target.FOLDER else batch.get_target_display()
     audit(batch, user, "Created the batch", f"Target: {where}")
     return batch
-
-
-def apply_validation(document: StagedDocument, schema: Schema) -> None:
-    """Set the document's rule, problems and state from its metadata (not saved)."""
-    rule, problems = validate(
-        document.metadata, file_name=document.file_name, mime_type=document.mime_type, schema=schema
-    )
-    document.rule_id = rule.id if rule else ""
-    document.problems = [{"field": p.field_id, "message": p.message} for p in problems]
-    if document.state in {StagedDocument.State.READY, StagedDocument.State.ERRORS}:
-        document.state = StagedDocument.State.ERRORS if problems else StagedDocument.State.READY
-
-
-def _checks_across_documents(schema: Schema) -> bool:
-    """Whether one document's metadata can make another wrong (two equal revisions in a batch)."""
-    return any(not rule.allow_duplicate_revisions for rule in schema.rules)
 
 
 def add_document(batch: Batch, user: User, upload: UploadedFile, schema: Schema) -> tuple[StagedDocument, list[str]]:
@@ -126,7 +111,7 @@ def add_document(batch: Batch, user: User, upload: UploadedFile, schema: Schema)
     document.file.save(clean.name, upload, save=False)
     apply_validation(document, schema)
     document.save()
-    if _checks_across_documents(schema):
+    if checks_across_documents(schema):
         revalidate_batch(batch, schema)
         document.refresh_from_db(fields=["problems", "rule_id", "state"])
     audit(batch, user, "Added a file", f"{document.file_name} ({document.size} bytes)")
@@ -139,104 +124,79 @@ def _documents(batch: Batch, ids: Iterable[int]) -> list[StagedDocument]:
     return [rows[i] for i in wanted if i in rows]
 
 
-def _save_metadata(batch: Batch, documents: list[StagedDocument], schema: Schema) -> None:
-    """Store new metadata and re-check: the changed documents, or the whole batch when documents
-    can conflict with each other."""
-    if _checks_across_documents(schema):
-        StagedDocument.objects.bulk_update(documents, ["metadata", "proposals"], batch_size=500)
-        revalidate_batch(batch, schema)
-        return
-    for document in documents:
-        apply_validation(document, schema)
-    StagedDocument.objects.bulk_update(
-        documents, ["metadata", "proposals", "problems", "rule_id", "state"], batch_size=500
-    )
+Versions = Mapping[int, int] | None
 
 
-@transaction.atomic
-def set_field(batch: Batch, user: User, ids: Iterable[int], field_id: str, values: list[str], schema: Schema) -> int:
+def _base(versions: Versions, document_id: int) -> int | None:
+    """The version of a document the person's page showed (None: not known, no check)."""
+    return versions.get(document_id) if versions is not None else None
+
+
+def set_field(
+    batch: Batch,
+    user: User,
+    ids: Iterable[int],
+    field_id: str,
+    values: list[str],
+    schema: Schema | None,
+    versions: Versions = None,
+) -> EditResult:
     """Give one field the same values on every chosen document (empty values clear it)."""
-    ensure_editable(batch)
-    documents = _documents(batch, ids)
-    for document in documents:
-        if values:
-            document.metadata[field_id] = list(values)
-        else:
-            document.metadata.pop(field_id, None)
-        document.proposals.pop(field_id, None)  # a person decided: no longer a proposal
-    _save_metadata(batch, documents, schema)
-    field = schema.fields_by_id.get(field_id)
-    audit(batch, user, "Set a field", f"{field.label if field else field_id} on {len(documents)} document(s)")
-    return len(documents)
+    edits = [FieldEdit(i, field_id, list(values), _base(versions, i)) for i in dict.fromkeys(int(i) for i in ids)]
+    return apply_edits(batch, user, edits, schema, action="Set a field")
 
 
-@transaction.atomic
-def set_document_metadata(
-    batch: Batch, user: User, document: StagedDocument, metadata: dict[str, list[str]], schema: Schema
-) -> None:
-    ensure_editable(batch)
-    changed = [k for k in set(metadata) | set(document.metadata) if metadata.get(k) != document.metadata.get(k)]
-    document.metadata = {k: v for k, v in metadata.items() if v}
-    for field_id in changed:
-        document.proposals.pop(field_id, None)
-    _save_metadata(batch, [document], schema)
-    audit(batch, user, "Edited a document", f"{document.file_name}: {len(changed)} field(s) changed")
+def set_document_fields(
+    batch: Batch,
+    user: User,
+    document: StagedDocument,
+    values: Mapping[str, list[str]],
+    schema: Schema,
+    base_version: int | None = None,
+) -> EditResult:
+    """Set the named fields of one document (others keep their values)."""
+    edits = [FieldEdit(document.pk, field_id, list(v), base_version) for field_id, v in values.items()]
+    return apply_edits(batch, user, edits, schema, action="Edited a document")
 
 
-@transaction.atomic
-def copy_down(batch: Batch, user: User, ids: list[int], field_id: str, schema: Schema) -> int:
+def copy_down(
+    batch: Batch, user: User, ids: list[int], field_id: str, schema: Schema | None, versions: Versions = None
+) -> EditResult:
     """Copy a field from the first chosen document to the others."""
     ensure_editable(batch)
     documents = _documents(batch, ids)
     if len(documents) < 2:
-        return 0
-    values = documents[0].metadata.get(field_id, [])
-    for document in documents[1:]:
-        if values:
-            document.metadata[field_id] = list(values)
-        else:
-            document.metadata.pop(field_id, None)
-        document.proposals.pop(field_id, None)
-    _save_metadata(batch, documents[1:], schema)
-    field = schema.fields_by_id.get(field_id)
-    audit(
-        batch,
-        user,
-        "Copied a value down",
-        f"{field.label if field else field_id} from {documents[0].file_name} to {len(documents) - 1} document(s)",
+        return EditResult()
+    values = stored(documents[0], field_id)
+    edits = [FieldEdit(d.pk, field_id, values, _base(versions, d.pk)) for d in documents[1:]]
+    return apply_edits(
+        batch, user, edits, schema, action="Copied a value down", context=f"From {documents[0].file_name}"
     )
-    return len(documents) - 1
 
 
-@transaction.atomic
-def apply_template(batch: Batch, user: User, template: MetadataTemplate, ids: Iterable[int], schema: Schema) -> int:
-    ensure_editable(batch)
-    documents = _documents(batch, ids)
-    for document in documents:
-        for field_id, values in template.values.items():
-            if field_id in schema.fields_by_id:
-                document.metadata[field_id] = list(values)
-                document.proposals.pop(field_id, None)
-    _save_metadata(batch, documents, schema)
-    audit(batch, user, "Applied a template", f"“{template.name}” to {len(documents)} document(s)")
-    return len(documents)
+def apply_template(
+    batch: Batch, user: User, template: MetadataTemplate, ids: Iterable[int], schema: Schema, versions: Versions = None
+) -> EditResult:
+    """Set the template's fields on the chosen documents (the fields it does not name keep their values)."""
+    fields = {
+        f: list(v) for f, v in template.values.items() if f in schema.fields_by_id and schema.fields_by_id[f].settable
+    }
+    edits = [
+        FieldEdit(i, field_id, values, _base(versions, i))
+        for i in dict.fromkeys(int(i) for i in ids)
+        for field_id, values in fields.items()
+    ]
+    return apply_edits(batch, user, edits, schema, action="Applied a template", context=f"“{template.name}”")
 
 
-@transaction.atomic
-def set_folder_detail(batch: Batch, user: User, ids: Iterable[int], field: str, value: str) -> int:
+def set_folder_detail(
+    batch: Batch, user: User, ids: Iterable[int], field: str, value: str, versions: Versions = None
+) -> EditResult:
     """Set the name or the description of documents going to a folder."""
-    ensure_editable(batch)
-    if field not in {"title", "description"}:
+    if field not in FOLDER_FIELDS:
         raise ValueError(f"Unknown detail: {field}")
-    documents = _documents(batch, ids)
-    for document in documents:
-        setattr(document, field, value.strip())
-    StagedDocument.objects.bulk_update(documents, [field], batch_size=500)
-    revalidate_folder_batch(batch)
-    audit(
-        batch, user, "Set a field", f"{'Name' if field == 'title' else 'Description'} on {len(documents)} document(s)"
-    )
-    return len(documents)
+    edits = [FieldEdit(i, field, [value], _base(versions, i)) for i in dict.fromkeys(int(i) for i in ids)]
+    return apply_edits(batch, user, edits, None, action="Set a field")
 
 
 def save_template(project: Project, user: User, name: str, values: dict[str, list[str]]) -> MetadataTemplate:

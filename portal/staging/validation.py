@@ -30,6 +30,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from .models import Batch, StagedDocument
+from .persons import find_person, person_problem
 from .rules import applicable_rule, rule_title
 from .schema import FieldInfo, RuleInfo, Schema, ValueInfo, format_keys, load_schema, match_key, split_extension
 
@@ -119,7 +120,7 @@ def _check_values(field_id: str, raw: list[str], schema: Schema) -> list[Problem
 
 def _value_problem(field: FieldInfo, raw: str, schema: Schema) -> str:
     if field.takes_users:
-        return "" if raw.isdigit() else f"{field.label} must be a Procore user"
+        return person_problem(field, raw, schema)
     if field.takes_values:
         value = schema.values_by_id.get(raw)
         if value is None or value.field_id != field.id:
@@ -195,16 +196,14 @@ def parse_input(field: FieldInfo, raw: str, schema: Schema) -> list[str]:
     if not field.active or not field.visible:
         raise ValueError(f"{field.label} is no longer used in this project")
     if field.multiple:
+        # Several values, as a CSV cell or the grid holds them: "Eli Navarro; Marta Quinn".
         parts = [p.strip() for p in text.split(";") if p.strip()]
     else:
         parts = [text]
     if field.takes_values:
         return list(dict.fromkeys(_find_value(field, part, schema).id for part in parts))
     if field.takes_users:
-        for part in parts:
-            if not part.isdigit():
-                raise ValueError(f"{field.label} takes a Procore user id (digits), not “{part}”")
-        return list(dict.fromkeys(parts))
+        return list(dict.fromkeys(find_person(field, part, schema) for part in parts))
     if field.type == "numeric":
         return [_number(field, text)]
     if field.type == "timestamp":

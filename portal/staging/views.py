@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,10 +17,12 @@ from portal.mirror.access import get_project_for_user, projects_for_user
 from . import services
 from .access import get_batch_for_user
 from .csv_io import export_csv, import_csv
+from .edits import Conflict, FieldEdit, apply_edits
 from .folder_target import existing_files, landing, target_label
-from .forms import BatchForm, document_fields, metadata_from_post
+from .forms import BatchForm, document_fields, form_edits
 from .grid import folder_grid_context, grid_context
 from .models import Batch, MetadataTemplate, StagedDocument
+from .persons import person_choices
 from .schema import load_schema
 from .uploads import UploadRefused, max_file_size
 from .validation import parse_input
@@ -128,21 +132,42 @@ def upload(request: HttpRequest, batch_id: int) -> JsonResponse:
     )
 
 
+def _versions(request: HttpRequest) -> dict[int, int]:
+    """The version of each document the page showed (``version:<id>`` inputs of the grid)."""
+    versions = {}
+    for key, value in request.POST.items():
+        name, _, document_id = key.partition(":")
+        if name == "version" and document_id.isdigit() and value.isdigit():
+            versions[int(document_id)] = int(value)
+    return versions
+
+
+def _report(request: HttpRequest, result: services.EditResult, done: str) -> None:
+    """Tell the person what a bulk action changed, and every value it did not overwrite."""
+    if result.documents_changed or not result.conflicts:
+        messages.success(request, f"{done} {result.documents_changed} document(s).")
+    for conflict in result.conflicts[:10]:
+        messages.warning(request, conflict.sentence() + ". Not changed: set it again to use yours.")
+    if len(result.conflicts) > 10:
+        messages.warning(request, f"…and {len(result.conflicts) - 10} more values changed by others were kept.")
+
+
 @login_required
 @require_POST
 def bulk_action(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
     schema = load_schema(batch.project)
     ids = [int(i) for i in request.POST.getlist("documents") if i.isdigit()]
+    versions = _versions(request)
     action = request.POST.get("action", "")
     back = request.POST.get("next") or reverse("staging:batch", args=[batch.pk])
-    if not back.startswith("/"):
+    if not back.startswith("/") or back.startswith("//"):
         back = reverse("staging:batch", args=[batch.pk])
     try:
         if action in {"set", "copy_down", "template", "remove"} and not ids:
             messages.warning(request, "Select at least one document first.")
         elif action in {"set", "copy_down"} and batch.target == Batch.Target.FOLDER:
-            _folder_detail_action(request, batch, ids, action)
+            _folder_detail_action(request, batch, ids, action, versions)
         elif action == "set":
             field = schema.fields_by_id.get(request.POST.get("field", ""))
             if field is None:
@@ -151,21 +176,21 @@ def bulk_action(request: HttpRequest, batch_id: int) -> HttpResponse:
                 try:
                     values = parse_input(field, request.POST.get("value", ""), schema)
                 except ValueError as exc:
-                    messages.error(request, f"{field.label}: {exc}")
+                    messages.error(request, str(exc))
                 else:
-                    count = services.set_field(batch, request.user, ids, field.id, values, schema)
-                    messages.success(request, f"{field.label} set on {count} document(s).")
+                    result = services.set_field(batch, request.user, ids, field.id, values, schema, versions)
+                    _report(request, result, f"{field.label} set on")
         elif action == "copy_down":
             field = schema.fields_by_id.get(request.POST.get("field", ""))
             if field is None:
                 messages.error(request, "Choose the field to copy down.")
             else:
-                count = services.copy_down(batch, request.user, ids, field.id, schema)
-                messages.success(request, f"{field.label} copied to {count} document(s).")
+                result = services.copy_down(batch, request.user, ids, field.id, schema, versions)
+                _report(request, result, f"{field.label} copied to")
         elif action == "template":
             template = get_object_or_404(MetadataTemplate, pk=request.POST.get("template") or 0, project=batch.project)
-            count = services.apply_template(batch, request.user, template, ids, schema)
-            messages.success(request, f"Template “{template.name}” applied to {count} document(s).")
+            result = services.apply_template(batch, request.user, template, ids, schema, versions)
+            _report(request, result, f"Template “{template.name}” applied to")
         elif action == "remove":
             count = services.remove_documents(batch, request.user, ids)
             messages.success(request, f"Removed {count} document(s).")
@@ -176,7 +201,9 @@ def bulk_action(request: HttpRequest, batch_id: int) -> HttpResponse:
     return redirect(back)
 
 
-def _folder_detail_action(request: HttpRequest, batch: Batch, ids: list[int], action: str) -> None:
+def _folder_detail_action(
+    request: HttpRequest, batch: Batch, ids: list[int], action: str, versions: dict[int, int]
+) -> None:
     """Set, or copy down, the name or description of documents going to a folder."""
     field = request.POST.get("field", "")
     if field not in {"title", "description"}:
@@ -188,30 +215,66 @@ def _folder_detail_action(request: HttpRequest, batch: Batch, ids: list[int], ac
         ids = ids[1:]
     else:
         value = request.POST.get("value", "")
-    count = services.set_folder_detail(batch, request.user, ids, field, value)
+    result = services.set_folder_detail(batch, request.user, ids, field, value, versions)
     label = "Name" if field == "title" else "Description"
-    messages.success(request, f"{label} {'copied to' if action == 'copy_down' else 'set on'} {count} document(s).")
+    _report(request, result, f"{label} {'copied to' if action == 'copy_down' else 'set on'}")
+
+
+def _base_version(request: HttpRequest) -> int | None:
+    raw = request.POST.get("base_version", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _neighbours(document: StagedDocument) -> dict[str, Any]:
+    """The previous and next documents in the batch's order, and where this one stands."""
+    siblings = document.batch.documents.order_by("position", "id")
+    before = siblings.filter(Q(position__lt=document.position) | Q(position=document.position, id__lt=document.pk))
+    after = siblings.filter(Q(position__gt=document.position) | Q(position=document.position, id__gt=document.pk))
+    return {
+        "previous": before.order_by("-position", "-id").only("id", "file_name").first(),
+        "next": after.only("id", "file_name").first(),
+        "index": before.count() + 1,
+        "count": siblings.count(),
+    }
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def document_detail(request: HttpRequest, batch_id: int, document_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
-    document = get_object_or_404(StagedDocument.objects, pk=document_id, batch=batch)
+    document = get_object_or_404(StagedDocument.objects.select_related("batch"), pk=document_id, batch=batch)
     if batch.target == Batch.Target.FOLDER:
         return _folder_document(request, batch, document)
     schema = load_schema(batch.project)
     errors: dict[str, str] = {}
+    conflicts: dict[str, Conflict] = {}
     if request.method == "POST":
-        metadata, errors = metadata_from_post(request.POST, schema)
+        changed, errors = form_edits(request.POST, document, schema)
         if not errors:
             try:
-                services.set_document_metadata(batch, request.user, document, metadata, schema)
+                result = services.set_document_fields(
+                    batch, request.user, document, changed, schema, _base_version(request)
+                )
             except services.BatchLocked as exc:
                 messages.error(request, str(exc))
             else:
-                messages.success(request, f"Saved {document.file_name}.")
-                return redirect("staging:document", batch_id=batch.pk, document_id=document.pk)
+                saved = len(result.changed.get(document.pk, []))
+                if result.conflicts:
+                    conflicts = {c.field_id: c for c in result.conflicts}
+                    messages.warning(
+                        request,
+                        (f"Saved {saved} field(s). " if saved else "")
+                        + f"{len(conflicts)} field(s) were changed by someone else after you opened this page: "
+                        "choose below which value to keep.",
+                    )
+                else:
+                    messages.success(
+                        request, f"Saved {document.file_name}: {saved} field(s) changed." if saved else "Nothing changed."
+                    )
+                    target = request.POST.get("then") == "next" and _neighbours(document)["next"]
+                    return redirect("staging:document", batch_id=batch.pk, document_id=(target or document).pk)
+            document.refresh_from_db()
+    fields = document_fields(document, schema, request.POST if (errors or conflicts) else None, errors, conflicts)
     return render(
         request,
         "staging/document.html",
@@ -220,22 +283,35 @@ def document_detail(request: HttpRequest, batch_id: int, document_id: int) -> Ht
             "project": batch.project,
             "document": document,
             "errors": errors,
-            "fields": document_fields(document, schema, request.POST if errors else None),
+            "conflicts": list(conflicts.values()),
+            "fields": fields,
+            "groups": {g: [f for f in fields if f.group == g] for g in ("required", "optional", "placeholder")},
+            "base_version": _base_version(request) if errors else document.metadata_version,
+            "people": person_choices(schema),
+            "people_note": schema.people.note,
+            **_neighbours(document),
         },
     )
 
 
 def _folder_document(request: HttpRequest, batch: Batch, document: StagedDocument) -> HttpResponse:
     if request.method == "POST":
+        base = _base_version(request)
+        edits = [
+            FieldEdit(document.pk, name, [request.POST.get(name, "")], base)
+            for name in ("title", "description")
+            if request.POST.get(name, "").strip() != request.POST.get(f"was:{name}", "").strip()
+        ]
         try:
-            services.set_folder_detail(batch, request.user, [document.pk], "title", request.POST.get("title", ""))
-            services.set_folder_detail(
-                batch, request.user, [document.pk], "description", request.POST.get("description", "")
-            )
+            result = apply_edits(batch, request.user, edits, None, action="Edited a document")
         except services.BatchLocked as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"Saved {document.file_name}.")
+            if result.conflicts:
+                for conflict in result.conflicts:
+                    messages.warning(request, conflict.sentence() + ". Yours was not saved; enter it again to keep it.")
+            else:
+                messages.success(request, f"Saved {document.file_name}.")
         return redirect("staging:document", batch_id=batch.pk, document_id=document.pk)
     return render(
         request,
@@ -246,6 +322,8 @@ def _folder_document(request: HttpRequest, batch: Batch, document: StagedDocumen
             "document": document,
             "target": target_label(batch),
             "landing": landing(document, batch, existing_files(batch)),
+            "base_version": document.metadata_version,
+            **_neighbours(document),
         },
     )
 
@@ -289,15 +367,20 @@ def import_metadata(request: HttpRequest, batch_id: int) -> HttpResponse:
     except UnicodeDecodeError:
         messages.error(request, "The CSV file is not UTF-8 text. Save it as “CSV UTF-8” and import it again.")
         return redirect("staging:batch", batch_id=batch.pk)
-    errors = import_csv(batch, text, load_schema(batch.project))
+    replace_newer = request.POST.get("replace_newer") == "1"
+    errors = import_csv(batch, text, load_schema(batch.project), request.user, replace_newer=replace_newer)
     if errors:
         return render(
             request,
             "staging/import_errors.html",
-            {"batch": batch, "project": batch.project, "errors": errors},
+            {
+                "batch": batch,
+                "project": batch.project,
+                "errors": errors,
+                "only_newer": not replace_newer and all(e.changed_since_export for e in errors),
+            },
             status=400,
         )
-    services.audit(batch, request.user, "Imported metadata from CSV", upload_file.name)
     messages.success(request, "Metadata imported from the CSV file.")
     return redirect("staging:batch", batch_id=batch.pk)
 

@@ -43,6 +43,8 @@ class Project(models.Model):
     stage = models.CharField(max_length=100, default="Course of Construction")
     phone = models.CharField(max_length=50, blank=True)
     active = models.BooleanField(default=True)
+    # The project's Directory tool: when it is off, /projects/{id}/users answers 403.
+    directory_enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -63,8 +65,12 @@ class Person(models.Model):
     id = models.BigIntegerField(primary_key=True)
     login = models.CharField(max_length=200, unique=True)
     name = models.CharField(max_length=200)
+    # Blank for people who are only in project directories: they cannot sign in.
     password = models.CharField(max_length=200, blank=True)
     is_service_account = models.BooleanField(default=False)
+    job_title = models.CharField(max_length=200, blank=True)
+    # The person's company in the project directory (Procore's `vendor`).
+    vendor_name = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -90,8 +96,17 @@ class CompanyMembership(models.Model):
 
 
 class ProjectMembership(models.Model):
+    class Directory(models.TextChoices):
+        """The person's permission on the project's Directory tool (Procore's four levels)."""
+
+        NONE = "none", "None"
+        READ_ONLY = "read_only", "Read-only"
+        STANDARD = "standard", "Standard"
+        ADMIN = "admin", "Admin"
+
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="project_memberships")
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    directory = models.CharField(max_length=20, choices=Directory.choices, default=Directory.STANDARD)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person", "project"], name="sandbox_project_member_once")]

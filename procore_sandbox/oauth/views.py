@@ -118,7 +118,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
     if response_type != "code":
         return back(error="unsupported_response_type", error_description="Only response_type=code is supported.")
 
-    people = Person.objects.filter(is_service_account=False).order_by("id")
+    people = Person.objects.filter(is_service_account=False).exclude(password="").order_by("id")
     context = {
         "app": app,
         "people": people,

@@ -1,9 +1,9 @@
 """PDM project configuration, read-only as in Procore: upload requirements, fields, field values
-(procore-api.md §7.3–§7.5), and the project directory used for user-type fields (§4).
+(procore-api.md §7.3–§7.5). The project directory used for user-type fields (§4) is
+procore_sandbox.core.directory.
 
 Choices ([inferred]): upload requirements are paginated like every v2 list (default 10);
-``keyword`` matches code or label, case-insensitively; the directory lists project members,
-v1 style (default 100 a page).
+``keyword`` matches code or label, case-insensitively.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from typing import Any
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 
-from procore_sandbox.core.views import visible_companies, visible_projects
-from procore_sandbox.http import ApiError, api_view, json_list, paginate, require_company_context
-from procore_sandbox.models import AccessToken, PdmField, PdmProject, PdmValue, Person, UploadRequirement
+from procore_sandbox.http import ApiError, api_view
+from procore_sandbox.models import AccessToken, PdmField, PdmProject, PdmValue, UploadRequirement
 from procore_sandbox.pdm.common import USER_VARIANTS, field_json, iso_ms, pdm_project, v2_list, value_json
 
 
@@ -129,32 +128,3 @@ def field_values(
     prefix = "-" if order == "desc" else ""
     values = values.order_by(prefix + VALUE_SORTS[sort_by], "label", "id")
     return v2_list(request, values, lambda value: value_json(value, field))
-
-
-def person_json(person: Person) -> dict[str, Any]:
-    first, _, last = person.name.partition(" ")
-    return {
-        "id": person.id,
-        "name": person.name,
-        "first_name": first,
-        "last_name": last,
-        "login": person.login,
-        "email_address": person.login,
-        "is_employee": not person.is_service_account,
-    }
-
-
-@api_view(["GET"])
-def project_users(request: HttpRequest, token: AccessToken, project_id: int) -> HttpResponse:
-    """``GET /rest/v1.0/projects/{project_id}/users``: the project directory (v1, unwrapped)."""
-    project = None
-    for company in visible_companies(token.person):
-        project = visible_projects(token.person, company).filter(id=project_id).first()
-        if project is not None:
-            require_company_context(request, company)
-            break
-    if project is None:
-        raise ApiError(404, "Not Found")
-    people = Person.objects.filter(project_memberships__project=project).distinct().order_by("id")
-    page, headers = paginate(request, people, default_per_page=100, max_per_page=1000, clamp=True)
-    return json_list([person_json(p) for p in page], headers)

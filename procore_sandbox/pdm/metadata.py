@@ -119,7 +119,8 @@ class ProjectSchema:
         if not values:
             return field, []
         if field.type in ("lov_entry", "lov_entries") or field.type == "reference":
-            if field.type != "lov_entries" and len(values) > 1:
+            # Several values: multi-select lists and multi-person references (`procore_users`).
+            if field.type != "lov_entries" and field.variant != "procore_users" and len(values) > 1:
                 raise _invalid(f"{where}.values accepts one value for {field.name}", where)
             for value_id in values:
                 self._check_value(field, value_id, where)

@@ -38,7 +38,6 @@ urlpatterns: list = [
     *pdm_route(
         V20_21, "document_revisions/<str:revision_id>/download", pdm_revisions.revision_download, "revision_download"
     ),
-    path("rest/v1.0/projects/<int:project_id>/users", pdm_config.project_users, name="project_users"),
     path("storage/pdm/revisions/<str:revision_id>", pdm_storage.revision_bytes, name="pdm_storage_revision"),
     path(
         "rest/v2.1/companies/<int:company_id>/projects/<int:project_id>/uploads",

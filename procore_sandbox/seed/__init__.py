@@ -41,6 +41,8 @@ PROJECTS = [
         "city": "Oakridge",
         "state_code": "OR",
         "zip": "97463",
+        # The Directory tool is off here: person fields fall back to the people the portal knows.
+        "directory_enabled": False,
     },
     {
         "id": 2309,
@@ -92,6 +94,12 @@ class SeedPerson:
     admin_of: tuple[int, ...] = ()
     projects: tuple[int, ...] = ()
     service_account: bool = False
+    # People who are only in project directories (authors, reviewers) have no password.
+    signs_in: bool = True
+    job_title: str = ""
+    vendor: str = ""
+    # Directory permission per project where it is not Standard.
+    directory: tuple[tuple[int, str], ...] = ()
 
 
 PEOPLE = [
@@ -112,6 +120,7 @@ PEOPLE = [
         "Priya Raman",
         "Project manager at Harbor Civil and Alpine",
         projects=(2307, 2308, 3401),
+        directory=((2308, "none"),),
     ),
     SeedPerson(
         5450, "sam.okafor@subcontractor.example", "Sam Okafor", "Subcontractor on Oakridge Elementary", projects=(2306,)
@@ -123,6 +132,46 @@ PEOPLE = [
         "Developer Managed Service Account of the portal's app",
         projects=(2305, 2306, 2307, 2308, 3401),
         service_account=True,
+    ),
+    # Directory-only people: they appear in project directories (authors, reviewers) but do
+    # not sign in. Two namesakes called Jordan Lee are told apart by their e-mail addresses.
+    SeedPerson(
+        5461,
+        "marta.quinn@acme-architects.example",
+        "Marta Quinn",
+        "Architect of record",
+        projects=(2305, 2306),
+        signs_in=False,
+        job_title="Project Architect",
+        vendor="Acme Architects",
+    ),
+    SeedPerson(
+        5462,
+        "jordan.lee@northwind.example",
+        "Jordan Lee",
+        "Project engineer at Northwind",
+        projects=(2305, 2307),
+        signs_in=False,
+        job_title="Project Engineer",
+    ),
+    SeedPerson(
+        5463,
+        "jordan.lee@brooks-structural.example",
+        "Jordan Lee",
+        "Structural engineer at Brooks",
+        projects=(2305,),
+        signs_in=False,
+        job_title="Structural Engineer",
+        vendor="Brooks Structural Engineers",
+    ),
+    SeedPerson(
+        5464,
+        "ravi.shah@northwind.example",
+        "Ravi Shah",
+        "Document controller at Northwind",
+        projects=(2305, 2306, 2307, 2308),
+        signs_in=False,
+        job_title="Document Controller",
     ),
 ]
 
@@ -151,17 +200,28 @@ def seed() -> None:
     for spec in PEOPLE:
         person, _ = Person.objects.update_or_create(
             id=spec.id,
-            defaults={"login": spec.login, "name": spec.name, "is_service_account": spec.service_account},
+            defaults={
+                "login": spec.login,
+                "name": spec.name,
+                "is_service_account": spec.service_account,
+                "job_title": spec.job_title,
+                "vendor_name": spec.vendor,
+            },
         )
-        if not spec.service_account and not person.check_password(DEMO_PASSWORD):
+        if spec.signs_in and not spec.service_account and not person.check_password(DEMO_PASSWORD):
             person.set_password(DEMO_PASSWORD)
             person.save(update_fields=["password"])
         for company_id in _company_ids_for(spec):
             CompanyMembership.objects.update_or_create(
                 person=person, company_id=company_id, defaults={"is_admin": company_id in spec.admin_of}
             )
+        directory = dict(spec.directory)
         for project_id in spec.projects:
-            ProjectMembership.objects.get_or_create(person=person, project_id=project_id)
+            ProjectMembership.objects.update_or_create(
+                person=person,
+                project_id=project_id,
+                defaults={"directory": directory.get(project_id, ProjectMembership.Directory.STANDARD)},
+            )
 
     _seed_app(
         name="Document Portal",
@@ -234,6 +294,6 @@ def credentials() -> dict:
     roles = {p.id: p.role for p in PEOPLE}
     users = [
         {"id": p.id, "login": p.login, "name": p.name, "password": DEMO_PASSWORD, "role": roles.get(p.id, "")}
-        for p in Person.objects.filter(is_service_account=False).order_by("id")
+        for p in Person.objects.filter(is_service_account=False).exclude(password="").order_by("id")
     ]
     return {"apps": apps, "users": users}

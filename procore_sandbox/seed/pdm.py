@@ -128,6 +128,21 @@ PROJECTS = {
                 ],
             ),
             ("custom_field_102", "Design Reviewer", "reference", "procore_user", "102", []),
+            ("custom_field_103", "Reviewers", "reference", "procore_users", "103", []),
+            (
+                "custom_field_104",
+                "Trades",
+                "lov_entries",
+                "multi_select",
+                "104",
+                [
+                    ("ARC", "Architecture", True, []),
+                    ("STR", "Structure", True, []),
+                    ("MEP", "Building Services", True, []),
+                    ("FIN", "Finishes", True, []),
+                ],
+            ),
+            ("custom_field_105", "Sheet Count", "numeric", "", "105", []),
         ],
         "rules": [
             ([], []),

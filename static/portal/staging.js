@@ -77,7 +77,12 @@
         value.type = kind === "date" ? "date" : kind === "number" ? "number" : "text";
         if (option && option.dataset.list && document.getElementById(option.dataset.list)) value.setAttribute("list", option.dataset.list);
         else value.removeAttribute("list");
-        value.placeholder = kind === "multi" ? "Codes separated by ;" : "Value (code or label)";
+        value.placeholder = {
+          multi: "Codes separated by ;",
+          person: "Type a name or e-mail",
+          people: "Names or e-mails separated by ;",
+          date: "",
+        }[kind] || "Value (code or label)";
       });
     }
     form.addEventListener("submit", (e) => {

@@ -84,6 +84,7 @@ def test_it_exports_one_row_per_document_and_one_column_per_settable_field(batch
     assert list(rows[0]) == [
         "batch_id",
         "document_id",
+        "document_version",
         "file_name",
         "Name",
         "Type",
@@ -284,7 +285,7 @@ def set_cell(row: int, column: str, value: str):
         ),
         (
             lambda b, s: export_csv(b, s) + f"{b.pk},1\r\n",
-            [CsvError(5, "", "This row has 2 cells but the header has 15")],
+            [CsvError(5, "", "This row has 2 cells but the header has 16")],
         ),
     ],
 )

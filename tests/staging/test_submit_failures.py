@@ -76,11 +76,11 @@ def test_it_stops_only_the_document_procore_refuses_as_invalid_input_and_retries
     from django_q.conf import Conf
 
     from portal.staging.schema import load_schema
-    from portal.staging.services import set_document_metadata
+    from portal.staging.services import set_document_fields
     from tests.staging.test_submit_support import metadata_from
 
     schema = load_schema(project)
-    set_document_metadata(batch, user, spec, {**spec.metadata, **metadata_from(schema, volume="V1")}, schema)
+    set_document_fields(batch, user, spec, metadata_from(schema, volume="V1"), schema)
     client = Client()
     client.force_login(user)
     Conf.SYNC = True

@@ -85,7 +85,7 @@ def make_batch(user, project, documents: list[tuple[str, dict]], *, content: byt
     for index, (file_name, values) in enumerate(documents):
         data = content if content is not None else f"%PDF-1.4\n% {file_name} {index}\n".encode()
         document, _ = services.add_document(batch, user, SimpleUploadedFile(file_name, data, "application/pdf"), schema)
-        services.set_document_metadata(batch, user, document, metadata_from(schema, **values), schema)
+        services.set_document_fields(batch, user, document, metadata_from(schema, **values), schema)
         document.refresh_from_db()
         assert document.state == StagedDocument.State.READY, (file_name, document.problems)
     return batch

@@ -266,7 +266,12 @@ def test_it_parses_typed_in_values_into_procore_values(field, raw, expected):
             "2025-02-30",
             "Date Authored: “2025-02-30” is not a date; write it as 2025-12-15 (or 2025-12-15T14:30:00Z)",
         ),
-        ("authored_by", "Jane Doe", "Authored By takes a Procore user id (digits), not “Jane Doe”"),
+        (
+            "authored_by",
+            "Jane Doe",
+            "Authored By: nobody called “Jane Doe” among the people the portal knows here (Procore did not "
+            "list this project's people: you can also write a Procore user id)",
+        ),
         ("project", "NW-101", "Project is filled by Procore and cannot be set"),
     ],
 )
@@ -282,7 +287,8 @@ def test_it_shows_stored_values_as_people_read_them():
     assert display_value(schema, fid("type"), vid("type", "DRW")) == "DRW – Drawing"
     assert display_value(schema, fid("type"), vid("type", "SKT")) == "SKT – Sketch"  # inactive: still named
     assert display_value(schema, fid("number"), "101") == "101"
-    assert display_value(schema, fid("authored_by"), "5448") == "5448"
+    assert display_value(schema, fid("authored_by"), "5448") == "Procore user 5448"  # nobody known by that id
+    assert display_value(schema, fid("date_authored"), "2026-11-20T00:00:00Z") == "20 Nov 2026"
     assert display_value(schema, fid("type"), "gone") == "gone"
 
 

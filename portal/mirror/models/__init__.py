@@ -1,4 +1,6 @@
-"""The mirror's models: Procore's companies, projects and documents (core), Document Management (pdm)."""
+"""The mirror's models: Procore's companies, projects and documents (core), Document Management (pdm),
+the people person fields may name (people)."""
 
 from .core import Company, File, Folder, Membership, Project, SyncRun  # noqa: F401
 from .pdm import NamingStandard, PdmField, PdmValue, Revision, UploadRule  # noqa: F401
+from .people import ProjectPerson  # noqa: F401

@@ -46,6 +46,10 @@ class Project(models.Model):
     last_synced_at = models.DateTimeField(null=True, blank=True)
     # None until known; False when Procore refuses Document Management for this project.
     pdm_enabled = models.BooleanField(null=True, blank=True)
+    # When the project's people (its Directory) were last read, and why the list is short when
+    # Procore refused it (the Directory tool off, no permission); empty when it was listed.
+    people_synced_at = models.DateTimeField(null=True, blank=True)
+    people_note = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["name"]
