@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import requests
 
-DANA = "dana.whitfield@northwind.example"  # company admin at Northwind, member of Harbor Bridge Retrofit
+DANA = "dana.whitfield@northwind.example"  # company admin at Northwind, member of Riverside and Harbor Bridge
 ELI = "eli.navarro@northwind.example"  # one project: Riverside Medical Center
 PRIYA = "priya.raman@harbor.example"  # Harbor Civil projects and one in another region
 SAM = "sam.okafor@subcontractor.example"  # one project: Oakridge Elementary

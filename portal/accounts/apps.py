@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "portal.accounts"
     label = "accounts"
-    verbose_name = "Accounts"
+    verbose_name = "Portal people and Procore sign-ins"
 
     def ready(self) -> None:
         from . import signals  # noqa: F401  (connects the sign-in receiver)

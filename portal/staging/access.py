@@ -1,21 +1,50 @@
-"""Who may see which batch: a person sees a batch of a project they may see (portal.mirror.access)."""
+"""Who may see which batch: the one place every staging view asks.
+
+A batch belongs to its creator and to the people they share it with — chosen project members
+(BatchShare, by Procore user id) or the whole project team (`Batch.shared_with_project`) — as
+Procore's own rule for unpublished uploads is that people work on their own uploads. Everyone
+else is told nothing: the batch is not in their lists and each of its URLs answers 404. The
+project itself must still be visible to them (portal.mirror.access). Django admin shows every
+batch to the portal's administrators.
+"""
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from portal.accounts.models import User
+from portal.mirror.access import projects_for_user
 
 from .models import Batch
 
 
+def batches_for_user(user: User) -> QuerySet[Batch]:
+    """Batches `user` may see and work on."""
+    mine = Q(created_by=user) | Q(shared_with_project=True)
+    if user.procore_user_id is not None:
+        mine |= Q(shares__procore_user_id=user.procore_user_id)
+    ids = Batch.objects.filter(mine, project__in=projects_for_user(user)).values("pk")
+    # A subquery rather than .distinct(): callers order and slice freely.
+    return Batch.objects.filter(pk__in=ids)
+
+
 def get_batch_for_user(user: User, batch_id: int) -> Batch:
-    """A staging batch of a project `user` may see; Http404 otherwise."""
+    """A batch `user` may see; Http404 otherwise (also for batches of others in their projects)."""
     batch = (
-        Batch.objects.select_related("project", "project__company", "created_by")
-        .filter(pk=batch_id, project__memberships__user=user)
-        .first()
+        batches_for_user(user).select_related("project", "project__company", "created_by").filter(pk=batch_id).first()
     )
     if batch is None:
         raise Http404("No such batch.")
     return batch
+
+
+def is_owner(user: User, batch: Batch) -> bool:
+    return batch.created_by_id is not None and batch.created_by_id == user.pk
+
+
+def ensure_owner(user: User, batch: Batch) -> None:
+    """Only the batch's creator shares it or deletes it (the people it is shared with work on it)."""
+    if not is_owner(user, batch):
+        raise PermissionDenied("Only the person who created this batch can do this.")

@@ -7,7 +7,6 @@ from typing import Any
 
 from .forms import editable_fields, input_kind
 from .models import StagedDocument
-from .persons import person_choices
 from .schema import FieldInfo, Schema, display_value
 
 
@@ -66,8 +65,6 @@ def grid_context(schema: Schema, documents: Any) -> dict[str, Any]:
             {"info": f, "kind": input_kind(f), "values": [v for v in schema.values_by_field.get(f.id, []) if v.active]}
             for f in settable
         ],
-        "people": person_choices(schema),
-        "people_note": schema.people.note,
         "states": StagedDocument.State,
     }
 

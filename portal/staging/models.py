@@ -44,9 +44,12 @@ class Batch(models.Model):
     new_folder_name = models.CharField(max_length=255, blank=True)
     on_name_clash = models.CharField(max_length=20, choices=NameClash.choices, default=NameClash.NEW_VERSION)
     state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT)
+    # A batch belongs to its creator and to the people it is shared with (BatchShare), or to the
+    # whole project team when `shared_with_project` (portal.staging.access).
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="batches"
     )
+    shared_with_project = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -60,6 +63,24 @@ class Batch(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.state in {self.State.DRAFT, self.State.FAILED}
+
+
+class BatchShare(models.Model):
+    """A project member the batch's creator shared it with, by Procore user id: they see and work on
+    the batch when they sign in to the portal, even if they never have before."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="shares")
+    procore_user_id = models.BigIntegerField()
+    name = models.CharField(max_length=255)
+    shared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["batch", "procore_user_id"], name="staging_share_once")]
+
+    def __str__(self) -> str:
+        return f"{self.batch} shared with {self.name}"
 
 
 def staged_file_path(document: StagedDocument, filename: str) -> str:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views, views_submit
+from . import views, views_sharing, views_submit
 
 app_name = "staging"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("batches/<int:batch_id>/templates/", views.save_template, name="save_template"),
     path("batches/<int:batch_id>/empty/", views.empty, name="empty"),
     path("batches/<int:batch_id>/delete/", views.delete, name="delete"),
+    path("batches/<int:batch_id>/sharing/", views_sharing.sharing, name="sharing"),
     path("batches/<int:batch_id>/submit/", views_submit.submit, name="submit"),
     path("batches/<int:batch_id>/progress/", views_submit.progress, name="progress"),
     path("batches/<int:batch_id>/progress.json", views_submit.progress_json, name="progress_json"),

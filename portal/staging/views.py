@@ -12,10 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal.mirror.access import get_project_for_user, projects_for_user
+from portal.mirror.access import get_project_for_user
 
 from . import services
-from .access import get_batch_for_user
+from .access import batches_for_user, ensure_owner, get_batch_for_user, is_owner
 from .csv_io import export_csv, import_csv
 from .edits import Conflict, FieldEdit, apply_edits
 from .folder_target import existing_files, landing, target_label
@@ -31,11 +31,7 @@ from .validation import parse_input
 @login_required
 @require_GET
 def all_batches(request: HttpRequest) -> HttpResponse:
-    batches = list(
-        Batch.objects.filter(project__in=projects_for_user(request.user))
-        .select_related("project", "created_by")
-        .order_by("-created_at")[:200]
-    )
+    batches = list(batches_for_user(request.user).select_related("project", "created_by").order_by("-created_at")[:200])
     return render(request, "staging/batches.html", {"batches": batches, "counts": services.batch_counts(batches)})
 
 
@@ -54,7 +50,7 @@ def project_batches(request: HttpRequest, project_id: int) -> HttpResponse:
         )
         messages.success(request, f"Batch “{batch.name}” created. Add files to it.")
         return redirect("staging:batch", batch_id=batch.pk)
-    batches = list(project.batches.select_related("created_by"))
+    batches = list(batches_for_user(request.user).filter(project=project).select_related("created_by"))
     return render(
         request,
         "staging/project_batches.html",
@@ -81,6 +77,7 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         documents = documents.filter(Q(file_name__icontains=query))
     page = Paginator(documents, 100).get_page(request.GET.get("page", 1))
     counts = services.batch_counts([batch]).get(batch.pk, {})
+    schema = load_schema(batch.project)
     return render(
         request,
         "staging/batch.html",
@@ -95,11 +92,15 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
             "can_submit": bool(counts) and set(counts) == {StagedDocument.State.READY},
             "templates": MetadataTemplate.objects.filter(project=batch.project),
             "audit": batch.audit.select_related("user")[:15],
+            "is_owner": is_owner(request.user, batch),
+            "shares": list(batch.shares.all()),
             "max_file_size": max_file_size(),
+            "people": person_choices(schema),
+            "people_note": schema.people.note,
             **(
                 folder_grid_context(batch, page.object_list)
                 if batch.target == Batch.Target.FOLDER
-                else grid_context(load_schema(batch.project), page.object_list)
+                else grid_context(schema, page.object_list)
             ),
         },
     )
@@ -269,7 +270,8 @@ def document_detail(request: HttpRequest, batch_id: int, document_id: int) -> Ht
                     )
                 else:
                     messages.success(
-                        request, f"Saved {document.file_name}: {saved} field(s) changed." if saved else "Nothing changed."
+                        request,
+                        f"Saved {document.file_name}: {saved} field(s) changed." if saved else "Nothing changed.",
                     )
                     target = request.POST.get("then") == "next" and _neighbours(document)["next"]
                     return redirect("staging:document", batch_id=batch.pk, document_id=(target or document).pk)
@@ -419,6 +421,7 @@ def empty(request: HttpRequest, batch_id: int) -> HttpResponse:
 @require_POST
 def delete(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
+    ensure_owner(request.user, batch)
     try:
         services.delete_batch(batch, request.user)
     except services.BatchLocked as exc:

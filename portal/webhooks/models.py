@@ -194,5 +194,8 @@ class ProjectRefresh(models.Model):
     identity_problem_at = models.DateTimeField(null=True, blank=True)
     reconciled_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        verbose_name_plural = "project refreshes"
+
     def __str__(self) -> str:
         return f"Webhook refresh of project {self.project_id} ({self.state})"

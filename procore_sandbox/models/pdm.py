@@ -173,3 +173,7 @@ class PdmSwitch(models.Model):
 
     name = models.CharField(max_length=100, primary_key=True)
     value = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = "PDM switch"
+        verbose_name_plural = "PDM switches"

@@ -109,7 +109,7 @@ PEOPLE = [
         "Dana Whitfield",
         "Document controller, company admin at Northwind",
         admin_of=(8089,),
-        projects=(2307,),
+        projects=(2305, 2307),
     ),
     SeedPerson(
         5448, "eli.navarro@northwind.example", "Eli Navarro", "Engineer on Riverside Medical Center", projects=(2305,)

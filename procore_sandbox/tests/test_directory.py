@@ -24,7 +24,7 @@ def test_it_lists_the_projects_active_members_with_their_email(sandbox):
     answer = users(sandbox, ELI, RIVERSIDE)
     assert answer.status_code == 200, answer.text
     people = {p["id"]: p for p in answer.json()}
-    assert set(people) == {5448, 5461, 5462, 5463, 5464}, "members only, and not the service account"
+    assert set(people) == {5447, 5448, 5461, 5462, 5463, 5464}, "members only, and not the service account"
     eli = people[5448]
     assert (eli["name"], eli["first_name"], eli["last_name"], eli["email_address"]) == (
         "Eli Navarro",
@@ -35,16 +35,16 @@ def test_it_lists_the_projects_active_members_with_their_email(sandbox):
     namesakes = [p for p in people.values() if p["name"] == "Jordan Lee"]
     assert len({p["email_address"] for p in namesakes}) == 2
     assert people[5463]["vendor"]["name"] == "Brooks Structural Engineers"
-    assert answer.headers["Total"] == "5"
+    assert answer.headers["Total"] == "6"
 
 
 def test_it_pages_like_every_v1_list(sandbox):
     first = users(sandbox, ELI, RIVERSIDE, per_page=2, sort="name")
     assert first.status_code == 200
-    assert [p["name"] for p in first.json()] == ["Eli Navarro", "Jordan Lee"]
-    assert first.headers["Total"] == "5" and first.headers["Per-Page"] == "2"
+    assert [p["name"] for p in first.json()] == ["Dana Whitfield", "Eli Navarro"]
+    assert first.headers["Total"] == "6" and first.headers["Per-Page"] == "2"
     following = sandbox.get(first.links["next"]["url"], sandbox.token(ELI), headers={"Procore-Company-Id": "8089"})
-    assert [p["name"] for p in following.json()] == ["Jordan Lee", "Marta Quinn"]
+    assert [p["name"] for p in following.json()] == ["Jordan Lee", "Jordan Lee"]
 
 
 def test_it_searches_names_emails_titles_and_companies(sandbox):

@@ -30,6 +30,7 @@ def test_it_mirrors_the_directory_with_names_and_emails(sandbox):
     people = project_people(project)
     assert people.complete and people.note == ""
     assert [(p.name, p.email) for p in people.people] == [
+        ("Dana Whitfield", "dana.whitfield@northwind.example"),
         ("Eli Navarro", ELI),
         ("Jordan Lee", "jordan.lee@brooks-structural.example"),
         ("Jordan Lee", "jordan.lee@northwind.example"),

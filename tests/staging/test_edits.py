@@ -17,6 +17,7 @@ from portal.staging import services
 from portal.staging.edits import FieldEdit, apply_edits
 from portal.staging.models import AuditEntry, Batch, StagedDocument
 from portal.staging.schema import load_schema
+from portal.staging.sharing import share_with_project
 from procore_sandbox.testing import DANA, ELI
 from tests.flows import form_data
 
@@ -214,7 +215,8 @@ def form_post(page_html: str, changes: dict[str, list[str]]) -> dict[str, list[s
 
 
 def test_two_people_editing_one_document_lose_nothing_and_a_clash_is_shown(signed_in, batch):
-    eli, dana = signed_in(ELI), signed_in(DANA)  # Dana administers Northwind: she sees Riverside too
+    eli, dana = signed_in(ELI), signed_in(DANA)
+    share_with_project(batch, eli.user, True)  # Dana is on the Riverside team
     document = add_document(eli, batch, "shared.pdf")
     url = f"/batches/{batch.pk}/documents/{document.pk}/"
     elis_page, danas_page = eli.get(url).content.decode(), dana.get(url).content.decode()

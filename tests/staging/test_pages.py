@@ -196,7 +196,7 @@ def test_csv_round_trip_and_refusals(client, batch):
     assert refused.status_code == 400 and b"Nothing in" in refused.content
     assert {d.pk: d.metadata for d in StagedDocument.objects.all()} == before
 
-    other = Batch.objects.create(project_id=RIVERSIDE, name="Other")
+    other = Batch.objects.create(project_id=RIVERSIDE, name="Other", created_by=batch.created_by)
     foreign = client.post(
         f"/batches/{other.pk}/import/", {"csv": SimpleUploadedFile("b.csv", out.getvalue().encode(), "text/csv")}
     )
@@ -261,8 +261,8 @@ def _fill(batch, count: int) -> None:
 
 
 def test_the_batch_page_costs_the_same_queries_for_10_or_300_documents(client, eli):
-    small = Batch.objects.create(project_id=RIVERSIDE, name="small")
-    large = Batch.objects.create(project_id=RIVERSIDE, name="large")
+    small = Batch.objects.create(project_id=RIVERSIDE, name="small", created_by=eli)
+    large = Batch.objects.create(project_id=RIVERSIDE, name="large", created_by=eli)
     _fill(small, 10)
     _fill(large, 300)
     client.get(f"/batches/{small.pk}/")
