@@ -4,30 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sandbox', '0004_merge_0003_limits_0003_pdm_0003_webhooks'),
+        ("sandbox", "0004_merge_0003_limits_0003_pdm_0003_webhooks"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='person',
-            name='job_title',
+            model_name="person",
+            name="job_title",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddField(
-            model_name='person',
-            name='vendor_name',
+            model_name="person",
+            name="vendor_name",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddField(
-            model_name='project',
-            name='directory_enabled',
+            model_name="project",
+            name="directory_enabled",
             field=models.BooleanField(default=True),
         ),
         migrations.AddField(
-            model_name='projectmembership',
-            name='directory',
-            field=models.CharField(choices=[('none', 'None'), ('read_only', 'Read-only'), ('standard', 'Standard'), ('admin', 'Admin')], default='standard', max_length=20),
+            model_name="projectmembership",
+            name="directory",
+            field=models.CharField(
+                choices=[("none", "None"), ("read_only", "Read-only"), ("standard", "Standard"), ("admin", "Admin")],
+                default="standard",
+                max_length=20,
+            ),
         ),
     ]

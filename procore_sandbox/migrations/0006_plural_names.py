@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sandbox', '0005_directory'),
+        ("sandbox", "0005_directory"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='pdmswitch',
-            options={'verbose_name': 'PDM switch', 'verbose_name_plural': 'PDM switches'},
+            name="pdmswitch",
+            options={"verbose_name": "PDM switch", "verbose_name_plural": "PDM switches"},
         ),
     ]

@@ -5,40 +5,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('mirror', '0003_company_documents'),
+        ("mirror", "0003_company_documents"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='project',
-            name='people_note',
+            model_name="project",
+            name="people_note",
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name='project',
-            name='people_synced_at',
+            model_name="project",
+            name="people_synced_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.CreateModel(
-            name='ProjectPerson',
+            name="ProjectPerson",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('procore_user_id', models.BigIntegerField()),
-                ('name', models.CharField(max_length=255)),
-                ('email', models.CharField(blank=True, max_length=254)),
-                ('job_title', models.CharField(blank=True, max_length=255)),
-                ('company', models.CharField(blank=True, max_length=255)),
-                ('source', models.CharField(choices=[('directory', 'Project directory'), ('revision', 'Named on a document revision')], default='directory', max_length=20)),
-                ('in_directory', models.BooleanField(default=True)),
-                ('seen_at', models.DateTimeField(auto_now=True)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='people', to='mirror.project')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("procore_user_id", models.BigIntegerField()),
+                ("name", models.CharField(max_length=255)),
+                ("email", models.CharField(blank=True, max_length=254)),
+                ("job_title", models.CharField(blank=True, max_length=255)),
+                ("company", models.CharField(blank=True, max_length=255)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("directory", "Project directory"), ("revision", "Named on a document revision")],
+                        default="directory",
+                        max_length=20,
+                    ),
+                ),
+                ("in_directory", models.BooleanField(default=True)),
+                ("seen_at", models.DateTimeField(auto_now=True)),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="people", to="mirror.project"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'project people',
-                'ordering': ['name', 'procore_user_id'],
-                'constraints': [models.UniqueConstraint(fields=('project', 'procore_user_id'), name='mirror_person_once')],
+                "verbose_name_plural": "project people",
+                "ordering": ["name", "procore_user_id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("project", "procore_user_id"), name="mirror_person_once")
+                ],
             },
         ),
     ]

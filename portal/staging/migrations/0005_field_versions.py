@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('staging', '0004_folder_target'),
+        ("staging", "0004_folder_target"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='stageddocument',
-            name='field_stamps',
+            model_name="stageddocument",
+            name="field_stamps",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
-            model_name='stageddocument',
-            name='metadata_version',
+            model_name="stageddocument",
+            name="metadata_version",
             field=models.IntegerField(default=0),
         ),
     ]

@@ -11,31 +11,45 @@ def share_existing_batches(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('staging', '0005_field_versions'),
+        ("staging", "0005_field_versions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='batch',
-            name='shared_with_project',
+            model_name="batch",
+            name="shared_with_project",
             field=models.BooleanField(default=False),
         ),
         migrations.CreateModel(
-            name='BatchShare',
+            name="BatchShare",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('procore_user_id', models.BigIntegerField()),
-                ('name', models.CharField(max_length=255)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shares', to='staging.batch')),
-                ('shared_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("procore_user_id", models.BigIntegerField()),
+                ("name", models.CharField(max_length=255)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="shares", to="staging.batch"
+                    ),
+                ),
+                (
+                    "shared_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(fields=('batch', 'procore_user_id'), name='staging_share_once')],
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("batch", "procore_user_id"), name="staging_share_once")
+                ],
             },
         ),
         migrations.RunPython(share_existing_batches, migrations.RunPython.noop),

@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('webhooks', '0006_company_scope_hooks'),
+        ("webhooks", "0006_company_scope_hooks"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='projectrefresh',
-            options={'verbose_name_plural': 'project refreshes'},
+            name="projectrefresh",
+            options={"verbose_name_plural": "project refreshes"},
         ),
     ]
