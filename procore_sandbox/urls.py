@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import include, path, re_path
 
 from procore_sandbox.core import directory
+from procore_sandbox.core import permissions as rest_permissions
 from procore_sandbox.core import views as rest_core
 from procore_sandbox.http import not_found
 from procore_sandbox.oauth import views as oauth
@@ -22,6 +23,7 @@ urlpatterns = [
     path("rest/v1.1/projects", rest_core.projects_v11, name="projects_v11"),
     path("rest/v1.0/projects/<int:project_id>", rest_core.project_detail, name="project"),
     path("rest/v1.0/projects/<int:project_id>/users", directory.project_users, name="project_users"),
+    path("rest/v1.0/settings/permissions", rest_permissions.permissions, name="permissions"),
     path("", include("procore_sandbox.documents.urls")),
     path("", include("procore_sandbox.pdm.urls")),
     path("", include("procore_sandbox.webhooks.urls")),

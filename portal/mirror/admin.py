@@ -14,6 +14,7 @@ from .models import (
     PdmValue,
     Project,
     ProjectPerson,
+    ProjectRole,
     Revision,
     SyncRun,
     UploadRule,
@@ -101,3 +102,13 @@ class RevisionAdmin(admin.ModelAdmin):
     list_filter = ["project"]
     search_fields = ["name", "number", "procore_id"]
     show_full_result_count = False
+
+
+@admin.register(ProjectRole)
+class ProjectRoleAdmin(admin.ModelAdmin):
+    """Roles the portal grants in a project beyond what Procore says (portal.mirror.administration)."""
+
+    list_display = ["user", "project", "role", "granted_at", "note"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "user__email", "project__name"]
+    list_select_related = ["user", "project"]

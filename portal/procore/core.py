@@ -37,3 +37,29 @@ def project_users(client: ProcoreClient, company_id: int, project_id: int) -> It
         f"/rest/v1.0/projects/{project_id}/users",
         {"per_page": 1000, "view": "normal", "sort": "name"},
     )
+
+
+def permission_manifest(client: ProcoreClient, company_id: int, *, project_id: int | None = None) -> Any:
+    """`GET /rest/v1.0/settings/permissions`: the identity's own access level per tool, for a project
+    or (without `project_id`) the company. Procore does not document the body beyond a `tools` list;
+    read it with `access_level`, which expects nothing."""
+    params = {"project_id": project_id} if project_id is not None else {"company_id": company_id}
+    return client.for_company(company_id).get_json("/rest/v1.0/settings/permissions", params=params)
+
+
+def access_level(manifest: Any, tool: str) -> str:
+    """The level ("None", "Read Only", "Standard", "Admin") a manifest gives for `tool`, read
+    defensively: anything missing or of an unexpected shape is "None"."""
+    tools = manifest.get("tools") if isinstance(manifest, dict) else None
+    for entry in tools if isinstance(tools, list) else []:
+        if isinstance(entry, dict) and entry.get("name") == tool:
+            level = entry.get("user_access_level")
+            name = level.get("name") if isinstance(level, dict) else level
+            return name if isinstance(name, str) else "None"
+    return "None"
+
+
+def administers(manifest: Any) -> bool:
+    """Whether the manifest makes the identity an administrator: Admin on the Admin tool, where
+    Procore keeps a project's (or company's) settings, webhooks among them."""
+    return access_level(manifest, "admin").strip().lower() == "admin"

@@ -1,9 +1,15 @@
-"""The project's settings page: its webhooks, their secrets, and whether processing can act."""
+"""The project's settings page: its webhooks, their secrets, and whether processing can act.
+
+Everyone who sees the project sees the state; only its administrators (portal.mirror.administration:
+Admin on the project's Admin tool in Procore, or a role granted in the portal) get the buttons, and a
+register or rotate POST from anyone else is answered 403.
+"""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -11,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from portal.accounts.models import ProcoreCredential
 from portal.accounts.service import service_account_configured
 from portal.mirror.access import get_project_for_user
+from portal.mirror.administration import project_administration
 from portal.procore.errors import ProcoreError, friendly_message
 
 from .models import Delivery, Hook, ProjectRefresh
@@ -56,14 +63,22 @@ def project_settings(request: HttpRequest, project_id: int) -> HttpResponse:
             "warnings": identity_warnings(project, hooks, refresh),
             "recent": recent,
             "service_account": service_account_configured(),
+            "administration": project_administration(request.user, project),
         },
     )
+
+
+def _require_administrator(request: HttpRequest, project) -> None:
+    decision = project_administration(request.user, project)
+    if not decision.allowed:
+        raise PermissionDenied(decision.reason)
 
 
 @login_required
 @require_POST
 def register(request: HttpRequest, project_id: int) -> HttpResponse:
     project = get_project_for_user(request.user, project_id)
+    _require_administrator(request, project)
     try:
         hooks = register_project(project, request.user)
     except (ProcoreError, NoIdentity) as exc:
@@ -83,6 +98,7 @@ def register(request: HttpRequest, project_id: int) -> HttpResponse:
 def rotate(request: HttpRequest, project_id: int, hook_id: int) -> HttpResponse:
     project = get_project_for_user(request.user, project_id)
     hook = get_object_or_404(Hook, pk=hook_id, project=project)
+    _require_administrator(request, project)
     try:
         rotate_secret(hook, request.user)
     except (ProcoreError, NoIdentity) as exc:

@@ -96,6 +96,14 @@ class CompanyMembership(models.Model):
 
 
 class ProjectMembership(models.Model):
+    """A person in a project's directory, with the permission template that sets their access
+    level per tool (procore_sandbox.core.permissions) and their Directory permission."""
+
+    class Template(models.TextChoices):
+        PROJECT_ADMIN = "project_admin", "Project Admin"
+        STANDARD = "standard", "Standard"
+        SUBCONTRACTOR = "subcontractor", "Subcontractor"
+
     class Directory(models.TextChoices):
         """The person's permission on the project's Directory tool (Procore's four levels)."""
 
@@ -107,6 +115,7 @@ class ProjectMembership(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="project_memberships")
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
     directory = models.CharField(max_length=20, choices=Directory.choices, default=Directory.STANDARD)
+    permission_template = models.CharField(max_length=40, choices=Template.choices, default=Template.STANDARD)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person", "project"], name="sandbox_project_member_once")]

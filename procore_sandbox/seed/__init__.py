@@ -100,6 +100,8 @@ class SeedPerson:
     vendor: str = ""
     # Directory permission per project where it is not Standard.
     directory: tuple[tuple[int, str], ...] = ()
+    # The permission template of every project they belong to (procore_sandbox.core.permissions).
+    template: str = "standard"
 
 
 PEOPLE = [
@@ -112,18 +114,29 @@ PEOPLE = [
         projects=(2305, 2307),
     ),
     SeedPerson(
-        5448, "eli.navarro@northwind.example", "Eli Navarro", "Engineer on Riverside Medical Center", projects=(2305,)
+        5448,
+        "eli.navarro@northwind.example",
+        "Eli Navarro",
+        "Engineer and project admin on Riverside Medical Center",
+        projects=(2305,),
+        template="project_admin",
     ),
     SeedPerson(
         5449,
         "priya.raman@harbor.example",
         "Priya Raman",
-        "Project manager at Harbor Civil and Alpine",
+        "Project manager (project admin) at Harbor Civil and Alpine",
         projects=(2307, 2308, 3401),
         directory=((2308, "none"),),
+        template="project_admin",
     ),
     SeedPerson(
-        5450, "sam.okafor@subcontractor.example", "Sam Okafor", "Subcontractor on Oakridge Elementary", projects=(2306,)
+        5450,
+        "sam.okafor@subcontractor.example",
+        "Sam Okafor",
+        "Subcontractor on Oakridge Elementary",
+        projects=(2306,),
+        template="subcontractor",
     ),
     SeedPerson(
         9001,
@@ -220,7 +233,10 @@ def seed() -> None:
             ProjectMembership.objects.update_or_create(
                 person=person,
                 project_id=project_id,
-                defaults={"directory": directory.get(project_id, ProjectMembership.Directory.STANDARD)},
+                defaults={
+                    "directory": directory.get(project_id, ProjectMembership.Directory.STANDARD),
+                    "permission_template": spec.template,
+                },
             )
 
     _seed_app(
