@@ -1,0 +1,125 @@
+"""Write the generated set to a folder, with `truth.json` beside it."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from reportlab.pdfgen.canvas import Canvas
+
+from .content import Sheet, make_sheet
+from .documents import NO_TITLE_BLOCK, NON_DRAWINGS, scanned_page
+from .layouts import LAYOUTS, Layout
+
+FIELDS = ("number", "name", "revision", "date_authored")
+DISCIPLINES = ["A", "S", "M", "E", "C", "P"]
+
+
+@dataclass
+class PageTruth:
+    file: str
+    page: int
+    kind: str  # the layout's name, or what the page is when it has no title block
+    fields: dict[str, str] | None  # None: nothing may be proposed
+    scanned: bool = False
+
+
+def _truth_fields(sheet: Sheet) -> dict[str, str]:
+    return {
+        "number": sheet.number,
+        "name": sheet.name,
+        "revision": sheet.current.mark,
+        "date_authored": sheet.current.day.isoformat(),
+    }
+
+
+def _number(layout: Layout, discipline: str, n: int) -> str:
+    digits = f"{n:04}" if "{n}" in layout.number_pattern and layout.name == "uk_container" else f"{n:03}"
+    return layout.number_pattern.format(d=discipline, t="DRW", n=digits)
+
+
+PagePainter = Callable[[Canvas], None]
+
+
+def write_pages(path: Path, painters: Sequence[PagePainter]) -> None:
+    canvas = Canvas(str(path))
+    for paint in painters:
+        paint(canvas)
+        canvas.showPage()
+    canvas.save()
+
+
+def sheet_painter(layout: Layout, sheet: Sheet, rng: random.Random) -> PagePainter:
+    size = rng.choice(layout.page_sizes)
+    seed = rng.random()
+
+    def paint(canvas: Canvas) -> None:
+        canvas.setPageSize(size)
+        layout.draw(canvas, sheet, random.Random(seed), size)
+
+    return paint
+
+
+def write_sheet_pdf(path: Path, layout: Layout, sheets: Iterable[Sheet], seed: int = 0) -> None:
+    rng = random.Random(seed)
+    write_pages(path, [sheet_painter(layout, sheet, rng) for sheet in sheets])
+
+
+def build_set(
+    directory: Path,
+    *,
+    seed: int = 2026,
+    singles: int = 3,
+    set_size: int = 5,
+    others: int = 2,
+    layouts: Sequence[Layout] = LAYOUTS,
+) -> list[PageTruth]:
+    """Per layout `singles` one-sheet files and one `set_size`-sheet set; `others` of each kind of
+    page without a title block; one scanned page. Returns the truth, page by page."""
+    directory.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    truth: list[PageTruth] = []
+    for layout in layouts:
+        for k in range(singles):
+            discipline = rng.choice(DISCIPLINES)
+            sheet = make_sheet(
+                rng, _number(layout, discipline, rng.randint(100, 699)), revision_style=layout.revision_style
+            )
+            name = f"{layout.name}-{k + 1}.pdf"
+            write_pages(directory / name, [sheet_painter(layout, sheet, rng)])
+            truth.append(PageTruth(name, 1, layout.name, _truth_fields(sheet)))
+        if set_size:
+            discipline = rng.choice(DISCIPLINES)
+            start = rng.randint(100, 600)
+            sheets = [
+                make_sheet(rng, _number(layout, discipline, start + n), revision_style=layout.revision_style)
+                for n in range(set_size)
+            ]
+            name = f"{layout.name}-set.pdf"
+            write_pages(directory / name, [sheet_painter(layout, s, rng) for s in sheets])
+            truth.extend(PageTruth(name, n + 1, layout.name, _truth_fields(s)) for n, s in enumerate(sheets))
+    for kinds in (NON_DRAWINGS, NO_TITLE_BLOCK):
+        for kind, draw in kinds.items():
+            for k in range(others):
+                name = f"{kind}-{k + 1}.pdf"
+                page_seed = rng.random()
+                write_pages(directory / name, [lambda c, d=draw, s=page_seed: d(c, random.Random(s))])
+                truth.append(PageTruth(name, 1, kind, None))
+    write_pages(directory / "scan.pdf", [lambda c: scanned_page(c, random.Random(seed))])
+    truth.append(PageTruth("scan.pdf", 1, "scanned", None, scanned=True))
+    (directory / "truth.json").write_text(json.dumps([asdict(t) for t in truth], indent=1))
+    return truth
+
+
+def big_set(path: Path, sheets: int = 200, seed: int = 7) -> None:
+    """One PDF of `sheets` sheets in turn of every layout, for the memory check."""
+    rng = random.Random(seed)
+    painters = []
+    for n in range(sheets):
+        layout = LAYOUTS[n % len(LAYOUTS)]
+        sheet = make_sheet(rng, _number(layout, "A", 100 + n), revision_style=layout.revision_style)
+        painters.append(sheet_painter(layout, sheet, rng))
+    write_pages(path, painters)

@@ -1,0 +1,461 @@
+"""Read a drawing sheet's title block: its number, title, current revision and that revision's date.
+
+The reader knows no particular layout. It works on what every title block has in common:
+
+1. **Where**: a title block is a ruled block — lines that touch one another, the sheet's frame
+   aside — that reaches the bottom of the page (a bottom-right box, a bottom strip, a right-hand
+   strip reaching down), or a strip down the right edge, and that is not large in both directions
+   (a drawing register or a schedule is). Text elsewhere (notes, grid bubbles, stamps, detail
+   titles, dimensions) is never read.
+2. **What**: inside it, labels ("DRAWING No.", "Dwg. No.", "SHEET NUMBER", "Rev", "Issue Date",
+   "Drawing Title" …; see labels.py) are matched to values geometrically: a value is the nearest
+   text beside or below its label in the same ruled box, or, when the box holds only the label,
+   in the next box to the right or below. Labels of other things (project and job numbers, scale,
+   drawn by, plot date, file names) take their values too, so those are never taken for ours.
+3. **Revisions**: a revision table is a header row with a revision column, a date column and a
+   description column; its rows are read above or below the header, whichever way they run, and
+   the latest is chosen by revision order (revisions.py), not by position. The current revision
+   is the revision box's value; where there is a table, its latest row must agree (a sheet that
+   contradicts itself proposes no revision and says why), and that row gives the date.
+4. **Nothing rather than wrong**: no ruled block with a drawing number in it → nothing is proposed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .dates import day_first_on, parse_date
+from .labels import DATE, NAME, NUMBER, OTHER, REVISION, LabelMatch, match_label, name_value, normalize, number_value
+from .layout import Box, Phrase, Rulings, phrases
+from .pdfpage import PageContent
+from .revisions import latest, normalize_mark, order_key
+
+FIELDS = (NUMBER, NAME, REVISION, DATE)
+# A title block reaches this close to the page's bottom (or right) edge, as a share of the page.
+EDGE = 0.08
+# It is not wider than this share of the page *and* taller than the next at once.
+MAX_WIDE, MAX_TALL = 0.62, 0.34
+# A value is looked for this many label heights away at most.
+REACH_ACROSS, REACH_DOWN = 16.0, 7.0
+
+REV_COLUMN = {"REV", "REVISION", "REV NO", "REVISION NO", "NO", "ISSUE", "MARK", "REVN", "RV", "ISS", "NO REV"}
+DESCRIPTION_COLUMN = {
+    "DESCRIPTION",
+    "DESC",
+    "AMENDMENT",
+    "AMENDMENTS",
+    "REMARKS",
+    "DETAILS",
+    "CHANGE",
+    "CHANGES",
+    "REVISION DESCRIPTION",
+    "REVISIONS",
+    "PURPOSE",
+    "PURPOSE OF ISSUE",
+    "NOTES",
+    "COMMENTS",
+    "REASON",
+}
+
+
+@dataclass
+class Reading:
+    """What one page's title block says; every field None when there is no title block."""
+
+    fields: dict[str, str | None] = field(default_factory=lambda: dict.fromkeys(FIELDS))
+    # Where each value was read: {"number": "DRAWING No. A-DRW-101", ...}.
+    sources: dict[str, str] = field(default_factory=dict)
+    box: tuple[float, float, float, float] | None = None  # the title block, display points
+    page_size: tuple[float, float] = (0.0, 0.0)
+    scanned: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def found(self) -> bool:
+        return self.fields.get(NUMBER) is not None
+
+
+@dataclass
+class _Row:
+    mark: str
+    date: str | None
+    text: str
+
+
+@dataclass
+class _Table:
+    header: list[Phrase]
+    rows: list[_Row]
+    used: set[int]  # ids of the phrases the table holds
+
+
+def read_title_block(content: PageContent) -> Reading:
+    reading = Reading(page_size=(content.width, content.height), scanned=content.scanned)
+    if content.scanned:
+        reading.notes.append("A scanned sheet: it has no text to read.")
+        return reading
+    if not content.words:
+        if content.paths:
+            reading.notes.append("The page has no text layer (its lettering is drawn as lines).")
+        return reading
+    rulings = Rulings(content.rulings)
+    everything = phrases(content.words, rulings)
+    blocks = rulings.blocks(content.width, content.height)
+    best: tuple[tuple[float, float], Reading] | None = None
+    for box in _candidate_blocks(blocks, content.width, content.height):
+        inside = [p for p in everything if box.contains(p)]
+        tables = _revision_tables(inside) or _nearby_tables(box, blocks, everything, content)
+        candidate = _read_block(inside, tables, rulings, box, reading)
+        if candidate is None:
+            continue
+        # Two blocks with a drawing number: the one nearer the bottom-right corner.
+        distance = (content.width - box.x1) + (content.height - box.bottom)
+        key = (distance, box.width * box.height)
+        if best is None or key < best[0]:
+            best = (key, candidate)
+    return best[1] if best else reading
+
+
+def _nearby_tables(box: Box, blocks: list[Box], everything: list[Phrase], content: PageContent) -> list[_Table]:
+    """A revision table drawn as a block of its own next to the title block (not touching it)."""
+    reach = 0.03 * max(content.width, content.height)
+    tables: list[_Table] = []
+    for other in blocks:
+        if other is box or other.width * other.height > 4 * box.width * box.height:
+            continue
+        gap_x = max(0.0, other.x0 - box.x1, box.x0 - other.x1)
+        gap_y = max(0.0, other.top - box.bottom, box.top - other.bottom)
+        if gap_x <= reach and gap_y <= reach:
+            tables.extend(_revision_tables([p for p in everything if other.contains(p)]))
+    return tables
+
+
+def _candidate_blocks(blocks: list[Box], width: float, height: float) -> list[Box]:
+    result = []
+    for box in blocks:
+        reaches_bottom = box.bottom >= height * (1 - EDGE)
+        right_strip = box.x1 >= width * (1 - EDGE) and box.height >= 0.5 * height
+        if not (reaches_bottom or right_strip):
+            continue
+        if box.width > MAX_WIDE * width and box.height > MAX_TALL * height:
+            continue  # a schedule, a register, a frame within the frame: not a title block
+        if box.width < 0.04 * width or box.height < 0.02 * height:
+            continue
+        result.append(box)
+    return result
+
+
+def _read_block(
+    inside: list[Phrase], tables: list[_Table], rulings: Rulings, box: Box, template: Reading
+) -> Reading | None:
+    if not inside:
+        return None
+    used = set().union(*(t.used for t in tables)) if tables else set()
+    free = [part for p in inside if id(p) not in used for part in _split_at_labels(p)]
+    labelled = [(p, match) for p in free if (match := match_label(p.text)) is not None]
+    labelled_ids = {id(p) for p, _ in labelled}
+    values = [p for p in free if id(p) not in labelled_ids]
+    day_first = day_first_on([p.text for p in inside] + [m.rest for _, m in labelled if m.rest])
+
+    found = _associate(labelled, values, rulings, day_first)
+    number = _pick(found, NUMBER)
+    if number is None:
+        return None
+    reading = Reading(page_size=template.page_size, box=box.as_tuple())
+    reading.fields[NUMBER] = number[0]
+    reading.sources[NUMBER] = number[1]
+    if (name := _pick(found, NAME)) is not None:
+        reading.fields[NAME], reading.sources[NAME] = name
+    _decide_revision(reading, found, tables, day_first)
+    return reading
+
+
+# --- labels and their values ------------------------------------------------------------------
+
+
+def _split_at_labels(phrase: Phrase) -> list[Phrase]:
+    """ "DWG NO: A-101  REV: C" set close together is two labelled phrases, split before each
+    later label that ends with a colon."""
+    words = phrase.words
+    cuts = []
+    for i in range(1, len(words)):
+        for k in range(1, min(4, len(words) - i) + 1):
+            head = " ".join(w.text for w in words[i : i + k])
+            if head.endswith(":") or (i + k < len(words) and words[i + k].text.startswith(":")):
+                found = match_label(head if head.endswith(":") else head + ":")
+                if found is not None and not found.rest:
+                    cuts.append(i)
+                    break
+    if not cuts:
+        return [phrase]
+    bounds = [0, *cuts, len(words)]
+    return [Phrase(words[a:b]) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+
+
+@dataclass
+class _Found:
+    value: str
+    source: str
+    rank: int
+
+
+def _associate(
+    labelled: list[tuple[Phrase, LabelMatch]], values: list[Phrase], rulings: Rulings, day_first: bool
+) -> dict[str, list[_Found]]:
+    """Each label's value: inline, else the nearest fitting text beside or below it, each value
+    going to the label it is nearest to (so a project number's value is the project number's)."""
+    found: dict[str, list[_Found]] = {}
+    edges: list[tuple[float, float, int, int]] = []
+    for li, (label, match) in enumerate(labelled):
+        if match.rest:
+            value = _fit(match.label.field, match.rest, day_first)
+            if value is not None:
+                found.setdefault(match.label.field, []).append(_Found(value, label.text, match.label.rank))
+            continue
+        for vi, candidate in enumerate(values):
+            score = _score(label, candidate, rulings)
+            if score is None:
+                continue
+            if _fit(match.label.field, candidate.text, day_first) is None:
+                continue
+            edges.append((score, candidate.top, li, vi))  # equals: the upper first (reading order)
+    edges.sort()
+    taken_labels: set[int] = {li for li, (_, m) in enumerate(labelled) if m.rest}
+    taken_values: set[int] = set()
+    for _distance, _top, li, vi in edges:
+        if li in taken_labels or vi in taken_values:
+            continue
+        taken_labels.add(li)
+        taken_values.add(vi)
+        label, match = labelled[li]
+        candidate = values[vi]
+        text = candidate.text
+        if match.label.field == NAME:
+            text = _continue_lines(candidate, values, taken_values, rulings)
+        value = _fit(match.label.field, text, day_first)
+        if value is not None and match.label.field != OTHER:
+            found.setdefault(match.label.field, []).append(_Found(value, f"{label.text} {text}", match.label.rank))
+    return found
+
+
+def _score(label: Phrase, candidate: Phrase, rulings: Rulings) -> float | None:
+    """How far `candidate` is from `label` as its value (lower is nearer); None: not its value."""
+    unit = max(label.height, 2.0)
+    beside = (
+        candidate.x0 >= label.x1 - 1
+        and candidate.top < label.bottom + 0.6 * unit
+        and candidate.bottom > label.top - 0.6 * unit
+    )
+    below = candidate.top >= label.bottom - 0.3 * unit
+    if not (beside or below):
+        return _score_above(label, candidate, rulings, unit)
+    dx = max(0.0, candidate.x0 - label.x1) / unit
+    dy = max(0.0, candidate.top - label.bottom) / unit
+    if below and not beside:
+        # Below: under the label, or starting a little to its right (a value beside a small
+        # label but lower, as in a tall box), never far to its left.
+        if candidate.x1 < label.x0 - 2 * unit or candidate.x0 > label.x1 + 6 * unit:
+            return None
+        if candidate.x0 < label.x0 - 2 * unit and candidate.x1 < label.x1:
+            return None
+        dx = max(0.0, candidate.x0 - label.x1) / unit
+    if dx > REACH_ACROSS or dy > REACH_DOWN:
+        return None
+    horizontal, vertical = rulings.crossed(label, candidate)
+    crossings = horizontal + vertical
+    if crossings > 1:
+        return None
+    if crossings == 1:
+        # The next box: to the right in the same band of rows, or below in the same column.
+        overlap_x = min(candidate.x1, label.x1) - max(candidate.x0, label.x0)
+        next_right = vertical == 1 and candidate.x0 >= label.x1 - 1
+        next_below = horizontal == 1 and below and overlap_x > 0
+        if not (next_right or next_below):
+            return None
+    return crossings * 100.0 + dx + 1.5 * dy
+
+
+def _score_above(label: Phrase, candidate: Phrase, rulings: Rulings, unit: float) -> float | None:
+    """A caption under its value, in the same box (some title blocks letter the label last): only
+    when nothing is beside or below it, which the higher score leaves to the others first."""
+    if candidate.bottom > label.top + 0.3 * unit:
+        return None
+    overlap_x = min(candidate.x1, label.x1 + 2 * unit) - max(candidate.x0, label.x0 - 2 * unit)
+    dy = (label.top - candidate.bottom) / unit
+    if overlap_x <= 0 or dy > 0.6 * REACH_DOWN or rulings.crossings(label, candidate):
+        return None
+    return 50.0 + dy
+
+
+def _continue_lines(first: Phrase, values: list[Phrase], taken: set[int], rulings: Rulings) -> str:
+    """A title written on two or three lines: the lines right under the first, alike in size."""
+    lines = [first]
+    current = first
+    for _ in range(3):
+        following = None
+        for vi, candidate in enumerate(values):
+            if vi in taken or candidate is current:
+                continue
+            gap = candidate.top - current.bottom
+            if not -0.2 * current.height <= gap <= 1.2 * current.size:
+                continue
+            ratio = candidate.size / max(current.size, 0.1)
+            if not 0.7 <= ratio <= 1.43:
+                continue
+            aligned = (
+                abs(candidate.x0 - current.x0) <= 1.5 * current.size
+                or abs(candidate.centre - current.centre) <= 1.5 * current.size
+            )
+            if not aligned or rulings.crossings(current, candidate):
+                continue
+            if name_value(candidate.text) is None:
+                continue
+            following = (vi, candidate)
+            break
+        if following is None:
+            break
+        taken.add(following[0])
+        lines.append(following[1])
+        current = following[1]
+    return " ".join(p.text for p in lines)
+
+
+def _fit(field_name: str, text: str, day_first: bool) -> str | None:
+    """The value as the field takes it, or None when the text cannot be that field's value."""
+    if field_name == NUMBER:
+        return number_value(text)
+    if field_name == NAME:
+        return name_value(text)
+    if field_name == REVISION:
+        return normalize_mark(text)
+    if field_name == DATE:
+        day = parse_date(text, day_first=day_first)
+        return day.isoformat() if day else None
+    return text.strip() or None
+
+
+def _pick(found: dict[str, list[_Found]], field_name: str) -> tuple[str, str] | None:
+    """The value of the best-ranked label; None when equally ranked labels disagree."""
+    options = found.get(field_name, [])
+    if not options:
+        return None
+    best_rank = min(o.rank for o in options)
+    best = [o for o in options if o.rank == best_rank]
+    if len({o.value for o in best}) > 1:
+        return None
+    return best[0].value, best[0].source
+
+
+# --- revision tables --------------------------------------------------------------------------
+
+
+def _lines_of(items: list[Phrase]) -> list[list[Phrase]]:
+    lines: list[list[Phrase]] = []
+    for phrase in sorted(items, key=lambda p: (p.middle, p.x0)):
+        if lines and abs(lines[-1][0].middle - phrase.middle) <= 0.5 * max(phrase.height, lines[-1][0].height):
+            lines[-1].append(phrase)
+        else:
+            lines.append([phrase])
+    return [sorted(line, key=lambda p: p.x0) for line in lines]
+
+
+def _revision_tables(inside: list[Phrase]) -> list[_Table]:
+    lines = _lines_of(inside)
+    tables = []
+    for index, line in enumerate(lines):
+        names = [normalize(p.text) for p in line]
+        rev_at = next((i for i, n in enumerate(names) if n in REV_COLUMN), None)
+        date_at = next(
+            (i for i, n in enumerate(names) if n in {"DATE", "REV DATE", "ISSUE DATE", "REVISION DATE"}), None
+        )
+        has_description = any(n in DESCRIPTION_COLUMN for n in names)
+        if rev_at is None or date_at is None or not has_description:
+            continue
+        table = _read_rows(lines, index, line, rev_at, date_at)
+        if table is not None:
+            tables.append(table)
+    return tables
+
+
+def _column_bounds(header: list[Phrase], index: int) -> tuple[float, float]:
+    """A column runs from halfway after the previous heading to halfway before the next."""
+    heading = header[index]
+    left = heading.x0 - 1.5 * heading.size if index == 0 else (header[index - 1].x1 + heading.x0) / 2
+    right = (heading.x1 + header[index + 1].x0) / 2 if index + 1 < len(header) else heading.x1 + 40 * heading.size
+    return left, right
+
+
+def _in_column(phrase: Phrase, bounds: tuple[float, float]) -> bool:
+    return bounds[0] <= phrase.x0 + 0.5 and phrase.x1 <= bounds[1] + 2 * phrase.size
+
+
+def _read_rows(lines: list[list[Phrase]], index: int, header: list[Phrase], rev_at: int, date_at: int) -> _Table | None:
+    """The table's rows: marks down (or up) the revision column at a steady pitch from the header;
+    text that is not in the revision column (a grid bubble beside the table) neither makes nor
+    breaks a row."""
+    rev_bounds = _column_bounds(header, rev_at)
+    date_bounds = _column_bounds(header, date_at)
+    heading = header[rev_at]
+    best: list[tuple[list[Phrase], _Row]] = []
+    for step in (1, -1):  # rows below the header, or above it (tables that grow upwards)
+        rows: list[tuple[list[Phrase], _Row]] = []
+        previous = heading.middle
+        pitch: float | None = None
+        cursor = index + step
+        while 0 <= cursor < len(lines):
+            line = lines[cursor]
+            cursor += step
+            marks = [p for p in line if _in_column(p, rev_bounds)]
+            if not marks:
+                continue
+            distance = abs(marks[0].middle - previous)
+            if distance > (1.6 * pitch if pitch else 4 * max(heading.height, marks[0].height)):
+                break
+            mark = normalize_mark(marks[0].text)
+            if mark is None:
+                break
+            dates = [p for p in line if _in_column(p, date_bounds)]
+            left = rev_bounds[0]
+            cells = [p for p in line if p.x0 >= left - 1]
+            rows.append((cells, _Row(mark, dates[0].text if dates else None, " ".join(p.text for p in cells))))
+            pitch = pitch or distance
+            previous = marks[0].middle
+        if len(rows) > len(best):
+            best = rows
+    if not best:
+        return None
+    used = {id(p) for p in header}
+    for cells, _ in best:
+        used.update(id(p) for p in cells)
+    return _Table(header=header, rows=[row for _, row in best], used=used)
+
+
+def _decide_revision(reading: Reading, found: dict[str, list[_Found]], tables: list[_Table], day_first: bool) -> None:
+    boxed = _pick(found, REVISION)
+    boxed_date = _pick(found, DATE)
+    rows = [row for table in tables for row in table.rows]
+    table_latest = latest([row.mark for row in rows])
+    if rows and len({row.mark for row in rows if order_key(row.mark) == order_key(table_latest or "")}) > 1:
+        table_latest = None
+    revision = boxed[0] if boxed else table_latest
+    if boxed and table_latest and boxed[0] != table_latest:
+        reading.notes.append(
+            f"The title block says revision {boxed[0]} but its revision table's latest is {table_latest}; "
+            "no revision was proposed."
+        )
+        revision = None
+    if revision is None:
+        if boxed_date and not rows:
+            reading.fields[DATE], reading.sources[DATE] = boxed_date
+        return
+    reading.fields[REVISION] = revision
+    reading.sources[REVISION] = boxed[1] if boxed else f"revision table: {revision}"
+    row = next((r for r in rows if r.mark == revision), None)
+    if row is not None and row.date:
+        day = parse_date(row.date, day_first=day_first)
+        if day is not None:
+            reading.fields[DATE] = day.isoformat()
+            reading.sources[DATE] = f"revision table: {row.text}"
+            return
+    if boxed_date:
+        reading.fields[DATE], reading.sources[DATE] = boxed_date
