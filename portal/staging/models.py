@@ -186,4 +186,5 @@ class AuditEntry(models.Model):
         return f"{self.action} by {self.user} at {self.at:%Y-%m-%d %H:%M}"
 
 
+from .models_contents import DocumentContents  # noqa: E402,F401  (what the worker read from each document)
 from .models_submit import Notification, Submission  # noqa: E402,F401  (submit pipeline models)

@@ -12,6 +12,7 @@ from django.db.models import Count
 from portal.accounts.models import User
 from portal.mirror.models import Project
 
+from .contents.tasks import queue_reading
 from .edits import (
     EDITABLE_STATES,
     FOLDER_FIELDS,
@@ -94,6 +95,7 @@ def add_document(batch: Batch, user: User, upload: UploadedFile, schema: Schema)
         document.save()
         revalidate_folder_batch(batch)
         document.refresh_from_db(fields=["problems", "state"])
+        queue_reading(document)
         audit(batch, user, "Added a file", f"{document.file_name} ({document.size} bytes)")
         return document, notes
     proposal = propose(clean.name, schema)
@@ -114,6 +116,7 @@ def add_document(batch: Batch, user: User, upload: UploadedFile, schema: Schema)
     if checks_across_documents(schema):
         revalidate_batch(batch, schema)
         document.refresh_from_db(fields=["problems", "rule_id", "state"])
+    queue_reading(document)
     audit(batch, user, "Added a file", f"{document.file_name} ({document.size} bytes)")
     return document, notes
 

@@ -66,6 +66,7 @@ class Reading:
     # Where each value was read: {"number": "DRAWING No. A-DRW-101", ...}.
     sources: dict[str, str] = field(default_factory=dict)
     box: tuple[float, float, float, float] | None = None  # the title block, display points
+    focus: tuple[float, float, float, float] | None = None  # the labels and values read in it
     page_size: tuple[float, float] = (0.0, 0.0)
     scanned: bool = False
     notes: list[str] = field(default_factory=list)
@@ -162,10 +163,9 @@ def _read_block(
     if number is None:
         return None
     reading = Reading(page_size=template.page_size, box=box.as_tuple())
-    reading.fields[NUMBER] = number[0]
-    reading.sources[NUMBER] = number[1]
+    _use(reading, NUMBER, number)
     if (name := _pick(found, NAME)) is not None:
-        reading.fields[NAME], reading.sources[NAME] = name
+        _use(reading, NAME, name)
     _decide_revision(reading, found, tables, day_first)
     return reading
 
@@ -183,9 +183,13 @@ def _split_at_labels(phrase: Phrase) -> list[Phrase]:
             head = " ".join(w.text for w in words[i : i + k])
             if head.endswith(":") or (i + k < len(words) and words[i + k].text.startswith(":")):
                 found = match_label(head if head.endswith(":") else head + ":")
-                if found is not None and not found.rest:
-                    cuts.append(i)
-                    break
+                if found is None or found.rest:
+                    continue
+                whole = match_label(" ".join(w.text for w in words[: i + k]))
+                if whole is not None and not whole.rest:
+                    break  # "Drawing Title:" is one label, not "Drawing" and "Title:"
+                cuts.append(i)
+                break
     if not cuts:
         return [phrase]
     bounds = [0, *cuts, len(words)]
@@ -197,6 +201,22 @@ class _Found:
     value: str
     source: str
     rank: int
+    box: tuple[float, float, float, float]
+
+
+def _union(items: list[Phrase]) -> tuple[float, float, float, float]:
+    return (min(p.x0 for p in items), min(p.top for p in items), max(p.x1 for p in items), max(p.bottom for p in items))
+
+
+def _use(reading: Reading, field_name: str, found: _Found) -> None:
+    """Take a value, and widen the part of the block worth showing a person to include it."""
+    reading.fields[field_name] = found.value
+    reading.sources[field_name] = found.source
+    if reading.focus is None:
+        reading.focus = found.box
+    else:
+        a, b = reading.focus, found.box
+        reading.focus = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
 def _associate(
@@ -210,7 +230,9 @@ def _associate(
         if match.rest:
             value = _fit(match.label.field, match.rest, day_first)
             if value is not None:
-                found.setdefault(match.label.field, []).append(_Found(value, label.text, match.label.rank))
+                found.setdefault(match.label.field, []).append(
+                    _Found(value, label.text, match.label.rank, _union([label]))
+                )
             continue
         for vi, candidate in enumerate(values):
             score = _score(label, candidate, rulings)
@@ -229,12 +251,15 @@ def _associate(
         taken_values.add(vi)
         label, match = labelled[li]
         candidate = values[vi]
-        text = candidate.text
+        lines = [candidate]
         if match.label.field == NAME:
-            text = _continue_lines(candidate, values, taken_values, rulings)
+            lines = _continue_lines(candidate, values, taken_values, rulings)
+        text = " ".join(p.text for p in lines)
         value = _fit(match.label.field, text, day_first)
         if value is not None and match.label.field != OTHER:
-            found.setdefault(match.label.field, []).append(_Found(value, f"{label.text} {text}", match.label.rank))
+            found.setdefault(match.label.field, []).append(
+                _Found(value, f"{label.text} {text}", match.label.rank, _union([label, *lines]))
+            )
     return found
 
 
@@ -287,7 +312,7 @@ def _score_above(label: Phrase, candidate: Phrase, rulings: Rulings, unit: float
     return 50.0 + dy
 
 
-def _continue_lines(first: Phrase, values: list[Phrase], taken: set[int], rulings: Rulings) -> str:
+def _continue_lines(first: Phrase, values: list[Phrase], taken: set[int], rulings: Rulings) -> list[Phrase]:
     """A title written on two or three lines: the lines right under the first, alike in size."""
     lines = [first]
     current = first
@@ -317,7 +342,7 @@ def _continue_lines(first: Phrase, values: list[Phrase], taken: set[int], ruling
         taken.add(following[0])
         lines.append(following[1])
         current = following[1]
-    return " ".join(p.text for p in lines)
+    return lines
 
 
 def _fit(field_name: str, text: str, day_first: bool) -> str | None:
@@ -334,7 +359,7 @@ def _fit(field_name: str, text: str, day_first: bool) -> str | None:
     return text.strip() or None
 
 
-def _pick(found: dict[str, list[_Found]], field_name: str) -> tuple[str, str] | None:
+def _pick(found: dict[str, list[_Found]], field_name: str) -> _Found | None:
     """The value of the best-ranked label; None when equally ranked labels disagree."""
     options = found.get(field_name, [])
     if not options:
@@ -343,7 +368,7 @@ def _pick(found: dict[str, list[_Found]], field_name: str) -> tuple[str, str] | 
     best = [o for o in options if o.rank == best_rank]
     if len({o.value for o in best}) > 1:
         return None
-    return best[0].value, best[0].source
+    return best[0]
 
 
 # --- revision tables --------------------------------------------------------------------------
@@ -437,19 +462,22 @@ def _decide_revision(reading: Reading, found: dict[str, list[_Found]], tables: l
     table_latest = latest([row.mark for row in rows])
     if rows and len({row.mark for row in rows if order_key(row.mark) == order_key(table_latest or "")}) > 1:
         table_latest = None
-    revision = boxed[0] if boxed else table_latest
-    if boxed and table_latest and boxed[0] != table_latest:
+    revision = boxed.value if boxed else table_latest
+    if boxed and table_latest and boxed.value != table_latest:
         reading.notes.append(
-            f"The title block says revision {boxed[0]} but its revision table's latest is {table_latest}; "
+            f"The title block says revision {boxed.value} but its revision table's latest is {table_latest}; "
             "no revision was proposed."
         )
         revision = None
     if revision is None:
         if boxed_date and not rows:
-            reading.fields[DATE], reading.sources[DATE] = boxed_date
+            _use(reading, DATE, boxed_date)
         return
-    reading.fields[REVISION] = revision
-    reading.sources[REVISION] = boxed[1] if boxed else f"revision table: {revision}"
+    if boxed:
+        _use(reading, REVISION, boxed)
+    else:
+        reading.fields[REVISION] = revision
+        reading.sources[REVISION] = f"revision table: {revision}"
     row = next((r for r in rows if r.mark == revision), None)
     if row is not None and row.date:
         day = parse_date(row.date, day_first=day_first)
@@ -458,4 +486,4 @@ def _decide_revision(reading: Reading, found: dict[str, list[_Found]], tables: l
             reading.sources[DATE] = f"revision table: {row.text}"
             return
     if boxed_date:
-        reading.fields[DATE], reading.sources[DATE] = boxed_date
+        _use(reading, DATE, boxed_date)
