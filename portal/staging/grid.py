@@ -41,7 +41,9 @@ def grid_context(schema: Schema, documents: Any) -> dict[str, Any]:
             Cell(
                 c.id,
                 ", ".join(display_value(schema, c.id, v) for v in document.metadata.get(c.id, [])),
-                "from the file name" if c.id in document.proposals else "",
+                f"from the {document.proposals[c.id].get('source') or 'file name'}"
+                if c.id in document.proposals
+                else "",
                 problems.get(c.id, ""),
             )
             for c in columns

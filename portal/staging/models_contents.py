@@ -8,6 +8,7 @@ so a reading that finishes while someone edits the document cannot overwrite the
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -61,6 +62,8 @@ class DocumentContents(models.Model):
     split_from = models.ForeignKey(
         "staging.StagedDocument", null=True, blank=True, on_delete=models.SET_NULL, related_name="split_sheets"
     )
+    # Who staged the file (a zip's documents are added in their name) or asked for the split.
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     split_page = models.IntegerField(null=True, blank=True)  # which page of the set this sheet is
     # Where a document came from inside a zip file ("Drawings/Arch/A-101.pdf").
     zip_path = models.CharField(max_length=500, blank=True)

@@ -95,7 +95,7 @@ def add_document(batch: Batch, user: User, upload: UploadedFile, schema: Schema)
         document.save()
         revalidate_folder_batch(batch)
         document.refresh_from_db(fields=["problems", "state"])
-        queue_reading(document)
+        queue_reading(document, requested_by=user)
         audit(batch, user, "Added a file", f"{document.file_name} ({document.size} bytes)")
         return document, notes
     proposal = propose(clean.name, schema)
@@ -116,7 +116,7 @@ def add_document(batch: Batch, user: User, upload: UploadedFile, schema: Schema)
     if checks_across_documents(schema):
         revalidate_batch(batch, schema)
         document.refresh_from_db(fields=["problems", "rule_id", "state"])
-    queue_reading(document)
+    queue_reading(document, requested_by=user)
     audit(batch, user, "Added a file", f"{document.file_name} ({document.size} bytes)")
     return document, notes
 

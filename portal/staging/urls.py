@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views, views_sharing, views_submit
+from . import views, views_contents, views_sharing, views_submit
 
 app_name = "staging"
 
@@ -13,6 +13,15 @@ urlpatterns = [
     path("batches/<int:batch_id>/upload/", views.upload, name="upload"),
     path("batches/<int:batch_id>/documents/", views.bulk_action, name="bulk"),
     path("batches/<int:batch_id>/documents/<int:document_id>/", views.document_detail, name="document"),
+    path(
+        "batches/<int:batch_id>/documents/<int:document_id>/picture/<slug:what>.png",
+        views_contents.picture,
+        name="document_picture",
+    ),
+    path("batches/<int:batch_id>/documents/<int:document_id>/keep/", views_contents.keep, name="keep_values"),
+    path("batches/<int:batch_id>/documents/<int:document_id>/split/", views_contents.split, name="split"),
+    path("batches/<int:batch_id>/rows/", views_contents.rows, name="rows"),
+    path("batches/<int:batch_id>/accept/", views_contents.accept, name="accept_title_block"),
     path("batches/<int:batch_id>/export.csv", views.export, name="export"),
     path("batches/<int:batch_id>/import/", views.import_metadata, name="import"),
     path("batches/<int:batch_id>/templates/", views.save_template, name="save_template"),

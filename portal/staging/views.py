@@ -16,6 +16,7 @@ from portal.mirror.access import get_project_for_user
 
 from . import services
 from .access import batches_for_user, ensure_owner, get_batch_for_user, is_owner
+from .contents.display import batch_summary, sheet_context, sheet_infos
 from .csv_io import export_csv, import_csv
 from .edits import Conflict, FieldEdit, apply_edits
 from .folder_target import existing_files, landing, target_label
@@ -97,6 +98,8 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
             "max_file_size": max_file_size(),
             "people": person_choices(schema),
             "people_note": schema.people.note,
+            "sheets": sheet_infos(page.object_list, None if batch.target == Batch.Target.FOLDER else schema),
+            "contents_summary": batch_summary(batch),
             **(
                 folder_grid_context(batch, page.object_list)
                 if batch.target == Batch.Target.FOLDER
@@ -292,6 +295,7 @@ def document_detail(request: HttpRequest, batch_id: int, document_id: int) -> Ht
             "people": person_choices(schema),
             "people_note": schema.people.note,
             **_neighbours(document),
+            **sheet_context(document, schema),
         },
     )
 
@@ -326,6 +330,7 @@ def _folder_document(request: HttpRequest, batch: Batch, document: StagedDocumen
             "landing": landing(document, batch, existing_files(batch)),
             "base_version": document.metadata_version,
             **_neighbours(document),
+            **sheet_context(document, None),
         },
     )
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from portal.accounts.models import User
 
+from ..contents.checks import blockers as contents_blockers
 from ..folder_target import name_problems
 from ..models import Batch, StagedDocument, Submission
 from ..schema import Schema, load_schema
@@ -64,6 +65,8 @@ def start(batch: Batch, user: User) -> Submission:
     counts = dict(batch.documents.values_list("state").annotate(n=Count("id")))
     if not counts or set(counts) != {StagedDocument.State.READY}:
         raise CannotSubmit("Every document must be ready before the batch can be submitted.")
+    if blocked := contents_blockers(batch):  # a set and its own sheets, or a zip, are never sent
+        raise CannotSubmit(blocked)
     with transaction.atomic():  # the claim and the submission stand or fall together
         _claim(batch)
         count = batch.documents.filter(state=StagedDocument.State.READY).update(
