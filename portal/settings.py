@@ -283,6 +283,15 @@ STAGING_RETENTION_DAYS = envint("STAGING_RETENTION_DAYS", 7)  # keep landed stag
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(DATA_DIR / "media")))
 # The largest file a person may stage, in bytes (2 GiB).
 STAGING_MAX_FILE_SIZE = envint("STAGING_MAX_FILE_SIZE", 2 * 1024**3)
+# Reading documents in the worker: how long a worker's claim on one lasts (s), and how many pages
+# of a set are read at most.
+STAGING_READ_LEASE = envint("STAGING_READ_LEASE", 600)
+STAGING_READ_MAX_PAGES = envint("STAGING_READ_MAX_PAGES", 1000)
+# A zip file is expanded only within these: files in it, bytes it unpacks to, and how many times
+# over one member may be compressed (a zip bomb is compressed thousands of times).
+STAGING_ZIP_MAX_FILES = envint("STAGING_ZIP_MAX_FILES", 1000)
+STAGING_ZIP_MAX_TOTAL = envint("STAGING_ZIP_MAX_TOTAL", 4 * 1024**3)
+STAGING_ZIP_MAX_RATIO = envint("STAGING_ZIP_MAX_RATIO", 100)
 # Staged files arrive one per request; let Django spool them to disk, never into memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

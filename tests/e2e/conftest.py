@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -38,3 +39,38 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
+
+
+@pytest.fixture
+def axe():
+    """Run axe-core (vendored, pinned) on the page as it is; returns the critical and serious
+    violations as "rule: target" strings, so a test can assert there are none."""
+
+    def check(page, *, context: str = "document", exclude: tuple[str, ...] = ()) -> list[str]:
+        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+            page.add_script_tag(path=str(AXE))
+        result = page.evaluate(f"async () => await window.axe.run({context}, {{resultTypes: ['violations']}})")
+        return [
+            f"{v['id']}: {', '.join(str(n['target']) for n in v['nodes'][:8])}"
+            for v in result["violations"]
+            if v.get("impact") in {"critical", "serious"} and not _outside(v, exclude)
+        ]
+
+    return check
+
+
+def _outside(violation: dict, exclude: tuple[str, ...]) -> bool:
+    """Every node of the violation is in a part of the page the caller excluded (by CSS selector prefix)."""
+    targets = [str(t) for node in violation["nodes"] for t in node["target"]]
+    return bool(exclude) and all(any(t.startswith(prefix) for prefix in exclude) for t in targets)
+
+
+@pytest.fixture
+def screenshots(tmp_path):
+    """Where a test saves its screenshots: $SCREENSHOT_DIR when set (to look at them), else a temporary folder."""
+    directory = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path / "screenshots")
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory

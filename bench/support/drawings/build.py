@@ -114,12 +114,15 @@ def build_set(
     return truth
 
 
-def big_set(path: Path, sheets: int = 200, seed: int = 7) -> None:
-    """One PDF of `sheets` sheets in turn of every layout, for the memory check."""
+def big_set(path: Path, sheets: int = 200, seed: int = 7, layouts: Sequence[Layout] = LAYOUTS) -> list[PageTruth]:
+    """One PDF of `sheets` sheets in turn of every layout (the memory check), and its truth."""
     rng = random.Random(seed)
     painters = []
+    truth = []
     for n in range(sheets):
-        layout = LAYOUTS[n % len(LAYOUTS)]
+        layout = layouts[n % len(layouts)]
         sheet = make_sheet(rng, _number(layout, "A", 100 + n), revision_style=layout.revision_style)
         painters.append(sheet_painter(layout, sheet, rng))
+        truth.append(PageTruth(path.name, n + 1, layout.name, _truth_fields(sheet)))
     write_pages(path, painters)
+    return truth

@@ -62,6 +62,13 @@ def revision_table(
     return y - len(lines) * row_height
 
 
+def _newest_first(sheet: Sheet, rng: random.Random) -> bool:
+    """The revision table's order: as the sheet asks (`extras["newest_first"]`), else by chance."""
+    chance = rng.random() < 0.5
+    wanted = sheet.extras.get("newest_first")
+    return chance if wanted is None else wanted == "yes"
+
+
 def _rows(sheet: Sheet, style: str, *, by: bool = True) -> list[list[str]]:
     return [[r.mark, format_date(r.day, style), r.description] + ([r.by] if by else []) for r in sheet.revisions]
 
@@ -91,7 +98,7 @@ def iso_box(c: Canvas, sheet: Sheet, rng: random.Random, size: tuple[float, floa
     cell(c, bx + 110 * mm, by, 70 * mm, rows[3], "CLIENT", sheet.client, value_size=7)
     by += rows[3]
     # The revision table sits on the title block, header at the bottom, newest on top (or not).
-    newest_first = rng.random() < 0.5
+    newest_first = _newest_first(sheet, rng)
     widths = [14 * mm, 28 * mm, 118 * mm, 20 * mm]
     lines = len(sheet.revisions) + 1
     revision_table(
@@ -138,7 +145,7 @@ def us_strip(c: Canvas, sheet: Sheet, rng: random.Random, size: tuple[float, flo
         ["NO.", "DESCRIPTION", "DATE"],
         rows,
         row_height=14,
-        newest_first=rng.random() < 0.5,
+        newest_first=_newest_first(sheet, rng),
     )
     top -= 10
     # A key plan and a seal: boxes with words that are not title-block fields.
@@ -219,7 +226,7 @@ def bottom_strip(c: Canvas, sheet: Sheet, rng: random.Random, size: tuple[float,
             ["Rev", "Date", "Amendment"],
             _rows(sheet, style, by=False),
             row_height=5.5 * mm,
-            newest_first=rng.random() < 0.5,
+            newest_first=_newest_first(sheet, rng),
         )
     drawing_area(c, rng, (x0, area_bottom, x1, y1), sheet)
 
@@ -259,7 +266,7 @@ def uk_container(c: Canvas, sheet: Sheet, rng: random.Random, size: tuple[float,
         ["Rev", "Date", "Description", "Drn", "Chk"],
         rows,
         row_height=6 * mm,
-        newest_first=rng.random() < 0.5,
+        newest_first=_newest_first(sheet, rng),
     )
     drawing_area(c, rng, (x0, y0, bx, y1), sheet)
 

@@ -175,8 +175,9 @@ def _words(textpage: object, space: _Space) -> tuple[list[Word], int]:
                 continue
         if not chars:
             angle = pdfium_c.FPDFText_GetCharAngle(textpage, index)
-            # PDFium gives the angle in user space; upright in display space is the page's rotation.
-            turn = (angle - upright) % (2 * math.pi)
+            # PDFium gives the angle clockwise in user space; the page's /Rotate turns it clockwise
+            # again for display, so text is upright when the two add up to a full turn.
+            turn = (angle + upright) % (2 * math.pi)
             if min(turn, 2 * math.pi - turn) > 0.05:
                 skipping = True
                 x1, bottom, top = cx1, cbottom, ctop

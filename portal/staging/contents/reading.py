@@ -42,11 +42,11 @@ SIGNATURES = [
 
 
 def lease() -> timedelta:
-    return timedelta(seconds=int(getattr(settings, "STAGING_READ_LEASE", 600)))
+    return timedelta(seconds=int(settings.STAGING_READ_LEASE))
 
 
 def max_pages() -> int:
-    return int(getattr(settings, "STAGING_READ_MAX_PAGES", 1000))
+    return int(settings.STAGING_READ_MAX_PAGES)
 
 
 def claim(document_id: int) -> DocumentContents | None:

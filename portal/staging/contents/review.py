@@ -87,6 +87,12 @@ def conflicts(document: StagedDocument, contents: DocumentContents | None) -> li
     ]
 
 
+def _shown(schema: Schema, info: FieldInfo, values: list[str]) -> str:
+    if info.type == "timestamp":  # a date authored is a day: 2026-03-14, not an instant
+        return ", ".join(v[:10] for v in values)
+    return ", ".join(display_value(schema, info.id, v) for v in values)
+
+
 def review(document: StagedDocument, contents: DocumentContents, schema: Schema) -> list[FieldReview]:
     rows = []
     for field_id, proposed in contents.proposed.items():
@@ -95,13 +101,14 @@ def review(document: StagedDocument, contents: DocumentContents, schema: Schema)
             continue  # a field removed from the project since the sheet was read
         current = document.metadata.get(field_id) or []
         source = (document.proposals.get(field_id) or {}).get("source", "")
+
         rows.append(
             FieldReview(
                 field=info,
                 status=status_of(field_id, document.metadata, proposed, contents.kept, info),
-                current=", ".join(display_value(schema, field_id, v) for v in current),
+                current=_shown(schema, info, current),
                 current_source=source,
-                proposed=", ".join(display_value(schema, field_id, v) for v in proposed.get("values", [])),
+                proposed=_shown(schema, info, list(proposed.get("values", []))),
                 printed=str(proposed.get("text", "")),
             )
         )

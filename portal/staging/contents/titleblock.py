@@ -56,6 +56,8 @@ DESCRIPTION_COLUMN = {
     "COMMENTS",
     "REASON",
 }
+# Who issued, drew, checked or approved each revision: a column only revision tables have.
+SIGN_OFF_COLUMN = {"BY", "DRN", "DRAWN", "CHK", "CHKD", "CKD", "CHECKED", "APP", "APPD", "APPR", "APPROVED", "INITIALS"}
 
 
 @dataclass
@@ -253,7 +255,7 @@ def _associate(
         candidate = values[vi]
         lines = [candidate]
         if match.label.field == NAME:
-            lines = _continue_lines(candidate, values, taken_values, rulings)
+            lines = _continue_lines(candidate, values, taken_values, rulings, upward=candidate.bottom <= label.top)
         text = " ".join(p.text for p in lines)
         value = _fit(match.label.field, text, day_first)
         if value is not None and match.label.field != OTHER:
@@ -307,13 +309,16 @@ def _score_above(label: Phrase, candidate: Phrase, rulings: Rulings, unit: float
         return None
     overlap_x = min(candidate.x1, label.x1 + 2 * unit) - max(candidate.x0, label.x0 - 2 * unit)
     dy = (label.top - candidate.bottom) / unit
-    if overlap_x <= 0 or dy > 0.6 * REACH_DOWN or rulings.crossings(label, candidate):
+    if overlap_x <= 0 or dy > REACH_DOWN or rulings.crossings(label, candidate):
         return None
     return 50.0 + dy
 
 
-def _continue_lines(first: Phrase, values: list[Phrase], taken: set[int], rulings: Rulings) -> list[Phrase]:
-    """A title written on two or three lines: the lines right under the first, alike in size."""
+def _continue_lines(
+    first: Phrase, values: list[Phrase], taken: set[int], rulings: Rulings, *, upward: bool = False
+) -> list[Phrase]:
+    """A title written on two or three lines: the lines right under the first, alike in size (or
+    right above it, when the value sits above its caption), returned top to bottom."""
     lines = [first]
     current = first
     for _ in range(3):
@@ -321,7 +326,7 @@ def _continue_lines(first: Phrase, values: list[Phrase], taken: set[int], ruling
         for vi, candidate in enumerate(values):
             if vi in taken or candidate is current:
                 continue
-            gap = candidate.top - current.bottom
+            gap = current.top - candidate.bottom if upward else candidate.top - current.bottom
             if not -0.2 * current.height <= gap <= 1.2 * current.size:
                 continue
             ratio = candidate.size / max(current.size, 0.1)
@@ -342,7 +347,7 @@ def _continue_lines(first: Phrase, values: list[Phrase], taken: set[int], ruling
         taken.add(following[0])
         lines.append(following[1])
         current = following[1]
-    return lines
+    return list(reversed(lines)) if upward else lines
 
 
 def _fit(field_name: str, text: str, day_first: bool) -> str | None:
@@ -393,8 +398,11 @@ def _revision_tables(inside: list[Phrase]) -> list[_Table]:
         date_at = next(
             (i for i, n in enumerate(names) if n in {"DATE", "REV DATE", "ISSUE DATE", "REVISION DATE"}), None
         )
-        has_description = any(n in DESCRIPTION_COLUMN for n in names)
-        if rev_at is None or date_at is None or not has_description:
+        # A third column says what the revision was or who signed it ("No. | Revision | Date":
+        # the revision column is the mark, "Revision" its description).
+        others = [n for i, n in enumerate(names) if i not in {rev_at, date_at}]
+        described = any(n in DESCRIPTION_COLUMN | SIGN_OFF_COLUMN | REV_COLUMN for n in others)
+        if rev_at is None or date_at is None or not described:
             continue
         table = _read_rows(lines, index, line, rev_at, date_at)
         if table is not None:

@@ -47,9 +47,9 @@ class Limits:
     @classmethod
     def from_settings(cls) -> Limits:
         return cls(
-            members=int(getattr(settings, "STAGING_ZIP_MAX_FILES", 1000)),
-            total=int(getattr(settings, "STAGING_ZIP_MAX_TOTAL", 4 * 1024**3)),
-            ratio=int(getattr(settings, "STAGING_ZIP_MAX_RATIO", 100)),
+            members=int(settings.STAGING_ZIP_MAX_FILES),
+            total=int(settings.STAGING_ZIP_MAX_TOTAL),
+            ratio=int(settings.STAGING_ZIP_MAX_RATIO),
         )
 
 

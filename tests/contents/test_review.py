@@ -1,0 +1,116 @@
+"""Two sources, one decision: conflicts flagged on the document and in the grid, title-block values
+accepted per document, per column or for the whole batch, or the document's own kept — all in
+the history."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from portal.mirror.models import PdmField
+from portal.staging.models import AuditEntry, DocumentContents, StagedDocument
+
+pytestmark = pytest.mark.django_db(transaction=True)
+RIVERSIDE = 2305
+
+
+def field_id(name: str) -> str:
+    return PdmField.objects.get(project_id=RIVERSIDE, name=name).procore_id
+
+
+@pytest.fixture
+def staged(member_client, drawings_batch, worker, sheet_pdf):
+    """Three drawings whose names say Rev B while their sheets say Rev C, and dates only on the sheets."""
+    ids = []
+    for n in (101, 102, 103):
+        content = sheet_pdf(f"A-DRW-{n}", ["A", "B", "C"])
+        answer = member_client.post(
+            f"/batches/{drawings_batch.pk}/upload/",
+            {"file": SimpleUploadedFile(f"A-DRW-{n}_Ground Floor Plan_Rev B.pdf", content, "application/pdf")},
+        )
+        ids.append(answer.json()["id"])
+    worker()
+    return ids
+
+
+def revisions(ids):
+    return [StagedDocument.objects.get(pk=i).metadata.get(field_id("revision")) for i in ids]
+
+
+def test_a_conflict_is_flagged_on_the_document_and_in_the_grid(member_client, drawings_batch, staged):
+    grid = member_client.get(f"/batches/{drawings_batch.pk}/").content.decode()
+    assert grid.count('class="cell conflict"') == 3 and "Title block: Rev C" in grid
+    assert "3 documents</strong> have a title block that disagrees" in grid
+    page = member_client.get(f"/batches/{drawings_batch.pk}/documents/{staged[0]}/").content.decode()
+    assert 'data-review-field="' + field_id("revision") + '"' in page
+    assert '<tr class="conflict" data-review-field="' + field_id("revision") in page
+    assert "file name and title block" in page and ">Agree<" in page  # the number's codes agree
+
+
+def test_accepting_one_document_fills_its_fields_and_says_so_in_the_history(member_client, drawings_batch, staged):
+    answer = member_client.post(
+        f"/batches/{drawings_batch.pk}/accept/", {"scope": "selected", "documents": [staged[0]]}, follow=True
+    )
+    assert "Title-block values accepted" in answer.content.decode()
+    assert revisions(staged) == [["Rev C"], ["Rev B"], ["Rev B"]]
+    document = StagedDocument.objects.get(pk=staged[0])
+    assert document.metadata[field_id("date_authored")] == ["2026-03-07T00:00:00Z"]
+    assert document.proposals[field_id("revision")] == {"source": "title block", "text": "C"}
+    entry = AuditEntry.objects.get(batch=drawings_batch, action="Accepted title-block values")
+    assert entry.detail.startswith("A-DRW-101_Ground Floor Plan_Rev B.pdf") and "Revision (1)" in entry.detail
+
+
+def test_accepting_a_column_changes_only_that_field(member_client, drawings_batch, staged):
+    member_client.post(
+        f"/batches/{drawings_batch.pk}/accept/",
+        {"scope": "selected", "documents": staged, "accept_field": field_id("date_authored")},
+    )
+    assert revisions(staged) == [["Rev B"]] * 3
+    dates = [StagedDocument.objects.get(pk=i).metadata.get(field_id("date_authored")) for i in staged]
+    assert dates == [["2026-03-07T00:00:00Z"]] * 3
+
+
+def test_accept_all_for_the_batch_fills_every_field_and_clears_the_conflicts(member_client, drawings_batch, staged):
+    member_client.post(f"/batches/{drawings_batch.pk}/accept/", {"scope": "batch"})
+    assert revisions(staged) == [["Rev C"]] * 3
+    grid = member_client.get(f"/batches/{drawings_batch.pk}/").content.decode()
+    assert 'class="cell conflict"' not in grid and "disagrees" not in grid
+    entry = AuditEntry.objects.get(action="Accepted title-block values")
+    assert (
+        entry.detail.startswith("3 documents:")
+        and "Revision (3)" in entry.detail
+        and "Date Authored (3)" in entry.detail
+    )
+    again = member_client.post(f"/batches/{drawings_batch.pk}/accept/", {"scope": "batch"}, follow=True)
+    assert "Nothing to accept" in again.content.decode()
+
+
+def test_keeping_the_documents_value_settles_the_conflict_until_the_sheet_says_something_else(
+    member_client, drawings_batch, staged
+):
+    member_client.post(
+        f"/batches/{drawings_batch.pk}/documents/{staged[1]}/keep/", {"keep_field": [field_id("revision")]}
+    )
+    assert revisions(staged)[1] == ["Rev B"]
+    grid = member_client.get(f"/batches/{drawings_batch.pk}/").content.decode()
+    assert grid.count('class="cell conflict"') == 2
+    assert AuditEntry.objects.filter(action="Kept values over the title block", detail__contains="Revision").exists()
+    # Accepting the whole batch still takes the sheet's value when asked to.
+    member_client.post(f"/batches/{drawings_batch.pk}/accept/", {"scope": "batch"})
+    assert revisions(staged) == [["Rev C"]] * 3
+    assert DocumentContents.objects.get(document_id=staged[1]).kept == {}
+
+
+def test_the_rows_endpoint_renders_rows_as_the_page_does(member_client, drawings_batch, staged):
+    answer = member_client.get(f"/batches/{drawings_batch.pk}/rows/?ids={staged[0]},{staged[1]}").json()
+    assert [row["id"] for row in answer["rows"]] == staged[:2]
+    assert all(not row["reading"] and 'class="cell conflict"' in row["html"] for row in answer["rows"])
+    assert 'src="/batches/' in answer["rows"][0]["html"] and "disagrees" in answer["summary"]
+
+
+def test_a_locked_batch_accepts_nothing(member_client, drawings_batch, staged):
+    drawings_batch.state = "submitting"
+    drawings_batch.save()
+    answer = member_client.post(f"/batches/{drawings_batch.pk}/accept/", {"scope": "batch"}, follow=True)
+    assert "can no longer be changed" in answer.content.decode()
+    assert revisions(staged) == [["Rev B"]] * 3
