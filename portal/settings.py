@@ -200,6 +200,9 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each alone: an account, 
 AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "portal.forwarded.client_ip"
+# axes announces itself in the log when it starts; commands whose standard output is data
+# (sandbox_token, extract_metadata) must print nothing else there.
+AXES_VERBOSE = False
 
 # --- Procore ------------------------------------------------------------------------------
 # The embedded sandbox is on by default in development and off in production.

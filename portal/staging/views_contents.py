@@ -87,17 +87,25 @@ def accept(request: HttpRequest, batch_id: int) -> HttpResponse:
     if ids is not None and not ids:
         messages.warning(request, "Select at least one document first, or accept for the whole batch.")
         return redirect(_back(request, batch))
+    versions = {
+        int(key.partition(":")[2]): int(value)
+        for key, value in request.POST.items()
+        if key.startswith("version:") and key.partition(":")[2].isdigit() and value.isdigit()
+    }
     try:
-        changed = review.accept(batch, request.user, schema, ids=ids, field_ids=fields)
+        accepted = review.accept(batch, request.user, schema, ids=ids, field_ids=fields, versions=versions)
     except BatchLocked as exc:
         messages.error(request, str(exc))
         return redirect(_back(request, batch))
+    for conflict in accepted.conflicts[:10]:
+        messages.warning(request, conflict.sentence() + ". Accept again to put the title block's value in.")
+    changed = accepted.changed
     if changed:
         messages.success(
             request,
             "Title-block values accepted: " + ", ".join(f"{k} on {v} document(s)" for k, v in changed.items()) + ".",
         )
-    else:
+    elif not accepted.conflicts:
         messages.info(request, "Nothing to accept: the documents already hold what their title blocks say.")
     return redirect(_back(request, batch))
 

@@ -57,7 +57,7 @@ def test_accepting_one_document_fills_its_fields_and_says_so_in_the_history(memb
     assert document.metadata[field_id("date_authored")] == ["2026-03-07T00:00:00Z"]
     assert document.proposals[field_id("revision")] == {"source": "title block", "text": "C"}
     entry = AuditEntry.objects.get(batch=drawings_batch, action="Accepted title-block values")
-    assert entry.detail.startswith("A-DRW-101_Ground Floor Plan_Rev B.pdf") and "Revision (1)" in entry.detail
+    assert entry.detail == "A-DRW-101_Ground Floor Plan_Rev B.pdf: Revision → Rev C; Date Authored → 7 Mar 2026"
 
 
 def test_accepting_a_column_changes_only_that_field(member_client, drawings_batch, staged):
@@ -76,11 +76,7 @@ def test_accept_all_for_the_batch_fills_every_field_and_clears_the_conflicts(mem
     grid = member_client.get(f"/batches/{drawings_batch.pk}/").content.decode()
     assert 'class="cell conflict"' not in grid and "disagrees" not in grid
     entry = AuditEntry.objects.get(action="Accepted title-block values")
-    assert (
-        entry.detail.startswith("3 documents:")
-        and "Revision (3)" in entry.detail
-        and "Date Authored (3)" in entry.detail
-    )
+    assert entry.detail == "Revision → Rev C on 3 document(s); Date Authored → 7 Mar 2026 on 3 document(s)"
     again = member_client.post(f"/batches/{drawings_batch.pk}/accept/", {"scope": "batch"}, follow=True)
     assert "Nothing to accept" in again.content.decode()
 
@@ -114,3 +110,23 @@ def test_a_locked_batch_accepts_nothing(member_client, drawings_batch, staged):
     answer = member_client.post(f"/batches/{drawings_batch.pk}/accept/", {"scope": "batch"}, follow=True)
     assert "can no longer be changed" in answer.content.decode()
     assert revisions(staged) == [["Rev B"]] * 3
+
+
+def test_accepting_never_overwrites_what_someone_changed_after_the_page_was_read(member_client, drawings_batch, staged):
+    from portal.staging import services
+    from portal.staging.schema import load_schema
+
+    document = StagedDocument.objects.get(pk=staged[0])
+    read_version = document.metadata_version
+    services.set_field(
+        drawings_batch, None, [document.pk], field_id("revision"), ["Rev D"], load_schema(drawings_batch.project)
+    )
+    answer = member_client.post(
+        f"/batches/{drawings_batch.pk}/accept/",
+        {"scope": "selected", "documents": [document.pk], f"version:{document.pk}": read_version},
+        follow=True,
+    ).content.decode()
+    assert "was changed by the portal" in answer and "Accept again" in answer
+    document.refresh_from_db()
+    assert document.metadata[field_id("revision")] == ["Rev D"]  # theirs stays
+    assert document.metadata[field_id("date_authored")] == ["2026-03-07T00:00:00Z"]  # the untouched field is taken

@@ -18,10 +18,10 @@ from django.db import transaction
 
 from portal.accounts.models import User
 
+from ..edits import EDITABLE_STATES, Conflict, FieldEdit, apply_edits, ensure_editable
 from ..models import Batch, DocumentContents, StagedDocument
 from ..schema import FieldInfo, Schema, display_value
-from ..services import EDITABLE_STATES, audit, ensure_editable
-from ..validation import revalidate_batch
+from ..services import audit
 from .proposals import SOURCE
 
 AGREE, FILLS, CONFLICT, KEPT = "both", "fills", "conflict", "kept"
@@ -126,6 +126,12 @@ def _editable_with_contents(batch: Batch, ids: Iterable[int] | None) -> list[Sta
     return list(documents)
 
 
+@dataclass
+class Accepted:
+    changed: Counter[str]  # field label → documents changed
+    conflicts: list[Conflict]  # fields someone changed after the person read them: not overwritten
+
+
 @transaction.atomic
 def accept(
     batch: Batch,
@@ -134,43 +140,46 @@ def accept(
     *,
     ids: Iterable[int] | None = None,
     field_ids: Iterable[str] | None = None,
-) -> Counter[str]:
+    versions: dict[int, int] | None = None,
+) -> Accepted:
     """Take the title block's values for the chosen documents (all when `ids` is None) and fields
-    (all it proposes when `field_ids` is None); returns how many documents changed per field."""
+    (all it proposes when `field_ids` is None), as field-level edits (edits.apply_edits): only
+    those fields change, and one someone changed after the person read the document (`versions`:
+    document id → the version they read) is not overwritten but returned as a conflict."""
     ensure_editable(batch)
     wanted = set(field_ids) if field_ids is not None else None
-    changed: Counter[str] = Counter()
-    touched: list[StagedDocument] = []
-    contents_touched: list[DocumentContents] = []
+    versions = versions or {}
+    edits: list[FieldEdit] = []
+    printed: dict[tuple[int, str], str] = {}
+    by_id: dict[int, StagedDocument] = {}
     for document in _editable_with_contents(batch, ids):
         contents = document.contents
-        updated = False
         for field_id, proposed in contents.proposed.items():
             info = schema.fields_by_id.get(field_id)
             if info is None or not info.settable or (wanted is not None and field_id not in wanted):
                 continue
             if status_of(field_id, document.metadata, proposed, contents.kept, info) == AGREE:
                 continue
-            document.metadata[field_id] = list(proposed["values"])
-            document.proposals[field_id] = {"source": SOURCE, "text": proposed.get("text", "")}
+            edits.append(FieldEdit(document.pk, field_id, list(proposed["values"]), versions.get(document.pk)))
+            printed[(document.pk, field_id)] = str(proposed.get("text", ""))
+            by_id[document.pk] = document
+    result = apply_edits(batch, user, edits, schema, action="Accepted title-block values")
+    changed: Counter[str] = Counter()
+    touched = []
+    kept_changed = []
+    for document_id, fields in result.changed.items():
+        document = StagedDocument.objects.get(pk=document_id)
+        contents = by_id[document_id].contents
+        for field_id in fields:
+            # apply_edits marks a changed field as a person's; this one came from the title block.
+            document.proposals[field_id] = {"source": SOURCE, "text": printed[(document_id, field_id)]}
             contents.kept.pop(field_id, None)
-            changed[info.label] += 1
-            updated = True
-        if updated:
-            touched.append(document)
-            contents_touched.append(contents)
-    if touched:
-        StagedDocument.objects.bulk_update(touched, ["metadata", "proposals"], batch_size=500)
-        DocumentContents.objects.bulk_update(contents_touched, ["kept"], batch_size=500)
-        revalidate_batch(batch, schema)
-        where = touched[0].file_name if len(touched) == 1 else f"{len(touched)} documents"
-        audit(
-            batch,
-            user,
-            "Accepted title-block values",
-            f"{where}: " + ", ".join(f"{label} ({count})" for label, count in changed.items()),
-        )
-    return changed
+            changed[schema.fields_by_id[field_id].label] += 1
+        touched.append(document)
+        kept_changed.append(contents)
+    StagedDocument.objects.bulk_update(touched, ["proposals"], batch_size=500)
+    DocumentContents.objects.bulk_update(kept_changed, ["kept"], batch_size=500)
+    return Accepted(changed, result.conflicts)
 
 
 @transaction.atomic

@@ -22,9 +22,10 @@ from pypdf.errors import PdfReadError
 
 from portal.accounts.models import User
 
+from ..edits import FieldEdit, apply_edits
 from ..models import Batch, DocumentContents, StagedDocument
 from ..schema import Schema, load_schema, split_extension
-from ..services import BatchLocked, apply_validation, audit, ensure_editable, remove_documents
+from ..services import BatchLocked, audit, ensure_editable, remove_documents
 from ..uploads import UploadRefused, clean_file_name
 from .children import stage_child
 from .reading import lease
@@ -125,6 +126,7 @@ def _split(contents: DocumentContents, batch: Batch, user: User | None, schema: 
     sheets = {int(s["page"]): s for s in contents.sheets if isinstance(s, dict) and s.get("page")}
     inherited = _inherited(document, schema) if batch.target == Batch.Target.DOCUMENT_MANAGEMENT else {}
     staged = len(done)
+    children: list[StagedDocument] = []
     with default_storage.open(document.file.name, "rb") as handle:
         reader = PdfReader(handle)
         for index, page in enumerate(reader.pages, start=1):
@@ -148,21 +150,21 @@ def _split(contents: DocumentContents, batch: Batch, user: User | None, schema: 
             if child is None:
                 continue
             staged += 1
-            _label_as_title_block(child, inherited, schema, named=bool(sheets.get(index, {}).get("number")))
+            children.append(child)
+            if sheets.get(index, {}).get("number"):
+                _label_as_title_block(child)
+    if inherited and children:
+        # What a person set on the set (its status, type …) the sheets keep, as the portal's edit.
+        edits = [FieldEdit(child.pk, fid, values) for child in children for fid, values in inherited.items()]
+        apply_edits(batch, user, edits, schema, action="Sheets kept the set's values", context=document.file_name)
     return staged
 
 
-def _label_as_title_block(
-    child: StagedDocument, inherited: dict[str, list[str]], schema: Schema, *, named: bool
-) -> None:
+def _label_as_title_block(child: StagedDocument) -> None:
     """A sheet's file name was made from its title block: what it proposes comes from there."""
-    if named:
-        for source in child.proposals.values():
-            source["source"] = "title block"
-    for field_id, values in inherited.items():
-        child.metadata.setdefault(field_id, values)
-    apply_validation(child, schema)
-    child.save(update_fields=["metadata", "proposals", "problems", "rule_id", "state", "updated_at"])
+    for source in child.proposals.values():
+        source["source"] = "title block"
+    StagedDocument.objects.filter(pk=child.pk).update(proposals=child.proposals)
 
 
 def pending_sheets(document: StagedDocument) -> list[StagedDocument]:

@@ -9,7 +9,7 @@ from portal.mirror.models import Project
 from portal.staging.contents.extract import UnreadablePdf, read_pages
 from portal.staging.contents.proposals import title_block_proposal
 from portal.staging.contents.titleblock import FIELDS
-from portal.staging.schema import Schema, display_value, load_schema
+from portal.staging.schema import Schema, load_schema
 
 
 class Command(BaseCommand):
@@ -61,6 +61,6 @@ def _in_project_terms(fields: dict[str, str | None], schema: Schema) -> dict[str
         values = []
         for value in proposed["values"]:
             known = schema.values_by_id.get(value)
-            values.append(known.code or known.label if known else display_value(schema, field_id, value))
+            values.append(known.code or known.label if known else value)  # literals as stored (ISO dates)
         named[info.name] = values[0] if len(values) == 1 else values
     return {"project_fields": named, "project_notes": proposal.notes}
