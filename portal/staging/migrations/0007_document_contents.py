@@ -22,7 +22,7 @@ def remove_schedule(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
-        ("staging", "0005_field_versions"),
+        ("staging", "0006_batch_sharing"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
