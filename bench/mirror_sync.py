@@ -59,7 +59,7 @@ def change_ten_files() -> None:
         documents_ops.rename_file(file, f"Renamed {file.name}")
     for file in files[5:7]:
         documents_ops.recycle_file(file)
-    folder = DocumentFolder.objects.filter(project_id=PROJECT).exclude(parent=None).order_by("id").first()
+    folder = DocumentFolder.objects.filter(project_id=PROJECT).exclude(parent=None).earliest("id")
     for n in range(3):
         documents_ops.add_file(folder, f"New sheet {n}.pdf", None, content=b"%PDF-1.4 bench")
 

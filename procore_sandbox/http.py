@@ -17,9 +17,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, overload
 from urllib.parse import urlencode
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -170,6 +171,14 @@ def api_view(methods: Sequence[str]) -> Callable:
     return decorator
 
 
+@overload
+def int_param(request: HttpRequest, name: str, *, required: Literal[True]) -> int: ...
+
+
+@overload
+def int_param(request: HttpRequest, name: str, *, required: bool = False) -> int | None: ...
+
+
 def int_param(request: HttpRequest, name: str, *, required: bool = False) -> int | None:
     raw = request.GET.get(name, "").strip()
     if not raw:
@@ -191,12 +200,12 @@ def _page_url(request: HttpRequest, page: int, per_page: int) -> str:
 
 def paginate(
     request: HttpRequest,
-    items: Sequence[Any],
+    items: Sequence[Any] | QuerySet[Any, Any],
     *,
     default_per_page: int,
     max_per_page: int,
     clamp: bool,
-) -> tuple[Sequence[Any], dict[str, str]]:
+) -> tuple[list[Any], dict[str, str]]:
     """Slice `items` for the requested page; return the slice and the pagination headers.
 
     `items` may be a QuerySet: only the page is fetched.
@@ -214,10 +223,10 @@ def paginate(
                 400, f"Per page must not exceed {max_per_page}", reason_code="INVALID_PROPERTY", source="per_page"
             )
         per_page = max_per_page
-    total = items.count() if hasattr(items, "count") and not isinstance(items, list) else len(items)
+    total = items.count() if isinstance(items, QuerySet) else len(items)
     last = max(1, -(-total // per_page))
     start = (page - 1) * per_page
-    chunk = items[start : start + per_page]
+    chunk = list(items[start : start + per_page])
 
     links = []
     if page > 1:

@@ -41,7 +41,9 @@ class Sandbox:
         from procore_sandbox.models import App, Person
         from procore_sandbox.oauth.views import issue_token
 
-        person = Person.objects.get(login=login) if login else Person.objects.filter(is_service_account=False).first()
+        person = (
+            Person.objects.get(login=login) if login else Person.objects.filter(is_service_account=False).earliest("id")
+        )
         if person.is_service_account:
             app = App.objects.get(service_account=person)
         else:

@@ -95,7 +95,7 @@ def portal_user(sandbox, login: str, *, expires_in: int = 5400):
         procore_user_id=person.id,
         login=login,
         access_token=issued.access_token,
-        refresh_token=issued.refresh_token,
+        refresh_token=issued.refresh_token or "",
         expires_at=timezone.now() + timedelta(seconds=expires_in),
     )
     return user

@@ -136,7 +136,7 @@ def signed_in_user(login: str):
         procore_user_id=person.id,
         login=login,
         access_token=issued.access_token,
-        refresh_token=issued.refresh_token,
+        refresh_token=issued.refresh_token or "",
         expires_at=timezone.now() + timedelta(hours=1),
     )
     return user

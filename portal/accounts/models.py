@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -57,7 +59,7 @@ class ProcoreCredential(models.Model):
         self.invalid_since = None
 
     def expires_soon(self) -> bool:
-        margin = timezone.timedelta(seconds=settings.PROCORE_TOKEN_REFRESH_MARGIN)
+        margin = timedelta(seconds=settings.PROCORE_TOKEN_REFRESH_MARGIN)
         return timezone.now() + margin >= self.expires_at
 
 

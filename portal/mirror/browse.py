@@ -50,7 +50,7 @@ def folder_view(
     walker = current
     while walker is not None and len(breadcrumbs) < 100:
         breadcrumbs.insert(0, walker)
-        walker = by_id.get(walker.parent_id)
+        walker = by_id.get(walker.parent_id) if walker.parent_id is not None else None
 
     files: QuerySet[File] = File.objects.filter(**scope)
     if search:

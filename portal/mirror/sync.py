@@ -139,14 +139,13 @@ def run_company_sync(run_id: int) -> SyncRun:
     try:
         if user is None:
             raise NoSyncIdentity("Nobody with a current Procore sign-in belongs to this company.")
+        assert run.company is not None, "a company sync has its company"
         SyncRun.objects.filter(pk=run.pk).update(step="Company folders and files")
-        sync_company_documents(
-            counting_client(user, run),
-            run.company,
-            progress=lambda seen, removed: SyncRun.objects.filter(pk=run.pk).update(
-                items_seen=seen, items_removed=removed
-            ),
-        )
+
+        def tally(seen: int, removed: int) -> None:
+            SyncRun.objects.filter(pk=run.pk).update(items_seen=seen, items_removed=removed)
+
+        sync_company_documents(counting_client(user, run), run.company, progress=tally)
     except (ProcoreError, NoSyncIdentity) as exc:
         return _finish(run, exc)
     return _finish(run, None)
@@ -159,6 +158,7 @@ def run_sync(run_id: int) -> SyncRun:
     if not claimed:
         return run
     project = run.project
+    assert project is not None, "a project sync has its project"
     full = run.kind == SyncRun.Kind.FULL
 
     def step(name: str) -> None:

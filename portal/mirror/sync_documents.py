@@ -95,7 +95,10 @@ def sync_documents(
     seen_files: set[int] = set()
     total_seen = total_removed = 0
     for page in chunked(items, PAGE):
-        live_folders, live_files, gone_folders, gone_files = [], [], [], []
+        live_folders: list[dict[str, Any]] = []
+        live_files: list[dict[str, Any]] = []
+        gone_folders: list[dict[str, Any]] = []
+        gone_files: list[dict[str, Any]] = []
         for item in page:
             cursor = newest(cursor, when(item.get("updated_at")))
             deleted = item.get("is_deleted") or item.get("is_in_recycle_bin")

@@ -223,7 +223,7 @@ def sync_revisions(
         gone = []
         for item in pdm.recycled_revisions():
             recycled_at = when(item.get("recycled_at")) or when(first_label(field_values(item).get("recycled_at", [])))
-            if recycled_at is not None and recycled_at < project.revisions_cursor:
+            if recycled_at is not None and project.revisions_cursor and recycled_at < project.revisions_cursor:
                 break
             gone.append(item["id"])
         removed = delete_ids(Revision.objects.filter(project=project), gone, "procore_id")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from itertools import islice
 from typing import Any, TypeVar
@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.dateparse import parse_datetime
 
 T = TypeVar("T")
+M = TypeVar("M", bound=models.Model)
 
 
 def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -29,12 +30,10 @@ def newest(current: datetime | None, candidate: datetime | None) -> datetime | N
     return candidate if current is None or candidate > current else current
 
 
-def upsert(
-    model: type[models.Model], objects: list[models.Model], unique_fields: list[str], update_fields: list[str]
-) -> None:
+def upsert(model: type[M], objects: Sequence[M], unique_fields: list[str], update_fields: list[str]) -> None:
     """Insert or update rows in one statement per chunk (SQLite and PostgreSQL alike)."""
     if objects:
-        model.objects.bulk_create(
+        model._default_manager.bulk_create(
             objects, batch_size=500, update_conflicts=True, unique_fields=unique_fields, update_fields=update_fields
         )
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -9,6 +11,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from portal.accounts.http import AuthenticatedRequest
 from portal.procore.errors import ProcoreError, ReauthorizationRequired, friendly_message
 
 from . import browse
@@ -31,7 +34,7 @@ def _context(request: HttpRequest, project, tab: str) -> dict:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     """The companies and projects the signed-in person can see in Procore."""
     error = ""
     try:
@@ -48,7 +51,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def project_documents(request: HttpRequest, project_id: int) -> HttpResponse:
+def project_documents(request: AuthenticatedRequest, project_id: int) -> HttpResponse:
     project = get_project_for_user(request.user, project_id)
     view = browse.folder_view(
         project,
@@ -62,14 +65,14 @@ def project_documents(request: HttpRequest, project_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def project_setup(request: HttpRequest, project_id: int) -> HttpResponse:
+def project_setup(request: AuthenticatedRequest, project_id: int) -> HttpResponse:
     project = get_project_for_user(request.user, project_id)
     return render(request, "mirror/setup.html", {**_context(request, project, "setup"), **browse.setup_view(project)})
 
 
 @login_required
 @require_GET
-def project_revisions(request: HttpRequest, project_id: int) -> HttpResponse:
+def project_revisions(request: AuthenticatedRequest, project_id: int) -> HttpResponse:
     project = get_project_for_user(request.user, project_id)
     context = browse.revision_view(
         project,
@@ -95,7 +98,7 @@ def project_revisions(request: HttpRequest, project_id: int) -> HttpResponse:
 def _sync_unless_under_way(request: HttpRequest, runs, start) -> None:
     """Queue a sync, unless one of these runs is already queued or running (for 30 minutes at most:
     an older one belongs to a worker that died)."""
-    recent = timezone.now() - timezone.timedelta(minutes=30)
+    recent = timezone.now() - timedelta(minutes=30)
     if runs.filter(state__in=[SyncRun.State.QUEUED, SyncRun.State.RUNNING], created_at__gt=recent).exists():
         messages.info(request, "A sync is already under way.")
         return
@@ -105,7 +108,7 @@ def _sync_unless_under_way(request: HttpRequest, runs, start) -> None:
 
 @login_required
 @require_POST
-def sync_now(request: HttpRequest, project_id: int) -> HttpResponse:
+def sync_now(request: AuthenticatedRequest, project_id: int) -> HttpResponse:
     project = get_project_for_user(request.user, project_id)
     _sync_unless_under_way(request, project.sync_runs, lambda: start_sync(project, request.user))
     next_url = request.POST.get("next", "")
@@ -116,7 +119,7 @@ def sync_now(request: HttpRequest, project_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def sync_status(request: HttpRequest, project_id: int, run_id: int) -> JsonResponse:
+def sync_status(request: AuthenticatedRequest, project_id: int, run_id: int) -> JsonResponse:
     project = get_project_for_user(request.user, project_id)
     return _status(get_object_or_404(SyncRun, pk=run_id, project=project))
 
@@ -140,7 +143,7 @@ def _status(run: SyncRun) -> JsonResponse:
 
 @login_required
 @require_GET
-def company_documents(request: HttpRequest, company_id: int) -> HttpResponse:
+def company_documents(request: AuthenticatedRequest, company_id: int) -> HttpResponse:
     company = get_company_for_user(request.user, company_id)
     view = browse.folder_view(
         None,
@@ -159,7 +162,7 @@ def company_documents(request: HttpRequest, company_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def company_sync_now(request: HttpRequest, company_id: int) -> HttpResponse:
+def company_sync_now(request: AuthenticatedRequest, company_id: int) -> HttpResponse:
     company = get_company_for_user(request.user, company_id)
     _sync_unless_under_way(request, company.sync_runs, lambda: start_company_sync(company, request.user))
     return redirect("mirror:company_documents", company_id=company.id)
@@ -167,6 +170,6 @@ def company_sync_now(request: HttpRequest, company_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def company_sync_status(request: HttpRequest, company_id: int, run_id: int) -> JsonResponse:
+def company_sync_status(request: AuthenticatedRequest, company_id: int, run_id: int) -> JsonResponse:
     company = get_company_for_user(request.user, company_id)
     return _status(get_object_or_404(SyncRun, pk=run_id, company=company))

@@ -198,8 +198,8 @@ def from_response(response: requests.Response) -> ProcoreError:
         status=status,
         code=code,
         details=details,
-        method=request.method if request is not None else "",
-        path=_path_of(request.url if request is not None else ""),
+        method=(request.method or "") if request is not None else "",
+        path=_path_of((request.url or "") if request is not None else ""),
         retry_after=parse_retry_after(response.headers.get("Retry-After")),
     )
 

@@ -150,9 +150,9 @@ class DocumentsUploads:
     # --- files and folders ---------------------------------------------------------------
 
     def create_file(
-        self, *, parent_id: int, name: str, description: str, upload_uuid: str, unique_name: bool = False
+        self, *, parent_id: int | None, name: str, description: str, upload_uuid: str, unique_name: bool = False
     ) -> dict[str, Any]:
-        """A new file in a folder. Not idempotent: a lost answer is surfaced (TransportError with
+        """A new file in a folder (the root folder when `parent_id` is None). Not idempotent: a lost answer is surfaced (TransportError with
         maybe_applied) for the caller to look in the folder before trying again."""
         body = {
             "file": {

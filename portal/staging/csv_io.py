@@ -235,12 +235,12 @@ def _map_header(header: list[str], schema: Schema) -> tuple[dict[int, FieldInfo]
     if errors:
         return {}, errors
     by_header: dict[str, FieldInfo] = {}
-    for title, field in columns(schema):
-        by_header.setdefault(title.casefold(), field)
+    for title, info in columns(schema):
+        by_header.setdefault(title.casefold(), info)
     all_by_name = {f.name.casefold(): f for f in schema.fields}
     all_by_label: dict[str, FieldInfo] = {}
-    for field in schema.fields:
-        all_by_label.setdefault(field.label.casefold(), field)
+    for info in schema.fields:
+        all_by_label.setdefault(info.label.casefold(), info)
     mapping: dict[int, FieldInfo] = {}
     seen: dict[str, str] = {}
     for index, title in enumerate(header):

@@ -48,7 +48,9 @@ class BatchForm(forms.Form):
             for c in folder_choices(project)
             if c.scope == Batch.FolderScope.COMPANY
         ]
-        self.fields["folder"].choices = choices
+        folder_field = self.fields["folder"]
+        assert isinstance(folder_field, forms.ChoiceField)
+        folder_field.choices = choices
 
     def clean_new_folder_name(self) -> str:
         name = self.cleaned_data.get("new_folder_name", "").strip()

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from .models import Notification
 
-LEVELS = {Notification.Level.SUCCESS: messages.SUCCESS, Notification.Level.WARNING: messages.WARNING}
+LEVELS: dict[str, int] = {Notification.Level.SUCCESS: messages.SUCCESS, Notification.Level.WARNING: messages.WARNING}
 SKIP = ("/sandbox/", "/static/", "/media/", "/admin/jsi18n/")
 # "none": the person typed the address, used a bookmark or opened a link from outside a page.
 SAME_SITE = {"same-origin", "none"}

@@ -69,7 +69,7 @@ def add_document(batch: Batch, user: User, upload: UploadedFile, schema: Schema)
     """Store an uploaded file in the batch with metadata proposed from its name; returns notes for the person."""
     ensure_editable(batch)
     check_upload(upload)
-    clean = clean_file_name(upload.name)
+    clean = clean_file_name(upload.name or "")
     notes = (
         [f"Renamed to “{clean.name}”: file names cannot contain folders or special characters."]
         if clean.changed
@@ -86,7 +86,7 @@ def add_document(batch: Batch, user: User, upload: UploadedFile, schema: Schema)
             batch=batch,
             file_name=clean.name,
             title=clean.name,
-            size=upload.size,
+            size=upload.size or 0,
             sha256=digest,
             mime_type=mime_type_of(clean.name, upload.content_type),
             position=(batch.documents.order_by("-position").values_list("position", flat=True).first() or 0) + 1,
@@ -102,7 +102,7 @@ def add_document(batch: Batch, user: User, upload: UploadedFile, schema: Schema)
     document = StagedDocument(
         batch=batch,
         file_name=clean.name,
-        size=upload.size,
+        size=upload.size or 0,
         sha256=digest,
         mime_type=mime_type_of(clean.name, upload.content_type),
         metadata=proposal.metadata,
@@ -211,7 +211,7 @@ def save_template(project: Project, user: User, name: str, values: dict[str, lis
 
 def _delete_files(documents: list[StagedDocument]) -> None:
     """Remove stored files no other document still uses."""
-    names = {d.file.name for d in documents if d.file}
+    names = {d.file.name for d in documents if d.file and d.file.name}
     in_use = set(StagedDocument.objects.filter(file__in=names).values_list("file", flat=True))
     for name in names - in_use:
         default_storage.delete(name)

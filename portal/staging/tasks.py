@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
@@ -31,7 +33,7 @@ def resume_stalled_submissions() -> int:
     now = timezone.now()
     stalled = Submission.objects.filter(
         Q(state=Submission.State.RUNNING, lease_until__lt=now)
-        | Q(state=Submission.State.QUEUED, created_at__lt=now - timezone.timedelta(minutes=10))
+        | Q(state=Submission.State.QUEUED, created_at__lt=now - timedelta(minutes=10))
     )
     count = 0
     for submission in stalled:

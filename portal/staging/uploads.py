@@ -64,10 +64,11 @@ def mime_type_of(name: str, declared: str | None) -> str:
 
 
 def check_upload(upload: UploadedFile) -> None:
-    if upload.size == 0:
+    size = upload.size or 0
+    if size == 0:
         raise UploadRefused(f"{upload.name} is empty (0 bytes). Nothing was added.")
-    if upload.size > max_file_size():
+    if size > max_file_size():
         raise UploadRefused(
-            f"{upload.name} is {upload.size / 1024**3:.2f} GiB, over the limit of "
+            f"{upload.name} is {size / 1024**3:.2f} GiB, over the limit of "
             f"{max_file_size() / 1024**3:.2f} GiB per file. Nothing was added."
         )

@@ -7,11 +7,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from portal.accounts.http import AuthenticatedRequest
 from portal.mirror.access import get_project_for_user
 
 from . import services
@@ -31,14 +32,14 @@ from .validation import parse_input
 
 @login_required
 @require_GET
-def all_batches(request: HttpRequest) -> HttpResponse:
+def all_batches(request: AuthenticatedRequest) -> HttpResponse:
     batches = list(batches_for_user(request.user).select_related("project", "created_by").order_by("-created_at")[:200])
     return render(request, "staging/batches.html", {"batches": batches, "counts": services.batch_counts(batches)})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def project_batches(request: HttpRequest, project_id: int) -> HttpResponse:
+def project_batches(request: AuthenticatedRequest, project_id: int) -> HttpResponse:
     project = get_project_for_user(request.user, project_id)
     form = BatchForm(request.POST or None, project=project)
     if request.method == "POST" and form.is_valid():
@@ -68,7 +69,7 @@ def project_batches(request: HttpRequest, project_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
+def batch_detail(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
     documents = batch.documents.all()
     only_errors = request.GET.get("show") == "errors"
@@ -111,7 +112,7 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def upload(request: HttpRequest, batch_id: int) -> JsonResponse:
+def upload(request: AuthenticatedRequest, batch_id: int) -> JsonResponse:
     """One file per request, so the page can show a progress bar per file."""
     batch = get_batch_for_user(request.user, batch_id)
     declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -158,7 +159,7 @@ def _report(request: HttpRequest, result: services.EditResult, done: str) -> Non
 
 @login_required
 @require_POST
-def bulk_action(request: HttpRequest, batch_id: int) -> HttpResponse:
+def bulk_action(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
     schema = load_schema(batch.project)
     ids = [int(i) for i in request.POST.getlist("documents") if i.isdigit()]
@@ -244,7 +245,7 @@ def _neighbours(document: StagedDocument) -> dict[str, Any]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def document_detail(request: HttpRequest, batch_id: int, document_id: int) -> HttpResponse:
+def document_detail(request: AuthenticatedRequest, batch_id: int, document_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
     document = get_object_or_404(StagedDocument.objects.select_related("batch"), pk=document_id, batch=batch)
     if batch.target == Batch.Target.FOLDER:
@@ -300,7 +301,7 @@ def document_detail(request: HttpRequest, batch_id: int, document_id: int) -> Ht
     )
 
 
-def _folder_document(request: HttpRequest, batch: Batch, document: StagedDocument) -> HttpResponse:
+def _folder_document(request: AuthenticatedRequest, batch: Batch, document: StagedDocument) -> HttpResponse:
     if request.method == "POST":
         base = _base_version(request)
         edits = [
@@ -337,7 +338,7 @@ def _folder_document(request: HttpRequest, batch: Batch, document: StagedDocumen
 
 @login_required
 @require_GET
-def export(request: HttpRequest, batch_id: int) -> HttpResponse:
+def export(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
     if batch.target == Batch.Target.FOLDER:
         messages.info(request, "CSV export is for Document Management batches; edit names in the grid.")
@@ -353,7 +354,7 @@ def export(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def import_metadata(request: HttpRequest, batch_id: int) -> HttpResponse:
+def import_metadata(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
     upload_file = request.FILES.get("csv")
     if batch.target == Batch.Target.FOLDER:
@@ -362,7 +363,7 @@ def import_metadata(request: HttpRequest, batch_id: int) -> HttpResponse:
     if upload_file is None:
         messages.error(request, "Choose a CSV file to import.")
         return redirect("staging:batch", batch_id=batch.pk)
-    if upload_file.size > getattr(settings, "STAGING_MAX_CSV_SIZE", 20 * 1024 * 1024):
+    if (upload_file.size or 0) > getattr(settings, "STAGING_MAX_CSV_SIZE", 20 * 1024 * 1024):
         messages.error(request, "The CSV file is too large to import.")
         return redirect("staging:batch", batch_id=batch.pk)
     try:
@@ -394,7 +395,7 @@ def import_metadata(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def save_template(request: HttpRequest, batch_id: int) -> HttpResponse:
+def save_template(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
     schema = load_schema(batch.project)
     name = request.POST.get("name", "").strip()
@@ -412,7 +413,7 @@ def save_template(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def empty(request: HttpRequest, batch_id: int) -> HttpResponse:
+def empty(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
     try:
         count = services.empty_batch(batch, request.user)
@@ -424,7 +425,7 @@ def empty(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def delete(request: HttpRequest, batch_id: int) -> HttpResponse:
+def delete(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
     ensure_owner(request.user, batch)
     try:

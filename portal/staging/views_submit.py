@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
+
+from portal.accounts.http import AuthenticatedRequest
 
 from .access import get_batch_for_user
 from .models import StagedDocument
@@ -16,7 +18,7 @@ from .schema import load_schema
 
 @login_required
 @require_POST
-def submit(request: HttpRequest, batch_id: int) -> HttpResponse:
+def submit(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
     try:
         submission = submitting.start(batch, request.user)
@@ -29,7 +31,7 @@ def submit(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def progress(request: HttpRequest, batch_id: int) -> HttpResponse:
+def progress(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
     report = submitting.progress(batch)
     schema = load_schema(batch.project)
@@ -49,14 +51,14 @@ def progress(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def progress_json(request: HttpRequest, batch_id: int) -> JsonResponse:
+def progress_json(request: AuthenticatedRequest, batch_id: int) -> JsonResponse:
     batch = get_batch_for_user(request.user, batch_id)
     return JsonResponse(submitting.progress(batch))
 
 
 @login_required
 @require_POST
-def retry(request: HttpRequest, batch_id: int) -> HttpResponse:
+def retry(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     """Retry one failed document (`document` in the form) or every failed document."""
     batch = get_batch_for_user(request.user, batch_id)
     documents = batch.documents.filter(state=StagedDocument.State.FAILED)
@@ -73,7 +75,7 @@ def retry(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def end_workflows(request: HttpRequest, batch_id: int, document_id: int) -> HttpResponse:
+def end_workflows(request: AuthenticatedRequest, batch_id: int, document_id: int) -> HttpResponse:
     """Resubmit a document refused for a workflow conflict, ending the existing workflows."""
     batch = get_batch_for_user(request.user, batch_id)
     document = get_object_or_404(StagedDocument, pk=document_id, batch=batch, state=StagedDocument.State.FAILED)

@@ -7,6 +7,8 @@ receiver answers; its `state` is the processing state a worker claims with a con
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -86,7 +88,7 @@ class Hook(models.Model):
             values.append(decrypt(self.previous_secret_encrypted))
         return values
 
-    def set_secret(self, value: str, *, keep_previous_for: timezone.timedelta | None = None) -> None:
+    def set_secret(self, value: str, *, keep_previous_for: timedelta | None = None) -> None:
         if keep_previous_for and self.secret_encrypted:
             self.previous_secret_encrypted = self.secret_encrypted
             self.previous_valid_until = timezone.now() + keep_previous_for

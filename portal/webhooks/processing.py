@@ -142,10 +142,11 @@ def process_batch(limit: int = BATCH) -> tuple[int, int]:
                 )
                 continue
             done.append(delivery.pk)
-            if kinds:
+            if kinds and delivery.project_id:
                 wanted.setdefault(delivery.project_id, set()).update(kinds)
         for project_id, kinds in wanted.items():
-            request_refresh(projects[project_id], documents="documents" in kinds, revisions="revisions" in kinds)
+            if (project := projects.get(project_id)) is not None:
+                request_refresh(project, documents="documents" in kinds, revisions="revisions" in kinds)
         mine.filter(pk__in=done).update(
             state=Delivery.State.PROCESSED,
             processed_at=timezone.now(),
@@ -176,10 +177,9 @@ def process_delivery(delivery_id: int) -> str:
     try:
         with transaction.atomic():
             outcome, kinds = effects(delivery, projects)
-            if kinds:
-                request_refresh(
-                    projects[delivery.project_id], documents="documents" in kinds, revisions="revisions" in kinds
-                )
+            project = projects.get(delivery.project_id) if delivery.project_id else None
+            if kinds and project is not None:
+                request_refresh(project, documents="documents" in kinds, revisions="revisions" in kinds)
     except Exception as exc:  # noqa: BLE001 - recorded on the row; the admin can reprocess it
         log.exception("Processing delivery %s failed", delivery.pk)
         mine.update(state=Delivery.State.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000])
@@ -210,6 +210,7 @@ def effects(delivery: Delivery, projects: dict[int, Project | None]) -> tuple[st
 
 def land(delivery: Delivery) -> int:
     """Mark the staged document of this revision landed; remember the event when there is none yet."""
+    assert delivery.project_id is not None, "only a delivery about a project lands documents"
     documents = StagedDocument.objects.filter(batch__project_id=delivery.project_id, revision_id=delivery.resource_id)
     landed = documents.filter(landed_at__isnull=True).update(landed_at=timezone.now(), updated_at=timezone.now())
     pending = not documents.exists()

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from portal.accounts.http import AuthenticatedRequest
 from portal.accounts.models import ProcoreCredential
 from portal.accounts.service import service_account_configured
 from portal.mirror.access import get_project_for_user
@@ -44,12 +45,12 @@ def identity_warnings(project, hooks: list[Hook], refresh: ProjectRefresh | None
 
 @login_required
 @require_GET
-def project_settings(request: HttpRequest, project_id: int) -> HttpResponse:
+def project_settings(request: AuthenticatedRequest, project_id: int) -> HttpResponse:
     project = get_project_for_user(request.user, project_id)
     hooks = list(project.webhook_hooks.select_related("registered_by").order_by("payload_version"))
     refresh = ProjectRefresh.objects.filter(project=project).first()
     for hook in hooks:
-        hook.masked_secret = mask(hook.secret) if hook.secret_encrypted else ""
+        hook.masked_secret = mask(hook.secret) if hook.secret_encrypted else ""  # type: ignore[attr-defined]
     recent = Delivery.objects.filter(project_id=project.id).order_by("-received_at")[:20]
     return render(
         request,
@@ -68,7 +69,7 @@ def project_settings(request: HttpRequest, project_id: int) -> HttpResponse:
     )
 
 
-def _require_administrator(request: HttpRequest, project) -> None:
+def _require_administrator(request: AuthenticatedRequest, project) -> None:
     decision = project_administration(request.user, project)
     if not decision.allowed:
         raise PermissionDenied(decision.reason)
@@ -76,7 +77,7 @@ def _require_administrator(request: HttpRequest, project) -> None:
 
 @login_required
 @require_POST
-def register(request: HttpRequest, project_id: int) -> HttpResponse:
+def register(request: AuthenticatedRequest, project_id: int) -> HttpResponse:
     project = get_project_for_user(request.user, project_id)
     _require_administrator(request, project)
     try:
@@ -95,7 +96,7 @@ def register(request: HttpRequest, project_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def rotate(request: HttpRequest, project_id: int, hook_id: int) -> HttpResponse:
+def rotate(request: AuthenticatedRequest, project_id: int, hook_id: int) -> HttpResponse:
     project = get_project_for_user(request.user, project_id)
     hook = get_object_or_404(Hook, pk=hook_id, project=project)
     _require_administrator(request, project)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 
 from procore_sandbox.core.views import company_for
 from procore_sandbox.documents.serializers import project_for
@@ -26,7 +27,7 @@ def seeded_bytes(version: DocumentFileVersion) -> bytes:
 
 
 @api_view(["GET"])
-def download(request: HttpRequest, token: AccessToken, version_id: int) -> HttpResponse:
+def download(request: HttpRequest, token: AccessToken, version_id: int) -> HttpResponseBase:
     version = DocumentFileVersion.objects.select_related("file").filter(id=version_id).first()
     if version is None:
         raise ApiError(404, "Not Found")
@@ -36,7 +37,7 @@ def download(request: HttpRequest, token: AccessToken, version_id: int) -> HttpR
         company_for(request, token, version.file.company_id)
     disposition = f'attachment; filename="{version.filename}"'
     if version.storage_name:
-        response: HttpResponse = FileResponse(
+        response: HttpResponseBase = FileResponse(
             default_storage.open(version.storage_name, "rb"), content_type=version.content_type
         )
     else:

@@ -107,6 +107,7 @@ def post_object(request: HttpRequest, uuid: str) -> HttpResponse:
     upload = LegacyUpload.objects.filter(uuid=uuid).first()
     if refusal := _refusal(request, upload):
         return refusal
+    assert upload is not None  # _refusal answered for a missing upload
     if upload.segmented:
         return s3_error(400, "InvalidRequest", "This upload is segmented: PUT each segment")
     sent = {name: request.POST.get(name, "") for name in request.POST}
@@ -125,7 +126,7 @@ def post_object(request: HttpRequest, uuid: str) -> HttpResponse:
     if upload.declared_size is not None and part.size != upload.declared_size:
         return s3_error(
             400,
-            "EntityTooLarge" if part.size > upload.declared_size else "EntityTooSmall",
+            "EntityTooLarge" if (part.size or 0) > upload.declared_size else "EntityTooSmall",
             "Your proposed upload does not match the size declared when the upload was created",
         )
     stored, size, _, _ = _spool(part.chunks(CHUNK), f"{STORAGE_PREFIX}/{upload.uuid}/object")
@@ -140,6 +141,7 @@ def put_segment(request: HttpRequest, uuid: str, number: int) -> HttpResponse:
     upload = LegacyUpload.objects.filter(uuid=uuid).first()
     if refusal := _refusal(request, upload):
         return refusal
+    assert upload is not None  # _refusal answered for a missing upload
     expires = request.GET.get("expires", "")
     if (
         not upload.segmented

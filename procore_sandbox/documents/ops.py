@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import mimetypes
 import re
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -30,7 +31,7 @@ class NameTaken(Exception):
 
 def _announce(obj: DocumentFile | DocumentFolder, kind: str, event_type: str, person: Person | None) -> None:
     scope = "Project" if obj.project_id else "Company"
-    payload: dict[str, object] = {
+    payload: dict[str, Any] = {
         "company_id": obj.company_id,
         "project_id": obj.project_id,
         "resource_name": f"{scope} {kind}",

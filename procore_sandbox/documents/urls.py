@@ -23,7 +23,7 @@ def by_method(**views: Callable) -> Callable:
 
     @csrf_exempt
     def dispatch(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        return views.get(request.method.lower(), first)(request, *args, **kwargs)
+        return views.get((request.method or "GET").lower(), first)(request, *args, **kwargs)
 
     return dispatch
 

@@ -78,6 +78,7 @@ def folder_listing(request: HttpRequest, scope: Scope, folder: DocumentFolder) -
 
 
 def _show_folder(request: HttpRequest, scope: Scope, folder_id: int | None) -> HttpResponse:
+    folder: DocumentFolder | None
     if folder_id is None:
         folder = scope.root()
     else:

@@ -47,7 +47,8 @@ def truthy(value: Any) -> bool:
 def _payload(request: HttpRequest, key: str) -> tuple[dict[str, Any], Any]:
     """The `key` object of a JSON body, or the `key[...]` fields of a multipart form, and the
     multipart `key[data]` file if any."""
-    if request.content_type.startswith("multipart/") or request.content_type == "application/x-www-form-urlencoded":
+    content_type = request.content_type or ""
+    if content_type.startswith("multipart/") or content_type == "application/x-www-form-urlencoded":
         if request.method != "POST":
             # Django parses form bodies for POST only; Procore takes them on PATCH too.
             method, request.method = request.method, "POST"

@@ -244,11 +244,12 @@ def _list(request: HttpRequest, pdm: PdmProject, version: str, rows, status: int
     if key == "id":
         uploads.sort(key=lambda u: u.id, reverse=sort.startswith("-"))
     elif key:
-        target = schema.by_id.get(key)
-        if target is None:
+        sort_field = schema.by_id.get(key)
+        if sort_field is None:
             raise ApiError(400, f"Cannot sort by {key}", reason_code="INVALID_PROPERTY", source="sort")
+        sort_name = sort_field.name
         uploads.sort(
-            key=lambda u: str(((u.metadata.get(target.name) or {}).get("values") or [""])[0]),
+            key=lambda u: str(((u.metadata.get(sort_name) or {}).get("values") or [""])[0]),
             reverse=sort.startswith("-"),
         )
     return v2_list(

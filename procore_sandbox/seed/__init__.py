@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -14,14 +15,14 @@ from procore_sandbox.models import App, Company, CompanyMembership, Person, Proj
 
 DEMO_PASSWORD = "procore-sandbox"
 
-COMPANIES = [
+COMPANIES: list[dict[str, Any]] = [
     {"id": 8089, "name": "Northwind Builders"},
     {"id": 8090, "name": "Harbor Civil Group"},
     # Served from another Procore region: v1 calls without Procore-Company-Id answer 404.
     {"id": 9100, "name": "Alpine Structures EU", "other_region": True},
 ]
 
-PROJECTS = [
+PROJECTS: list[dict[str, Any]] = [
     {
         "id": 2305,
         "company_id": 8089,
@@ -299,7 +300,7 @@ def credentials() -> dict:
     """What a newcomer needs to use the sandbox, as printed by `sandbox_credentials`."""
     apps = []
     for app in App.objects.select_related("service_account").order_by("id"):
-        entry = {"name": app.name, "client_id": app.client_id, "client_secret": app.client_secret}
+        entry: dict[str, Any] = {"name": app.name, "client_id": app.client_id, "client_secret": app.client_secret}
         if app.service_account:
             entry["grant_type"] = "client_credentials"
             entry["service_account"] = {"id": app.service_account.id, "login": app.service_account.login}

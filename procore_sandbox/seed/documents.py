@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -194,22 +195,24 @@ class _Tree:
 
     def tree(self, spec: dict) -> None:
         (root,) = self.folders([(None, ROOT_NAME)])
-        level = [(root, spec)]
+        level: list[tuple[DocumentFolder, Any]] = [(root, spec)]
         while level:
-            folder_specs, file_specs, next_level = [], [], []
+            folder_specs: list[tuple[DocumentFolder | None, str]] = []
+            file_specs: list[tuple[DocumentFolder, str]] = []
+            next_level: list[tuple[DocumentFolder, Any]] = []
             for parent, children in level:
                 if isinstance(children, dict):
                     folder_specs += [(parent, name) for name in children]
                 else:
                     file_specs += [(parent, name) for name in children]
             created = self.folders(folder_specs) if folder_specs else []
-            for folder, (parent, name) in zip(created, folder_specs, strict=False):
-                next_level.append((folder, level_children(level, parent)[name]))
+            for folder, (folder_parent, name) in zip(created, folder_specs, strict=False):
+                next_level.append((folder, level_children(level, folder_parent)[name]))
             self.files(file_specs)
             level = next_level
 
 
-def level_children(level: list[tuple[DocumentFolder, dict | list]], parent: DocumentFolder) -> dict:
+def level_children(level: list[tuple[DocumentFolder, Any]], parent: DocumentFolder | None) -> dict:
     return next(children for folder, children in level if folder is parent)
 
 
@@ -225,7 +228,10 @@ def _content_type(name: str) -> str:
 
 
 def _has_root(company_id: int, project_id: int | None) -> bool:
-    return DocumentFolder.objects.filter(company_id=company_id, project_id=project_id, parent__isnull=True).exists()
+    roots = DocumentFolder.objects.filter(company_id=company_id, parent__isnull=True)
+    if project_id is None:
+        return roots.filter(project__isnull=True).exists()
+    return roots.filter(project_id=project_id).exists()
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ changes nothing (and keeps what tests or admins changed since).
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 
@@ -59,7 +60,7 @@ STANDARD_FIELDS = [
 ]
 
 # code, label, active, tags
-LOV_VALUES = {
+LOV_VALUES: dict[str, list[tuple[str, str, bool, list[str]]]] = {
     "type": [
         ("DRW", "Drawing", True, ["ML:auto-detect.type.drawing"]),
         ("SPC", "Specification", True, ["ML:auto-detect.type.specification"]),
@@ -109,7 +110,7 @@ REFERENCE_VALUES = {
     "project_stage": [("PRE", "Pre-Construction"), ("COC", "Course of Construction"), ("CLO", "Closeout")],
 }
 
-PROJECTS = {
+PROJECTS: dict[int, dict[str, Any]] = {
     2305: {
         "omit": [],
         "allow_duplicates": True,

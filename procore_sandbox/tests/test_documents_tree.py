@@ -53,7 +53,8 @@ VERSION_FIELDS = {"id", "notes", "url", "size", "created_at", "number", "created
 
 def walk(sandbox, token: str, base: str, query: str) -> tuple[set[str], set[str]]:
     """Every folder and file path reachable from the root by show calls."""
-    folders, files = set(), set()
+    folders: set[str] = set()
+    files: set[str] = set()
     pending = [sandbox.get(f"{base}/folders{query}", token).json()]
     while pending:
         folder = pending.pop()

@@ -35,7 +35,9 @@ def authorize(
     }
     page = session.get(sandbox.url("/oauth/authorize"), params=params, timeout=10)
     assert page.status_code == 200, page.text
-    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    assert found, "no CSRF token on the sign-in page"
+    csrf = found.group(1)
     return session.post(
         sandbox.url("/oauth/authorize"),
         data={**params, "csrfmiddlewaretoken": csrf, "login": login, "password": password},

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -93,7 +94,7 @@ def revision_download_url(request: HttpRequest, revision: DocumentRevision, user
 
 @csrf_exempt
 @require_http_methods(["GET"])
-def revision_bytes(request: HttpRequest, revision_id: str) -> HttpResponse:
+def revision_bytes(request: HttpRequest, revision_id: str) -> HttpResponseBase:
     _, error = check_signed(request)
     if error is not None:
         return error
@@ -102,7 +103,7 @@ def revision_bytes(request: HttpRequest, revision_id: str) -> HttpResponse:
         return storage_error(404, "NoSuchKey", "The specified key does not exist.")
     if revision.file_upload_id:
         upload = FileUpload.objects.get(id=revision.file_upload_id)
-        response: HttpResponse = StreamingHttpResponse(upload_chunks(upload), content_type=revision.mime_type)
+        response: HttpResponseBase = StreamingHttpResponse(upload_chunks(upload), content_type=revision.mime_type)
     else:
         from procore_sandbox.seed.pdm import seeded_bytes
 

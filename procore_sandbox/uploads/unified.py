@@ -312,8 +312,8 @@ def company_upload(request: HttpRequest, token: AccessToken, company_id: int, up
 def put_part(request: HttpRequest, upload_id: str, number: int = 1) -> HttpResponse:
     """The presigned PUT: stream the body to storage, checking its length and SHA-256."""
     user_id, error = check_signed(request)
-    if error is not None:
-        return error
+    if error is not None or user_id is None:
+        return error or HttpResponse(status=403)
     upload = FileUpload.objects.filter(id=upload_id, created_by=user_id).first()
     part = upload.parts.filter(number=number).first() if upload else None
     if upload is None or part is None or is_expired(upload):

@@ -154,7 +154,7 @@ def hooks(request: HttpRequest, token: AccessToken) -> HttpResponse:
     if request.method == "POST":
         body = _body(request)
         scope = scope_for(request, token, body)
-        data = body.get("hook") if isinstance(body.get("hook"), dict) else {}
+        data = hook_body if isinstance(hook_body := body.get("hook"), dict) else {}
         hook = create_hook(scope, token.person, data, version_field="api_version", default_version="v2.0")
         return JsonResponse(hook_json(hook), status=201)
     found = scope_for(request, token).hooks()
@@ -176,7 +176,7 @@ def hook_detail(request: HttpRequest, token: AccessToken, hook_id: int) -> HttpR
         hook.delete()
         return JsonResponse({})
     if body is not None:
-        data = body.get("hook") if isinstance(body.get("hook"), dict) else {}
+        data = hook_body if isinstance(hook_body := body.get("hook"), dict) else {}
         hook = update_hook(hook, data, version_field="api_version")
     return JsonResponse(hook_json(hook))
 
@@ -231,7 +231,9 @@ def triggers_bulk(request: HttpRequest, token: AccessToken, hook_id: int) -> Htt
             continue
         trigger_id = item.get("id") if isinstance(item, dict) else item
         trigger = (
-            hook.triggers.select_related("hook").filter(pk=trigger_id).first() if str(trigger_id).isdigit() else None
+            hook.triggers.select_related("hook").filter(pk=int(str(trigger_id))).first()
+            if str(trigger_id).isdigit()
+            else None
         )
         if trigger is None:
             failed.append({"code": 404, "message": "Not Found", "trigger": item, "errors": {"id": ["not found"]}})

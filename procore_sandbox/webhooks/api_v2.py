@@ -127,7 +127,7 @@ def _id(value: int | None) -> str | None:
 
 
 def hook_json(hook: Hook, trigger_count: int | None = None) -> dict[str, Any]:
-    data = {
+    data: dict[str, Any] = {
         "id": str(hook.id),
         "status": hook.status,
         "payload_version": hook.payload_version,

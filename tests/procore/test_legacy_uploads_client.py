@@ -31,7 +31,7 @@ def client(sandbox, settings, tmp_path):
 
 
 def stored_bytes(file: DocumentFile) -> bytes:
-    version = file.versions.order_by("-number").first()
+    version = file.versions.latest("number")
     return default_storage.open(version.storage_name).read()
 
 
@@ -40,12 +40,10 @@ def opener(data: bytes):
 
 
 def folder_of(project_id: int | None, company_id: int = NORTHWIND) -> DocumentFolder:
-    return (
-        DocumentFolder.objects.filter(project_id=project_id, company_id=company_id, is_deleted=False)
-        .exclude(parent=None)
-        .order_by("id")
-        .first()
-    )
+    """The first folder below the root of a project's (or, with None, the company's) Documents tool."""
+    folders = DocumentFolder.objects.filter(company_id=company_id, is_deleted=False).exclude(parent=None)
+    scoped = folders.filter(project__isnull=True) if project_id is None else folders.filter(project_id=project_id)
+    return scoped.earliest("id")
 
 
 def test_a_small_file_lands_in_a_project_folder(client):

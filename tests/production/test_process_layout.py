@@ -177,7 +177,9 @@ def wait_for(predicate, timeout: float, what: str):
 
 def sync_project(deployment: Deployment, session: requests.Session) -> None:
     answer = post(session, f"{deployment.portal_url}/projects/{RIVERSIDE}/sync/")
-    status_url = re.search(r'data-status-url="([^"]+)"', answer.text).group(1)
+    found = re.search(r'data-status-url="([^"]+)"', answer.text)
+    assert found, answer.text
+    status_url = found.group(1)
     status = wait_for(
         lambda: (s := session.get(f"{deployment.portal_url}{status_url}", timeout=10).json())["finished"] and s,
         90,

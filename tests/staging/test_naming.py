@@ -92,9 +92,9 @@ def revision_row(codes: dict[str, str], revision: str, mime: str = "application/
 
 
 def make_schema(
-    naming: list[str] = ("discipline", "type", "number"),
+    naming: tuple[str, ...] = ("discipline", "type", "number"),
     rules: list[RuleInfo] | None = None,
-    revisions: list[dict] = (),
+    revisions: tuple[dict, ...] = (),
 ) -> Schema:
     fields = [
         FieldInfo(id=fid(n), name=n, label=label, type=t, variant=variant, active=True, readonly=ro, visible=True)
@@ -104,7 +104,7 @@ def make_schema(
         ValueInfo(id=vid(f, c), field_id=fid(f), code=c, label=label, active=active) for f, c, label, active in VALUES
     ]
     return Schema.build(
-        fields, values, RIVERSIDE_RULES if rules is None else rules, [fid(n) for n in naming], revisions
+        fields, values, RIVERSIDE_RULES if rules is None else rules, [fid(n) for n in naming], list(revisions)
     )
 
 

@@ -60,7 +60,9 @@ def with_codes(schema: Schema, **codes: str) -> dict[str, list[str]]:
     metadata = {}
     for name, code in codes.items():
         field = schema.fields_by_name[name]
-        metadata[field.id] = [schema.active_value_by_code(field, code).id] if field.takes_values else [code]
+        value = schema.active_value_by_code(field, code) if field.takes_values else None
+        assert value is not None or not field.takes_values, f"no active value {code} for {name}"
+        metadata[field.id] = [value.id] if value is not None else [code]
     return metadata
 
 

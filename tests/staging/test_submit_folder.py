@@ -46,7 +46,7 @@ def staged_batch(
             "new_folder_name": new_folder,
         },
     )
-    batch = Batch.objects.order_by("-pk").first()
+    batch = Batch.objects.latest("pk")
     ids = [
         client.post(
             f"/batches/{batch.pk}/upload/",

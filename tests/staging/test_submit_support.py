@@ -97,7 +97,7 @@ def submit(batch: Batch, user) -> Submission:
 
     queued: list[Submission] = []
     original = control._queue
-    control._queue = queued.append
+    control._queue = queued.append  # type: ignore[assignment]
     try:
         submission = control.start(batch, user)
     finally:

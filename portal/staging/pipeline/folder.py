@@ -128,9 +128,12 @@ def _send_one(
             mark_submitted(document, "", version=_latest_version(made), container_id=str(made["id"]))
             return
     if not document.file_upload_id or document.step not in {BYTES_SENT, FILE_REQUESTED}:
-        uuid = api.upload(
-            lambda: default_storage.open(document.file.name, "rb"), document.size, title, document.mime_type
-        )
+        name = document.file.name or ""
+
+        def open_file():  # Django's File reads like the BinaryIO the client wants
+            return default_storage.open(name, "rb")
+
+        uuid = api.upload(open_file, document.size, title, document.mime_type)
         set_step([document], BYTES_SENT, file_upload_id=uuid)
         document.file_upload_id = uuid
     set_step([document], FILE_REQUESTED, submit_requested_at=timezone.now())

@@ -101,6 +101,7 @@ class Heartbeat:
 
 def build_run(submission: Submission, heartbeat: Heartbeat) -> Run:
     project = submission.batch.project
+    assert submission.submitted_by is not None, "a submission is made by someone"
     client = ProcoreClient(UserTokenSource.for_user(submission.submitted_by), project.company_id)
     return Run(
         submission=submission,

@@ -73,7 +73,7 @@ def _in_thread(run: Run, local: threading.local, document_id: int) -> None:
 
 def send_one(run: Run, document: StagedDocument) -> None:
     close_old_connections()
-    name = document.file.name
+    name = document.file.name or ""
 
     def open_file():
         return default_storage.open(name, "rb")

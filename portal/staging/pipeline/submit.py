@@ -139,15 +139,14 @@ def _answered(
     failures = {str(f.get("upload_id")): f for f in result["failures"]}
     succeeded = [d for d in sent if d.pdm_upload_id not in failures]
     if len(result["ids"]) == len(succeeded):
-        for document, revision_id in zip(succeeded, result["ids"], strict=True):
-            mark_submitted(document, str(revision_id))
+        for submitted, revision_id in zip(succeeded, result["ids"], strict=True):
+            mark_submitted(submitted, str(revision_id))
     else:
         recover(run, succeeded)  # counts disagree: ask Procore which revision is whose
     again: dict[str, StagedDocument] = {}
     reread: list[StagedDocument] = []
     for upload_id, failure in failures.items():
-        document = todo.get(upload_id)
-        if document is None:
+        if (document := todo.get(upload_id)) is None:
             continue
         reason = str(failure.get("reason_code") or "")
         if reason == "CONCURRENCY_CONFLICT" and conflicts.get(upload_id, 0) < CONFLICT_RETRIES:

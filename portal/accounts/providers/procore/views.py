@@ -24,11 +24,11 @@ class ProcoreOAuth2Adapter(OAuth2Adapter):
     basic_auth = False
 
     @property
-    def authorize_url(self) -> str:  # type: ignore[override]
+    def authorize_url(self) -> str:
         return f"{settings.PROCORE_LOGIN_URL}/oauth/authorize"
 
     @property
-    def access_token_url(self) -> str:  # type: ignore[override]
+    def access_token_url(self) -> str:
         return f"{settings.PROCORE_LOGIN_URL}/oauth/token"
 
     def complete_login(self, request: HttpRequest, app: Any, token: Any, **kwargs: Any) -> Any:
