@@ -8,15 +8,36 @@ DEMO_ADDR ?= 127.0.0.1:8000
 PORTAL_PUBLIC_URL ?= http://$(DEMO_ADDR)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install demo test bench check-browser clean
+LOCK := requirements/dev.txt
 
-$(STAMP): pyproject.toml
+.PHONY: install lock lock-upgrade check demo test bench check-browser clean
+
+# Installs exactly what the lock says, every file checked against its hash; the portal itself is
+# installed editable without touching the network again.
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## make lock: after changing dependencies in pyproject.toml, pin them (with hashes) in requirements/:
+## base.txt is what the production image installs, dev.txt adds the test and check tools.
+## Existing pins are kept; `make lock-upgrade` moves everything to the newest allowed versions.
+lock: install
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile $(LOCK_FLAGS) --output-file requirements/base.txt pyproject.toml
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile $(LOCK_FLAGS) --extra test --extra dev \
+	  --constraint requirements/base.txt --output-file requirements/dev.txt pyproject.toml
+
+lock-upgrade: LOCK_FLAGS := --upgrade
+lock-upgrade: lock
+
+## make check: lint, formatting and types — run it before every landing.
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 ## make demo: the portal and its embedded Procore sandbox on http://$(DEMO_ADDR), with a worker.
 demo: export PORTAL_PUBLIC_URL := $(PORTAL_PUBLIC_URL)
