@@ -3,7 +3,10 @@
 Development runs with no variables at all: SQLite, the django-q2 ORM broker and the embedded
 Procore sandbox at /sandbox/. Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and the
 PROCORE_* variables; with DEBUG off the module refuses to start without its secrets.
-Every variable is listed in docker/.env.example.
+Every variable is listed in docker/.env.example and in the README's settings table, and every
+setting the code reads is defined here with its default (tests/test_settings.py checks all three).
+A value that does not parse (PROCORE_SANDBOX=ture, Q_WORKERS=two) stops the start with an error
+naming the variable, rather than being read as a default.
 """
 
 from __future__ import annotations
@@ -28,16 +31,37 @@ def env(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 
 
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off"}
+
+
 def envbool(name: str, default: bool) -> bool:
-    value = env(name, "")
+    value = env(name, "").strip().lower()
     if value == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value in TRUE | FALSE:
+        return value in TRUE
+    raise ImproperlyConfigured(f"{name} must be one of 1/0, true/false, yes/no, on/off, not {env(name)!r}.")
 
 
 def envint(name: str, default: int) -> int:
-    value = env(name, "")
-    return int(value) if value else default
+    value = env(name, "").strip()
+    if value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+
+
+def envfloat(name: str, default: float) -> float:
+    value = env(name, "").strip()
+    if value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from None
 
 
 def envlist(name: str, default: str = "") -> list[str]:
@@ -225,7 +249,7 @@ PROCORE_SERVICE_CLIENT_ID = env("PROCORE_SERVICE_CLIENT_ID", "portal-sandbox-ser
 PROCORE_SERVICE_CLIENT_SECRET = env(
     "PROCORE_SERVICE_CLIENT_SECRET", "portal-sandbox-service-secret" if PROCORE_SANDBOX else ""
 )
-PROCORE_TIMEOUT = float(env("PROCORE_TIMEOUT", "30"))
+PROCORE_TIMEOUT = envfloat("PROCORE_TIMEOUT", 30.0)
 # Refresh an access token this many seconds before Procore would reject it.
 PROCORE_TOKEN_REFRESH_MARGIN = envint("PROCORE_TOKEN_REFRESH_MARGIN", 300)
 
@@ -254,6 +278,24 @@ SANDBOX_RATE_LIMIT_SPIKE = envint("SANDBOX_RATE_LIMIT_SPIKE", 25)
 SANDBOX_CONTROL_TOKEN = env("SANDBOX_CONTROL_TOKEN")
 # The seed's large project (Metro Line Extension: 500+ folders, 10,000+ files) for benchmarks.
 SANDBOX_SEED_LARGE = envbool("SANDBOX_SEED_LARGE", True)
+# Sandbox: seconds an access token lives (Procore: 5,400).
+SANDBOX_ACCESS_TOKEN_TTL = envint("SANDBOX_ACCESS_TOKEN_TTL", 5400)
+# Sandbox webhooks: a background thread in the web process delivers events (off: only
+# `manage.py sandbox_deliver` or a test's deliver_due() sends them); retry backoff and the discard
+# window (12 h, as Procore) are multiplied by the time scale (0.01: 1 s of backoff takes 10 ms);
+# the timeout is each delivery's, in seconds, not scaled.
+SANDBOX_WEBHOOK_DISPATCHER = envbool("SANDBOX_WEBHOOK_DISPATCHER", True)
+SANDBOX_WEBHOOK_TIME_SCALE = envfloat("SANDBOX_WEBHOOK_TIME_SCALE", 1.0)
+SANDBOX_WEBHOOK_DISCARD_AFTER = envfloat("SANDBOX_WEBHOOK_DISCARD_AFTER", 43200.0)
+SANDBOX_WEBHOOK_TIMEOUT = envfloat("SANDBOX_WEBHOOK_TIMEOUT", 5.0)
+
+# --- Mirror (portal.mirror) ---------------------------------------------------------------------
+# Seconds before a person's list of projects, and a project's Document Management setup, are read
+# again from Procore; how often active projects are refreshed, and fully re-read.
+MIRROR_MEMBERSHIP_MAX_AGE = envint("MIRROR_MEMBERSHIP_MAX_AGE", 300)
+MIRROR_CONFIG_MAX_AGE = envint("MIRROR_CONFIG_MAX_AGE", 600)
+MIRROR_REFRESH_INTERVAL = envint("MIRROR_REFRESH_INTERVAL", 900)
+MIRROR_FULL_SYNC_INTERVAL = envint("MIRROR_FULL_SYNC_INTERVAL", 86400)
 
 # --- Webhooks (portal.webhooks) ---------------------------------------------------------------
 # Our namespace in Procore (lowercase letters, digits, "-"); hooks point at PORTAL_PUBLIC_URL.
@@ -284,8 +326,9 @@ STAGING_SUBMIT_LEASE = envint("STAGING_SUBMIT_LEASE", 300)
 STAGING_SUBMIT_THREADS = envint("STAGING_SUBMIT_THREADS", 6)
 STAGING_RETENTION_DAYS = envint("STAGING_RETENTION_DAYS", 7)  # keep landed staged files this long; 0 = at once
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(DATA_DIR / "media")))
-# The largest file a person may stage, in bytes (2 GiB).
+# The largest file a person may stage, in bytes (2 GiB), and the largest CSV import (20 MiB).
 STAGING_MAX_FILE_SIZE = envint("STAGING_MAX_FILE_SIZE", 2 * 1024**3)
+STAGING_MAX_CSV_SIZE = envint("STAGING_MAX_CSV_SIZE", 20 * 1024**2)
 # Reading documents in the worker: how long a worker's claim on one lasts (s), and how many pages
 # of a set are read at most.
 STAGING_READ_LEASE = envint("STAGING_READ_LEASE", 600)

@@ -26,7 +26,7 @@ class CompanyOverview:
 
 
 def memberships_stale(user: User) -> bool:
-    max_age = timedelta(seconds=getattr(settings, "MIRROR_MEMBERSHIP_MAX_AGE", 300))
+    max_age = timedelta(seconds=settings.MIRROR_MEMBERSHIP_MAX_AGE)
     return user.projects_synced_at is None or timezone.now() - user.projects_synced_at > max_age
 
 

@@ -46,7 +46,7 @@ REVISION_FIELDS = [
 
 
 def config_is_stale(project: Project) -> bool:
-    max_age = timedelta(seconds=getattr(settings, "MIRROR_CONFIG_MAX_AGE", 600))
+    max_age = timedelta(seconds=settings.MIRROR_CONFIG_MAX_AGE)
     return project.config_synced_at is None or timezone.now() - project.config_synced_at >= max_age
 
 

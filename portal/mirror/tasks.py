@@ -37,8 +37,8 @@ def refresh_active_projects() -> int:
     search index showed late, or removals a delta missed, are caught too.
     """
     now = timezone.now()
-    due_before = now - timedelta(seconds=getattr(settings, "MIRROR_REFRESH_INTERVAL", 900))
-    full_before = now - timedelta(seconds=getattr(settings, "MIRROR_FULL_SYNC_INTERVAL", 86400))
+    due_before = now - timedelta(seconds=settings.MIRROR_REFRESH_INTERVAL)
+    full_before = now - timedelta(seconds=settings.MIRROR_FULL_SYNC_INTERVAL)
     busy = SyncRun.objects.filter(state__in=[SyncRun.State.QUEUED, SyncRun.State.RUNNING]).values("project")
     projects = (
         Project.objects.filter(active=True, memberships__isnull=False)

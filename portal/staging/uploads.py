@@ -28,7 +28,7 @@ class CleanName:
 
 
 def max_file_size() -> int:
-    return int(getattr(settings, "STAGING_MAX_FILE_SIZE", 2 * 1024**3))
+    return settings.STAGING_MAX_FILE_SIZE
 
 
 def clean_file_name(raw: str) -> CleanName:

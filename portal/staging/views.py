@@ -363,7 +363,7 @@ def import_metadata(request: AuthenticatedRequest, batch_id: int) -> HttpRespons
     if upload_file is None:
         messages.error(request, "Choose a CSV file to import.")
         return redirect("staging:batch", batch_id=batch.pk)
-    if (upload_file.size or 0) > getattr(settings, "STAGING_MAX_CSV_SIZE", 20 * 1024 * 1024):
+    if (upload_file.size or 0) > settings.STAGING_MAX_CSV_SIZE:
         messages.error(request, "The CSV file is too large to import.")
         return redirect("staging:batch", batch_id=batch.pk)
     try:

@@ -62,7 +62,7 @@ DOCUMENT_RESOURCES = {"Project Files", "Project Folders", "Project File Versions
 
 
 def landing_window() -> timedelta:
-    return timedelta(seconds=int(getattr(settings, "WEBHOOKS_LANDING_WINDOW", 86400)))
+    return timedelta(seconds=settings.WEBHOOKS_LANDING_WINDOW)
 
 
 # --- deliveries ------------------------------------------------------------------------------

@@ -52,11 +52,11 @@ log = logging.getLogger(__name__)
 
 
 def max_body() -> int:
-    return int(getattr(settings, "WEBHOOKS_MAX_BODY_BYTES", 256 * 1024))
+    return settings.WEBHOOKS_MAX_BODY_BYTES
 
 
 def keep_body() -> int:
-    return int(getattr(settings, "WEBHOOKS_KEEP_BODY_BYTES", 64 * 1024))
+    return settings.WEBHOOKS_KEEP_BODY_BYTES
 
 
 def authentic(secrets: list[bytes], header: str) -> bool:

@@ -60,7 +60,7 @@ class NoIdentity(Exception):
 
 
 def namespace() -> str:
-    return getattr(settings, "WEBHOOKS_NAMESPACE", "document-portal")
+    return settings.WEBHOOKS_NAMESPACE
 
 
 def identity_client(project: Project, user: User | None = None) -> ProcoreClient:
@@ -205,7 +205,7 @@ def rotate_secret(hook: Hook, user: User | None) -> Hook:
     is marked failed, Procore still sends the old (accepted) value, and registering again PATCHes
     the new one in.
     """
-    grace = timedelta(seconds=getattr(settings, "WEBHOOKS_PREVIOUS_SECRET_GRACE", 3600))
+    grace = timedelta(seconds=settings.WEBHOOKS_PREVIOUS_SECRET_GRACE)
     hook.set_secret(new_secret(), keep_previous_for=grace)
     hook.save()
     api = ProjectWebhooks(identity_client(hook.project, user), hook.company_id, hook.project_id)

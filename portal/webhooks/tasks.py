@@ -78,6 +78,6 @@ def reconcile() -> str:
     landed = resolve_pending_landings()
     # Processed deliveries are kept WEBHOOKS_KEEP_DAYS (default 30) for the admin, far past Procore's
     # 12-hour retry window, so dedupe on the event id never forgets an event Procore may still send.
-    keep = timedelta(days=int(getattr(settings, "WEBHOOKS_KEEP_DAYS", 30)))
+    keep = timedelta(days=settings.WEBHOOKS_KEEP_DAYS)
     Delivery.objects.filter(state=Delivery.State.PROCESSED, received_at__lt=now - keep).delete()
     return f"{requested} project refreshes requested, {requeued} deliveries queued again, {landed} landed"

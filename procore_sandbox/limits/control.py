@@ -40,7 +40,7 @@ def control_view(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpR
     def wrapper(request: HttpRequest) -> HttpResponse:
         if request.META.get("REMOTE_ADDR") not in LOOPBACK:
             return not_found(request)
-        expected = getattr(settings, "SANDBOX_CONTROL_TOKEN", "")
+        expected = settings.SANDBOX_CONTROL_TOKEN
         given = request.headers.get("X-Sandbox-Control-Token", "")
         if expected and not hmac.compare_digest(expected.encode(), given.encode()):
             return not_found(request)

@@ -75,8 +75,8 @@ def current_limits() -> Limits:
     if row is not None:
         return Limits(row.hourly, row.spike)
     return Limits(
-        int(getattr(settings, "SANDBOX_RATE_LIMIT_HOURLY", 3600)),
-        int(getattr(settings, "SANDBOX_RATE_LIMIT_SPIKE", 25)),
+        settings.SANDBOX_RATE_LIMIT_HOURLY,
+        settings.SANDBOX_RATE_LIMIT_SPIKE,
     )
 
 

@@ -33,11 +33,9 @@ from django.views.decorators.http import require_http_methods
 from procore_sandbox.http import ApiError, bearer_token, error_response
 from procore_sandbox.models import AccessToken, App, AuthorizationCode, Person
 
-ACCESS_TOKEN_TTL_DEFAULT = 5400
-
 
 def access_token_ttl() -> int:
-    return int(getattr(settings, "SANDBOX_ACCESS_TOKEN_TTL", ACCESS_TOKEN_TTL_DEFAULT))
+    return settings.SANDBOX_ACCESS_TOKEN_TTL
 
 
 class OAuthError(Exception):

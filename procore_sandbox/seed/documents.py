@@ -244,7 +244,7 @@ def seed() -> None:
     for company in Company.objects.order_by("id"):
         if not _has_root(company.id, None):
             _Tree(company.id, None, None, now).tree(COMPANY_TREE)
-    if getattr(settings, "SANDBOX_SEED_LARGE", True):
+    if settings.SANDBOX_SEED_LARGE:
         seed_large(now)
 
 

@@ -25,7 +25,7 @@ threads or processes — never send to one endpoint at once; each attempt number
 another conditional UPDATE. No database transaction is open while a POST is in flight: on SQLite
 the receiver may be the portal writing to the same database file.
 
-Settings (Django settings or environment variables; none is in settings.py, all are optional):
+Settings (portal/settings.py, from the environment variables of the same names):
 ``SANDBOX_WEBHOOK_TIME_SCALE`` (default 1; 0.01 makes 1 s of backoff 10 ms and the discard window
 100 times shorter), ``SANDBOX_WEBHOOK_DISCARD_AFTER`` (seconds before scaling, default 43200),
 ``SANDBOX_WEBHOOK_TIMEOUT`` (seconds, default 5, not scaled), ``SANDBOX_WEBHOOK_DISPATCHER``
@@ -62,19 +62,12 @@ MAX_BODY = 10_000
 IDLE_POLL = 1.0
 
 
-def _setting(name: str, default: float) -> float:
-    value = getattr(settings, name, None)
-    if value in (None, ""):
-        value = os.environ.get(name, "")
-    return float(value) if value not in (None, "") else default
-
-
 def time_scale() -> float:
-    return _setting("SANDBOX_WEBHOOK_TIME_SCALE", 1.0)
+    return float(settings.SANDBOX_WEBHOOK_TIME_SCALE)
 
 
 def discard_window() -> timedelta:
-    return timedelta(seconds=_setting("SANDBOX_WEBHOOK_DISCARD_AFTER", 43200.0) * time_scale())
+    return timedelta(seconds=float(settings.SANDBOX_WEBHOOK_DISCARD_AFTER) * time_scale())
 
 
 def backoff(failures: int) -> timedelta:
@@ -84,10 +77,7 @@ def backoff(failures: int) -> timedelta:
 
 
 def dispatcher_enabled() -> bool:
-    value = getattr(settings, "SANDBOX_WEBHOOK_DISPATCHER", None)
-    if value is None:
-        value = os.environ.get("SANDBOX_WEBHOOK_DISPATCHER", "1")
-    return str(value).strip().lower() not in {"0", "false", "no", "off"}
+    return bool(settings.SANDBOX_WEBHOOK_DISPATCHER)
 
 
 # --- Sending -------------------------------------------------------------------------------
@@ -107,7 +97,7 @@ def _claim(hook_id: int, owner: str) -> bool:
     """Take or renew the lease on a hook; False when another dispatcher holds it."""
     now = timezone.now()
     # Long enough for one POST (connect + read timeouts) with room to spare.
-    lease = max(LEASE, timedelta(seconds=4 * _setting("SANDBOX_WEBHOOK_TIMEOUT", 5.0)))
+    lease = max(LEASE, timedelta(seconds=4 * float(settings.SANDBOX_WEBHOOK_TIMEOUT)))
     mine_or_free = Q(lease_owner=owner) | Q(lease_until__isnull=True) | Q(lease_until__lt=now)
     return bool(
         Hook.objects.filter(mine_or_free, pk=hook_id, status=Hook.Status.ACTIVE).update(
@@ -134,7 +124,7 @@ def _post(hook: Hook, delivery: Delivery) -> dict:
     headers = {"Content-Type": "application/json", "User-Agent": "Procore-Sandbox-Webhooks"}
     if hook.authorization:
         headers["Authorization"] = hook.authorization
-    timeout = _setting("SANDBOX_WEBHOOK_TIMEOUT", 5.0)
+    timeout = float(settings.SANDBOX_WEBHOOK_TIMEOUT)
     started = timezone.now()
     result = {
         "started_at": started,

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 
 def retention_days() -> int:
-    return int(getattr(settings, "STAGING_RETENTION_DAYS", 7))
+    return settings.STAGING_RETENTION_DAYS
 
 
 def confirm_landed(run_client, batch: Batch) -> int:

@@ -47,12 +47,10 @@ from .submit import submit_revisions
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=300)
-
 
 def lease() -> timedelta:
     """How long a worker's claim lasts without a heartbeat (STAGING_SUBMIT_LEASE seconds)."""
-    return timedelta(seconds=int(getattr(settings, "STAGING_SUBMIT_LEASE", LEASE.total_seconds())))
+    return timedelta(seconds=settings.STAGING_SUBMIT_LEASE)
 
 
 HEARTBEAT_EVERY = 5.0
@@ -110,7 +108,7 @@ def build_run(submission: Submission, heartbeat: Heartbeat) -> Run:
         pdm=Pdm(client, project.company_id, project.id),
         uploads=UnifiedUploads(client, project.company_id, project.id),
         heartbeat=heartbeat,
-        threads=int(getattr(settings, "STAGING_SUBMIT_THREADS", 6)),
+        threads=settings.STAGING_SUBMIT_THREADS,
     )
 
 
