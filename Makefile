@@ -10,7 +10,7 @@ CHROMIUM ?= /usr/bin/chromium
 
 LOCK := requirements/dev.txt
 
-.PHONY: install lock lock-upgrade check demo test bench check-browser clean
+.PHONY: install lock lock-upgrade check demo test test-fast bench check-browser clean
 
 # Installs exactly what the lock says, every file checked against its hash; the portal itself is
 # installed editable without touching the network again.
@@ -52,6 +52,11 @@ demo: install
 ## make test: the whole suite (unit, integration against the live sandbox, browser tests).
 test: install check-browser
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/python -m pytest
+
+## make test-fast: the fast layer, to run on every change: no live server, no browser, no
+## production processes (the markers come from the fixtures a test uses; see conftest.py).
+test-fast: install
+	$(BIN)/python -m pytest -m "not live and not e2e and not deploy"
 
 check-browser:
 	@test -x $(CHROMIUM) || { \

@@ -1,8 +1,40 @@
-"""Root of the test suites (tests/ for the portal, procore_sandbox/tests/ for the sandbox)."""
+"""Root of the test suites (tests/ for the portal, procore_sandbox/tests/ for the sandbox).
+
+Tests are put in layers by what they use, so nobody has to remember a marker:
+
+- `live`: a live server (the `sandbox` fixture, or `live_server`);
+- `e2e`: a real browser (`browser`, `page`);
+- `deploy`: the product's own processes as production runs them (`production`, `deployment`).
+
+The rest is the fast layer, `make test-fast` (`pytest -m "not live and not e2e and not deploy"`).
+"""
+
+from __future__ import annotations
 
 import os
+
+import pytest
 
 # Playwright runs an event loop in the test thread; the ORM calls made there are synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytest_plugins = ["procore_sandbox.pytest_plugin"]
+
+LAYERS = {
+    "live": ({"live_server"}, "uses a live server"),
+    "e2e": ({"browser", "page"}, "drives a real browser"),
+    "deploy": ({"production", "deployment"}, "runs the product's own processes as production does"),
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for marker, (_, meaning) in LAYERS.items():
+        config.addinivalue_line("markers", f"{marker}: {meaning} (added from the fixtures a test uses)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        for marker, (fixtures, _) in LAYERS.items():
+            if used & fixtures:
+                item.add_marker(marker)

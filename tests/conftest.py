@@ -1,8 +1,36 @@
-"""The portal's shared fixtures; the sandbox's own (`sandbox`) come from procore_sandbox.pytest_plugin."""
+"""The portal's shared fixtures; the sandbox's own (`sandbox`, `sandbox_clock`) come from
+procore_sandbox.pytest_plugin.
+
+- `synced_project(login=ELI, project_id=RIVERSIDE, company_documents=False)`: a person signed in to
+  the portal with real sandbox tokens, whose project is mirrored by a full sync over HTTP (and their
+  company's Documents tool too when asked), with a Django test client logged in as them. Unpacks
+  as `user, project = synced_project()`. Each combination is synced once per test session and its
+  rows restored for every later test (procore_sandbox.snapshot), so each test still starts from
+  the same state, in milliseconds instead of seconds.
+- `media`: staged files go to a directory of the test's own.
+- `worker`: runs what was queued for documents' contents; `sheet_pdf`: writes a sheet PDF.
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import pytest
+from django.test import Client
+
+from procore_sandbox.snapshot import Snapshot, tables_of
+from procore_sandbox.testing import ELI
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+    from portal.mirror.models import Project
+
+RIVERSIDE = 2305
+# Tokens in a snapshot were issued when it was taken and live 90 minutes: sync again well before.
+SNAPSHOT_MAX_AGE = 30 * 60
 
 
 @pytest.fixture(autouse=True)
@@ -66,3 +94,71 @@ def sheet_pdf(tmp_path):
         return path.read_bytes()
 
     return write
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """Staged files in a directory of this test's own."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path
+
+
+@dataclass
+class SyncedProject:
+    """A signed-in person and their mirrored project."""
+
+    user: User
+    project: Project
+    client: Client  # Django's test client, logged in as `user`
+
+    def __iter__(self) -> Iterator:
+        return iter((self.user, self.project))
+
+
+_synced: dict[tuple[str, int, bool], tuple[Snapshot, float]] = {}
+
+
+@pytest.fixture
+def synced_project(sandbox) -> Callable[..., SyncedProject]:
+    """`synced_project(login=ELI, project_id=RIVERSIDE)` → SyncedProject; see the module docstring."""
+
+    def make(login: str = ELI, project_id: int = RIVERSIDE, *, company_documents: bool = False) -> SyncedProject:
+        from portal.accounts.models import User
+        from portal.mirror.models import Project
+
+        key = (login, project_id, company_documents)
+        snapshot, taken_at = _synced.get(key, (None, 0.0))
+        if snapshot is not None and time.monotonic() - taken_at < SNAPSHOT_MAX_AGE:
+            snapshot.restore()
+        else:
+            _synced[key] = (_sync(sandbox, *key), time.monotonic())
+        user = User.objects.get(username=login)
+        client = Client()
+        client.force_login(user)
+        return SyncedProject(user=user, project=Project.objects.get(pk=project_id), client=client)
+
+    return make
+
+
+def _sync(sandbox, login: str, project_id: int, company_documents: bool) -> Snapshot:
+    """Sign `login` in with real tokens, list their projects and fully sync one (and its company's
+    Documents tool when asked), then keep the rows."""
+    from portal.mirror.models import Project, SyncRun
+    from portal.mirror.sync import run_company_sync, run_sync, start_company_sync, start_sync, sync_memberships
+    from procore_sandbox.models import RateLimitSettings, RateWindow
+    from tests.flows import portal_user
+
+    user = portal_user(sandbox, login)
+    sync_memberships(user)
+    project = Project.objects.get(pk=project_id)
+    run = run_sync(start_sync(project, user, full=True).pk)
+    assert run.state == SyncRun.State.DONE, run.error
+    if company_documents:
+        run = run_company_sync(start_company_sync(project.company, user).pk)
+        assert run.state == SyncRun.State.DONE, run.error
+    snapshot = Snapshot(
+        f"synced {login} {project_id} {company_documents}",
+        tables_of(["sandbox"], exclude=[RateWindow, RateLimitSettings]) + tables_of(["accounts", "mirror"]),
+    )
+    snapshot.take()
+    return snapshot

@@ -10,7 +10,8 @@ Choices where the docs are silent (procore-api.md §11 marks the numbers a gap):
 - Defaults 3,600/hour and 25 per 10 s (`SANDBOX_RATE_LIMIT_HOURLY` / `_SPIKE`); a row in
   RateLimitSettings (set by `configure()` or `PUT /sandbox/_control/rate_limits`) overrides them
   at run time, so another process can change them.
-- Windows are fixed and aligned on Unix time (10-s windows start at multiples of 10). Each
+- Windows are fixed and aligned on Unix time (10-s windows start at multiples of 10), read from
+  the sandbox clock (procore_sandbox.limits.clock.timestamp), which a test can simulate. Each
   window is a RateWindow row, so a test can read how many requests were accepted in it.
 - A request is accepted only if both windows have room; both counters move in one short
   transaction with conditional UPDATEs, so threads and processes count exactly. A refused
@@ -28,7 +29,6 @@ from __future__ import annotations
 
 import math
 import random
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -36,6 +36,7 @@ from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
 
+from procore_sandbox.limits import clock
 from procore_sandbox.models import AccessToken, RateLimitSettings, RateWindow
 
 SPIKE_SECONDS = 10
@@ -114,7 +115,7 @@ def _window_start(now: float, seconds: int) -> int:
 
 def admit(app_key: str, company_key: str, now: float | None = None) -> Decision:
     """Count one request against both windows of its budget, or refuse it."""
-    now = time.time() if now is None else now
+    now = clock.timestamp() if now is None else now
     limits = current_limits()
     windows = [(RateWindow.SPIKE, SPIKE_SECONDS, limits.spike), (RateWindow.HOUR, HOUR_SECONDS, limits.hourly)]
     starts = {kind: _window_start(now, seconds) for kind, seconds, _ in windows}

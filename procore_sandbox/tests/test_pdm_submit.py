@@ -9,7 +9,7 @@ import requests
 from procore_sandbox.models import DocumentRevision
 from procore_sandbox.pdm import switches as pdm_switches
 from procore_sandbox.testing import ELI, PRIYA, SAM
-from procore_sandbox.tests.test_pdm_uploads import create, pdm, riverside_drawing, show, staged, vid
+from procore_sandbox.tests.pdm_uploads import create, pdm, riverside_drawing, show, staged, vid
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -15,6 +15,7 @@ from django.db import connection
 
 from procore_sandbox.limits import ratelimit
 from procore_sandbox.models import RateWindow
+from procore_sandbox.pytest_plugin import SIMULATED_START
 from procore_sandbox.testing import SERVICE_ACCOUNT
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,44 +24,36 @@ ROOT = Path(__file__).resolve().parents[2]
 NORTHWIND = "8089"
 
 
-def wait_for_fresh_window(margin: float = 3.0, seconds: int = 10) -> None:
-    """Start early in a window (10-second by default) so a burst is not split across two."""
-    left = seconds - time.time() % seconds
-    if left < margin:
-        time.sleep(left + 0.05)
-
-
-def test_it_reports_the_spike_limit_on_every_rest_response(sandbox):
+def test_it_reports_the_spike_limit_on_every_rest_response(sandbox, sandbox_clock):
     ratelimit.configure(hourly=3600, spike=25)
     token = sandbox.token()
-    wait_for_fresh_window()
+    sandbox_clock.advance(3.5)  # inside a 10-second window
     first = sandbox.get("/rest/v1.0/me", token)
     second = sandbox.get("/rest/v1.0/me", token)
     assert first.headers["X-Rate-Limit-Limit"] == "25"
     assert first.headers["X-Rate-Limit-Remaining"] == "24"
     assert second.headers["X-Rate-Limit-Remaining"] == "23"
     reset = int(first.headers["X-Rate-Limit-Reset"])
-    assert reset % 10 == 0 and 0 < reset - time.time() <= 10
+    assert reset == SIMULATED_START + 10
     missing = sandbox.get("/rest/v1.0/no-such-endpoint", token)
     assert missing.status_code == 404 and "X-Rate-Limit-Limit" in missing.headers
     oauth = requests.post(sandbox.url("/oauth/token"), data={"grant_type": "refresh_token"}, timeout=10)
     assert "X-Rate-Limit-Limit" not in oauth.headers
 
 
-def test_it_reports_the_hourly_limit_when_it_is_nearer(sandbox):
+def test_it_reports_the_hourly_limit_when_it_is_nearer(sandbox, sandbox_clock):
     ratelimit.configure(hourly=5, spike=25)
     token = sandbox.token()
     answer = sandbox.get("/rest/v1.0/me", token)
     assert answer.headers["X-Rate-Limit-Limit"] == "5"
     assert answer.headers["X-Rate-Limit-Remaining"] == "4"
-    assert int(answer.headers["X-Rate-Limit-Reset"]) % 3600 == 0
+    assert int(answer.headers["X-Rate-Limit-Reset"]) == SIMULATED_START + 3600
 
 
-def test_it_answers_429_with_retry_after_when_the_spike_window_is_full(sandbox):
+def test_it_answers_429_with_retry_after_when_the_spike_window_is_full(sandbox, sandbox_clock):
     ratelimit.configure(hourly=3600, spike=25)
     token = sandbox.token()
-    wait_for_fresh_window(margin=30, seconds=3600)
-    wait_for_fresh_window()
+    sandbox_clock.advance(2.2)
     statuses = [sandbox.get("/rest/v1.0/me", token).status_code for _ in range(27)]
     assert statuses == [200] * 25 + [429, 429]
     refused = sandbox.get("/rest/v1.0/me", token)
@@ -68,7 +61,7 @@ def test_it_answers_429_with_retry_after_when_the_spike_window_is_full(sandbox):
     assert refused.text == (
         "You have surpassed the max number of requests for an hour. Please wait until your limit resets."
     )
-    assert 1 <= int(refused.headers["Retry-After"]) <= 10
+    assert refused.headers["Retry-After"] == "8"  # the spike window ends 7.8 s later, rounded up
     assert refused.headers["X-Rate-Limit-Remaining"] == "0"
     assert refused.headers["X-Rate-Limit-Limit"] == "25"
     windows = RateWindow.objects.filter(kind=RateWindow.SPIKE, app_key=settings.PROCORE_CLIENT_ID)
@@ -76,11 +69,13 @@ def test_it_answers_429_with_retry_after_when_the_spike_window_is_full(sandbox):
     assert sum(w.rejected for w in windows) == 3
     # Refused requests spend nothing from the hourly budget.
     assert RateWindow.objects.get(kind=RateWindow.HOUR, app_key=settings.PROCORE_CLIENT_ID).accepted == 25
+    # The next window has room again.
+    sandbox_clock.advance(8)
+    assert sandbox.get("/rest/v1.0/me", token).status_code == 200
 
 
-def test_it_keeps_a_budget_per_app_and_company(sandbox):
+def test_it_keeps_a_budget_per_app_and_company(sandbox, sandbox_clock):
     ratelimit.configure(hourly=3600, spike=2)
-    wait_for_fresh_window()
     user = sandbox.token()
     service = sandbox.token(SERVICE_ACCOUNT)
     assert [sandbox.get("/rest/v1.0/me", user).status_code for _ in range(3)] == [200, 200, 429]
@@ -93,11 +88,9 @@ def test_it_keeps_a_budget_per_app_and_company(sandbox):
     assert service_answer.status_code == 200
 
 
-def test_it_counts_exactly_under_threads(sandbox):
+def test_it_counts_exactly_under_threads(sandbox, sandbox_clock):
     ratelimit.configure(hourly=100_000, spike=40)
     token = sandbox.token()
-    wait_for_fresh_window(margin=30, seconds=3600)
-    wait_for_fresh_window(margin=5)
 
     def call(_: int) -> int:
         return sandbox.get("/rest/v1.0/me", token).status_code
@@ -123,10 +116,10 @@ with ThreadPoolExecutor(max_workers=6) as pool:
 """
 
 
-def test_it_counts_exactly_when_two_processes_hammer_it(sandbox):
+def test_it_counts_exactly_when_two_processes_hammer_it(sandbox, sandbox_clock):
+    """The clients are other processes; the server (and its clock) is this one."""
     ratelimit.configure(hourly=100_000, spike=50)
     token = sandbox.token()
-    wait_for_fresh_window(margin=6)
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", HAMMER, sandbox.url("/rest/v1.0/me"), token, "40"],
@@ -146,7 +139,8 @@ def test_it_counts_exactly_when_two_processes_hammer_it(sandbox):
 def test_it_counts_exactly_when_two_server_processes_admit_at_once(sandbox):
     """Two processes answering requests (as gunicorn workers would) share the counters exactly."""
     ratelimit.configure(hourly=1000, spike=100_000)
-    wait_for_fresh_window(margin=60, seconds=3600)
+    if 3600 - time.time() % 3600 < 60:  # these processes keep real time: stay inside one hour
+        time.sleep(3600 - time.time() % 3600 + 0.05)
     worker = ROOT / "tests" / "procore" / "worker.py"
     name = str(connection.settings_dict["NAME"])
     procs = [

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from procore_sandbox.testing import ELI
-from procore_sandbox.tests.test_unified_uploads import PROJECT_UPLOADS, call
+from procore_sandbox.tests.uploading import PROJECT_UPLOADS, call
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,14 +10,12 @@ import requests
 
 from procore_sandbox.models import Delivery
 from procore_sandbox.testing import DANA
-from procore_sandbox.tests.test_webhooks_deliveries import (  # noqa: F401 - fixtures
+from procore_sandbox.tests.receiving import (
     COMPANY,
     PROJECT,
     call,
     deliver_until,
-    manual,
     project_path,
-    receiver,
     register,
     revision_created,
 )

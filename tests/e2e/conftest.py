@@ -33,6 +33,20 @@ def browser():
 
 
 @pytest.fixture
+def signed_in_page(page, sandbox, synced_project, media):
+    """The browser signed in as Eli, with Riverside Medical Center mirrored (synced_project): the
+    session of a logged-in client, as a cookie. Signing in through Procore's pages is
+    tests/e2e/test_sign_in.py's subject."""
+    from django.conf import settings
+
+    eli = synced_project()
+    session = eli.client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": sandbox.portal_url}])
+    page.goto(f"{sandbox.portal_url}/")
+    return page
+
+
+@pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()

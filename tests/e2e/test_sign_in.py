@@ -6,7 +6,7 @@ import pytest
 
 from procore_sandbox.testing import ELI, PASSWORD, PRIYA
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def sign_in(page, sandbox, login: str, password: str = PASSWORD) -> None:

@@ -7,31 +7,12 @@ import io
 
 import pytest
 
-from portal.accounts.models import User
-from portal.mirror.models import PdmField, Project, SyncRun
-from portal.mirror.sync import run_sync, start_sync
+from portal.mirror.models import PdmField
 from portal.staging.models import Batch, StagedDocument
-from procore_sandbox.testing import ELI
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 RIVERSIDE = 2305
-
-
-@pytest.fixture
-def signed_in_page(page, sandbox, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    # Sign in through the browser, as a person would, then mirror the project.
-    page.goto(f"{sandbox.portal_url}/")
-    page.get_by_role("button", name="Sign in with Procore").click()
-    page.locator(f'input[name="login"][value="{ELI}"]').check()
-    page.get_by_label("Password").fill("procore-sandbox")
-    page.get_by_role("button", name="Sign in and allow").click()
-    page.wait_for_url(f"{sandbox.portal_url}/")
-    user = User.objects.get(procore_user_id=5448)
-    run = run_sync(start_sync(Project.objects.get(pk=RIVERSIDE), user, full=True).pk)
-    assert run.state == SyncRun.State.DONE, run.error
-    return page
 
 
 def test_stage_fix_and_round_trip_csv(signed_in_page, sandbox, tmp_path):

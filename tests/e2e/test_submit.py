@@ -8,11 +8,14 @@ import pytest
 from django.db import connections
 
 from portal.accounts.models import User
+from portal.mirror.models import Project
 from portal.staging.models import Submission
 from procore_sandbox.testing import ELI
-from tests.staging.test_submit_support import drawing, fast_pipeline, make_batch, mirrored, specification
+from tests.staging.submitting import drawing, fast_pipeline, make_batch, specification
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
+
+RIVERSIDE = 2305
 
 
 def worker(submission_id: int) -> None:
@@ -25,17 +28,10 @@ def worker(submission_id: int) -> None:
         connections.close_all()
 
 
-def test_it_submits_a_batch_and_watches_it_land(page, sandbox, settings, tmp_path, monkeypatch):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+def test_it_submits_a_batch_and_watches_it_land(signed_in_page, sandbox, monkeypatch):
+    page = signed_in_page
     fast_pipeline(monkeypatch)
-    page.goto(f"{sandbox.portal_url}/")
-    page.get_by_role("button", name="Sign in with Procore").click()
-    page.locator(f'input[name="login"][value="{ELI}"]').check()
-    page.get_by_label("Password").fill("procore-sandbox")
-    page.get_by_role("button", name="Sign in and allow").click()
-    page.wait_for_url(f"{sandbox.portal_url}/")
-    user = User.objects.get(username=ELI)
-    user, project = mirrored(sandbox, ELI)
+    user, project = User.objects.get(username=ELI), Project.objects.get(pk=RIVERSIDE)
     batch = make_batch(user, project, [drawing(900), drawing(901), specification(902)])
 
     page.goto(f"{sandbox.portal_url}/batches/{batch.pk}/")

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from portal.mirror.models import Company, File, Folder, Membership, Project, SyncRun
-from portal.mirror.sync import run_sync, start_sync, sync_memberships
+from portal.mirror.sync import sync_memberships
 from procore_sandbox.testing import ELI, SAM
 from tests.flows import portal_user
 
@@ -20,14 +20,8 @@ OAKRIDGE = 2306
 
 
 @pytest.fixture
-def eli_client(sandbox):
-    user = portal_user(sandbox, ELI)
-    sync_memberships(user)
-    run = run_sync(start_sync(Project.objects.get(pk=RIVERSIDE), user, full=True).pk)
-    assert run.state == SyncRun.State.DONE, run.error
-    client = Client()
-    client.force_login(user)
-    return client
+def eli_client(synced_project):
+    return synced_project(ELI, RIVERSIDE).client
 
 
 def test_another_persons_project_answers_404_on_every_page(eli_client, sandbox):

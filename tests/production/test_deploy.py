@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,76 +13,31 @@ from django.test import Client
 
 ROOT = Path(__file__).resolve().parents[2]
 
-PRODUCTION_ENV = {
-    "DEBUG": "0",
-    "SECRET_KEY": "k9#Vq2!xR7mZ4pL0wE8tY6uI3oP1aS5dF9gH2jK7lQ4zX8cV0bN6mQ3wE5rT1yU",
-    "TOKEN_ENCRYPTION_KEYS": "ZmVybmV0LWtleS1mb3ItdGVzdHMtb25seS0wMDAwMDA=",
-    "PROCORE_CLIENT_ID": "client",
-    "PROCORE_CLIENT_SECRET": "secret",
-    "PROCORE_SANDBOX": "0",
-    "ALLOWED_HOSTS": "docs.example.com",
-    "CSRF_TRUSTED_ORIGINS": "https://docs.example.com",
-    "PORTAL_PUBLIC_URL": "https://docs.example.com",
-}
 
-
-def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    # The test run's own variables (e.g. DJANGO_ALLOW_ASYNC_UNSAFE for the browser tests) are not production's.
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in PRODUCTION_ENV and k not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    }
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def test_production_settings_pass_the_deploy_check():
-    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+def test_production_settings_pass_the_deploy_check(production):
+    result = production.manage("check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "TOKEN_ENCRYPTION_KEYS", "PROCORE_CLIENT_SECRET"])
-def test_production_refuses_to_start_without_its_secrets(missing):
-    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
-    result = manage("check", env=env)
+def test_production_refuses_to_start_without_its_secrets(production, missing):
+    env = {k: v for k, v in production.env.items() if k != missing}
+    result = production.manage("check", env=env)
     assert result.returncode != 0
     assert missing in result.stderr
 
 
-def test_the_sandbox_does_not_exist_in_production():
-    script = (
+def test_the_sandbox_does_not_exist_in_production(production):
+    result = production.python(
         "import django; django.setup(); from django.test import Client; "
         "print(Client(HTTP_HOST='docs.example.com').get('/sandbox/oauth/authorize', secure=True).status_code)"
-    )
-    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**clean, **PRODUCTION_ENV, "DJANGO_SETTINGS_MODULE": "portal.settings"},
     )
     assert result.stdout.strip().splitlines()[-1] == "404", result.stderr
 
 
-def test_logs_are_json_lines_in_production():
-    script = "import django, logging; django.setup(); logging.getLogger('portal.test').warning('hello %s', 'world')"
-    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**clean, **PRODUCTION_ENV, "DJANGO_SETTINGS_MODULE": "portal.settings"},
+def test_logs_are_json_lines_in_production(production):
+    result = production.python(
+        "import django, logging; django.setup(); logging.getLogger('portal.test').warning('hello %s', 'world')"
     )
     line = json.loads(result.stdout.strip().splitlines()[-1])
     assert line["message"] == "hello world" and line["level"] == "WARNING" and line["logger"] == "portal.test"
@@ -135,38 +89,22 @@ def test_the_compose_file_is_valid(tmp_path):
         assert service in result.stdout
 
 
-def test_production_migrates_no_sandbox_table_and_admin_shows_none(tmp_path):
-    env = {**PRODUCTION_ENV, "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}"}
-    migrated = manage("migrate", "--noinput", env=env)
+def test_production_migrates_no_sandbox_table_and_admin_shows_none(production, tmp_path):
+    env = {**production.env, "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}"}
+    migrated = production.manage("migrate", "--noinput", env=env)
     assert migrated.returncode == 0, migrated.stdout + migrated.stderr
-    script = (
+    result = production.python(
         "import django; django.setup(); from django.db import connection; from django.contrib import admin; "
         "print(sorted(t for t in connection.introspection.table_names() if t.startswith('sandbox_'))); "
-        "print(sorted(m._meta.app_label for m in admin.site._registry if m._meta.app_label == 'sandbox'))"
-    )
-    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**clean, **env, "DJANGO_SETTINGS_MODULE": "portal.settings"},
+        "print(sorted(m._meta.app_label for m in admin.site._registry if m._meta.app_label == 'sandbox'))",
+        env=env,
     )
     assert result.stdout.strip().splitlines()[-2:] == ["[]", "[]"], result.stdout + result.stderr
     # Tables exist at all (the check is not vacuous): the portal's own are there.
-    tables = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from django.db import connection; "
-            "print(len(connection.introspection.table_names()))",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**clean, **env, "DJANGO_SETTINGS_MODULE": "portal.settings"},
+    tables = production.python(
+        "import django; django.setup(); from django.db import connection; "
+        "print(len(connection.introspection.table_names()))",
+        env=env,
     )
     assert int(tables.stdout.strip().splitlines()[-1]) > 20, tables.stderr
 

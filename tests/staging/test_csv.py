@@ -10,7 +10,7 @@ import pytest
 from portal.mirror.models import Company, Project
 from portal.staging.csv_io import CsvError, export_csv, import_csv
 from portal.staging.models import Batch, StagedDocument
-from tests.staging.test_naming import fid, make_schema, vid
+from tests.staging.schemas import fid, make_schema, vid
 
 PDF = "application/pdf"
 

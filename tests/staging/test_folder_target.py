@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
-from portal.mirror.models import File, Folder, Project, SyncRun
-from portal.mirror.sync import run_company_sync, run_sync, start_company_sync, start_sync, sync_memberships
+from portal.mirror.models import File, Folder
 from portal.staging.models import AuditEntry, Batch, StagedDocument
 from procore_sandbox.testing import SAM
-from tests.flows import portal_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,16 +15,8 @@ OAKRIDGE = 2306  # no Document Management naming standard; a Documents tree
 
 
 @pytest.fixture
-def client(sandbox, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    user = portal_user(sandbox, SAM)
-    sync_memberships(user)
-    project = Project.objects.get(pk=OAKRIDGE)
-    assert run_sync(start_sync(project, user, full=True).pk).state == SyncRun.State.DONE
-    assert run_company_sync(start_company_sync(project.company, user).pk).state == SyncRun.State.DONE
-    client = Client()
-    client.force_login(user)
-    return client
+def client(synced_project, media):
+    return synced_project(SAM, OAKRIDGE, company_documents=True).client
 
 
 def upload(client, batch, name, content=b"%PDF-1.4 x"):

@@ -12,8 +12,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from portal.mirror.models import PdmField, PdmValue, Project, SyncRun
-from portal.mirror.sync import run_sync, start_sync, sync_memberships
+from portal.mirror.models import PdmField, PdmValue
+from portal.mirror.sync import sync_memberships
 from portal.staging.models import AuditEntry, Batch, MetadataTemplate, StagedDocument
 from procore_sandbox.testing import ELI, SAM
 from tests.flows import portal_user
@@ -24,20 +24,18 @@ RIVERSIDE = 2305
 
 
 @pytest.fixture
-def eli(sandbox, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    user = portal_user(sandbox, ELI)
-    sync_memberships(user)
-    run = run_sync(start_sync(Project.objects.get(pk=RIVERSIDE), user, full=True).pk)
-    assert run.state == SyncRun.State.DONE, run.error
-    return user
+def eli_riverside(synced_project, media):
+    return synced_project(ELI, RIVERSIDE)
 
 
 @pytest.fixture
-def client(eli):
-    client = Client()
-    client.force_login(eli)
-    return client
+def eli(eli_riverside):
+    return eli_riverside.user
+
+
+@pytest.fixture
+def client(eli_riverside):
+    return eli_riverside.client
 
 
 @pytest.fixture

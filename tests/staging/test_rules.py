@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portal.staging.rules import applicable_rule, rule_title
-from tests.staging.test_naming import RIVERSIDE_RULES, fid, make_schema, rule, vid
+from tests.staging.schemas import RIVERSIDE_RULES, fid, make_schema, rule, vid
 
 
 def metadata(**codes: str | list[str]) -> dict[str, list[str]]:

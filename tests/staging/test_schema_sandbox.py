@@ -10,8 +10,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from portal.mirror.models import Project, SyncRun
-from portal.mirror.sync import run_sync, start_sync, sync_memberships
 from portal.staging.naming import propose
 from portal.staging.rules import applicable_rule
 from portal.staging.schema import Schema, load_schema
@@ -19,19 +17,13 @@ from portal.staging.validation import validate
 from procore_sandbox.models import DocumentRevision, PdmProject
 from procore_sandbox.pdm import metadata as pdm_metadata
 from procore_sandbox.testing import DANA, ELI, SAM
-from tests.flows import portal_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PDF = "application/pdf"
 
 
-def mirrored_schema(sandbox, login: str, project_id: int) -> Schema:
-    user = portal_user(sandbox, login)
-    sync_memberships(user)
-    project = Project.objects.get(pk=project_id)
-    run = run_sync(start_sync(project, user, full=True).pk)
-    assert run.state == SyncRun.State.DONE, run.error
-    project.refresh_from_db()
+def mirrored_schema(synced_project, login: str, project_id: int) -> Schema:
+    project = synced_project(login, project_id).project
     with CaptureQueriesContext(connection) as queries:
         schema = load_schema(project)
         # fields, values, rules, people; and the portal's members when Procore refused the people
@@ -66,8 +58,8 @@ def with_codes(schema: Schema, **codes: str) -> dict[str, list[str]]:
     return metadata
 
 
-def test_it_proposes_what_the_sandbox_scrapes_for_riverside(sandbox):
-    schema = mirrored_schema(sandbox, ELI, 2305)
+def test_it_proposes_what_the_sandbox_scrapes_for_riverside(synced_project):
+    schema = mirrored_schema(synced_project, ELI, 2305)
     assert [f.name for f in schema.naming_fields] == ["discipline", "type", "number"]
     file_name = "A-DRW-101_Floor Plan_Rev B.pdf"
     proposal = propose(file_name, schema)
@@ -103,8 +95,8 @@ def test_it_proposes_what_the_sandbox_scrapes_for_riverside(sandbox):
         {"type": "RPT", "discipline": "S"},
     ],
 )
-def test_it_chooses_the_rule_the_sandbox_applies_and_misses_the_same_fields(sandbox, codes):
-    schema = mirrored_schema(sandbox, ELI, 2305)
+def test_it_chooses_the_rule_the_sandbox_applies_and_misses_the_same_fields(synced_project, codes):
+    schema = mirrored_schema(synced_project, ELI, 2305)
     theirs = sandbox_side(2305)
     metadata = with_codes(schema, name="Floor Plan", **codes)
     rule = applicable_rule(metadata, schema)
@@ -114,8 +106,8 @@ def test_it_chooses_the_rule_the_sandbox_applies_and_misses_the_same_fields(sand
     assert missing == set(theirs.missing_required(by_name(metadata, schema)))
 
 
-def test_it_reads_inactive_values_as_the_sandbox_does(sandbox):
-    schema = mirrored_schema(sandbox, ELI, 2305)
+def test_it_reads_inactive_values_as_the_sandbox_does(synced_project):
+    schema = mirrored_schema(synced_project, ELI, 2305)
     proposal = propose("X-DRW-101_Old Plan.pdf", schema)
     assert proposal.unmatched == ["X: Discipline “Legacy” is inactive in this project"]
     legacy = next(v for v in schema.values_by_field[schema.fields_by_name["discipline"].id] if v.code == "X")
@@ -125,8 +117,8 @@ def test_it_reads_inactive_values_as_the_sandbox_does(sandbox):
     assert sandbox_side(2305).inactive_values(by_name(metadata, schema)) == ["discipline"]
 
 
-def test_it_proposes_only_a_name_where_there_is_no_naming_standard(sandbox):
-    schema = mirrored_schema(sandbox, SAM, 2306)
+def test_it_proposes_only_a_name_where_there_is_no_naming_standard(synced_project):
+    schema = mirrored_schema(synced_project, SAM, 2306)
     assert schema.naming_fields == []
     proposal = propose("Site Plan.pdf", schema)
     assert {schema.fields_by_id[k].name: v for k, v in proposal.metadata.items()} == {"name": ["Site Plan"]}
@@ -138,8 +130,8 @@ def test_it_proposes_only_a_name_where_there_is_no_naming_standard(sandbox):
     assert sorted(schema.fields_by_id[p.field_id].name for p in problems) == ["revision", "status", "type"]
 
 
-def test_it_finds_the_duplicate_revisions_the_sandbox_would_refuse(sandbox):
-    schema = mirrored_schema(sandbox, DANA, 2307)
+def test_it_finds_the_duplicate_revisions_the_sandbox_would_refuse(synced_project):
+    schema = mirrored_schema(synced_project, DANA, 2307)
     assert schema.naming_separator == "."  # inferred from the revisions' file names: the API does not say
     theirs = sandbox_side(2307)
     for revision, duplicate in [("Rev B", True), ("Rev A", True), ("Rev C", False)]:

@@ -8,23 +8,16 @@ from django.core import mail
 from portal.staging.models import Batch, Notification, StagedDocument
 from portal.staging.schema import load_schema
 from procore_sandbox.models import DocumentRevision, DocumentUpload, FileUpload
-from tests.staging.test_submit_support import (  # noqa: F401
-    drawing,
-    fast_pipeline,
-    make_batch,
-    media,
-    mirrored,
-    run_task,
-    specification,
-    submit,
-)
+from tests.staging.submitting import drawing, fast_pipeline, make_batch, run_task, specification, submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_it_lands_25_documents_across_two_rules_as_revisions_with_their_metadata(sandbox, media, monkeypatch):
+def test_it_lands_25_documents_across_two_rules_as_revisions_with_their_metadata(
+    sandbox, media, monkeypatch, synced_project
+):
     fast_pipeline(monkeypatch)
-    user, project = mirrored(sandbox)
+    user, project = synced_project()
     documents = [drawing(300 + i) for i in range(15)] + [specification(400 + i) for i in range(10)]
     # Two versions of one drawing in the batch: the same container, versions in order.
     documents[1] = drawing(300, revision="B")
@@ -64,7 +57,7 @@ def test_it_lands_25_documents_across_two_rules_as_revisions_with_their_metadata
     )
 
 
-def test_it_waits_for_ml_a_bounded_time_reading_event_ids_in_bulk(sandbox, media, monkeypatch):
+def test_it_waits_for_ml_a_bounded_time_reading_event_ids_in_bulk(sandbox, media, monkeypatch, synced_project):
     from portal.procore.pdm import Pdm
     from portal.staging.pipeline import settle
     from procore_sandbox.pdm import switches as pdm_switches
@@ -75,7 +68,7 @@ def test_it_waits_for_ml_a_bounded_time_reading_event_ids_in_bulk(sandbox, media
     reads: list[int] = []
     real = Pdm.selected_uploads
     monkeypatch.setattr(Pdm, "selected_uploads", lambda self, ids: reads.append(len(list(ids))) or real(self, ids))
-    user, project = mirrored(sandbox)
+    user, project = synced_project()
     batch = make_batch(user, project, [drawing(380 + i) for i in range(3)])
     assert run_task(submit(batch, user)).state == "done"
     # Several bulk reads of all three uploads while ML ran, then the submit went ahead (§7.12).
@@ -83,12 +76,12 @@ def test_it_waits_for_ml_a_bounded_time_reading_event_ids_in_bulk(sandbox, media
     assert DocumentRevision.objects.filter(upload_id__in=batch.documents.values("pdm_upload_id")).count() == 3
 
 
-def test_a_large_batch_goes_in_overlapping_waves_without_duplicates(sandbox, media, monkeypatch):
+def test_a_large_batch_goes_in_overlapping_waves_without_duplicates(sandbox, media, monkeypatch, synced_project):
     from portal.staging.pipeline import runner
 
     fast_pipeline(monkeypatch)
     monkeypatch.setattr(runner, "WAVE", 3)  # 100 in real use
-    user, project = mirrored(sandbox)
+    user, project = synced_project()
     batch = make_batch(user, project, [drawing(390 + i) for i in range(8)])
     assert run_task(submit(batch, user)).state == "done"
     names = list(batch.documents.values_list("file_name", flat=True))
@@ -97,13 +90,13 @@ def test_a_large_batch_goes_in_overlapping_waves_without_duplicates(sandbox, med
     assert set(batch.documents.values_list("state", flat=True)) == {StagedDocument.State.SUBMITTED}
 
 
-def test_it_never_logs_a_token_or_a_presigned_urls_signature(sandbox, media, monkeypatch, caplog):
+def test_it_never_logs_a_token_or_a_presigned_urls_signature(sandbox, media, monkeypatch, caplog, synced_project):
     import logging
 
     from portal.accounts.models import ProcoreCredential
 
     fast_pipeline(monkeypatch)
-    user, project = mirrored(sandbox)
+    user, project = synced_project()
     batch = make_batch(user, project, [drawing(395)])
     caplog.set_level(logging.DEBUG)
     assert run_task(submit(batch, user)).state == "done"

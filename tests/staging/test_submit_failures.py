@@ -10,16 +10,7 @@ from portal.staging.models import Batch, StagedDocument
 from procore_sandbox.models import DocumentRevision, DocumentUpload, PdmValue, UploadRequirement
 from procore_sandbox.pdm import switches as pdm_switches
 from procore_sandbox.testing import DANA
-from tests.staging.test_submit_support import (  # noqa: F401
-    drawing,
-    fast_pipeline,
-    make_batch,
-    media,
-    mirrored,
-    run_task,
-    specification,
-    submit,
-)
+from tests.staging.submitting import drawing, fast_pipeline, make_batch, run_task, specification, submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,8 +29,10 @@ def revisions_of(batch: Batch) -> int:
     return DocumentRevision.objects.filter(upload_id__in=uploads).count()
 
 
-def test_it_rereads_and_resubmits_on_concurrency_conflict_and_retries_unknown_failures(sandbox, media, fast):
-    user, project = mirrored(sandbox)
+def test_it_rereads_and_resubmits_on_concurrency_conflict_and_retries_unknown_failures(
+    sandbox, media, fast, synced_project
+):
+    user, project = synced_project()
     batch = make_batch(user, project, [drawing(310 + i) for i in range(4)])
     pdm_switches.force_concurrency_conflict(next=3)
     pdm_switches.force_unknown_failure(next=2)
@@ -51,8 +44,10 @@ def test_it_rereads_and_resubmits_on_concurrency_conflict_and_retries_unknown_fa
     assert pdm_switches.get_switch("unknown_failure")["next"] == 0
 
 
-def test_it_stops_only_the_document_procore_refuses_as_invalid_input_and_retries_it_alone(sandbox, media, fast):
-    user, project = mirrored(sandbox)
+def test_it_stops_only_the_document_procore_refuses_as_invalid_input_and_retries_it_alone(
+    sandbox, media, fast, synced_project
+):
+    user, project = synced_project()
     batch = make_batch(user, project, [drawing(320), drawing(321), specification(420)])
     # An admin makes Volume required for specifications after the batch was checked.
     spc = PdmValue.objects.get(field__project_id=2305, field__name="type", code="SPC").id
@@ -77,7 +72,7 @@ def test_it_stops_only_the_document_procore_refuses_as_invalid_input_and_retries
 
     from portal.staging.schema import load_schema
     from portal.staging.services import set_document_fields
-    from tests.staging.test_submit_support import metadata_from
+    from tests.staging.submitting import metadata_from
 
     schema = load_schema(project)
     set_document_fields(batch, user, spec, metadata_from(schema, volume="V1"), schema)
@@ -98,8 +93,8 @@ def test_it_stops_only_the_document_procore_refuses_as_invalid_input_and_retries
     assert batch.state == Batch.State.SUBMITTED
 
 
-def test_it_reports_a_duplicate_revision_procore_refuses(sandbox, media, fast):
-    user, project = mirrored(sandbox, DANA, 2307)
+def test_it_reports_a_duplicate_revision_procore_refuses(sandbox, media, fast, synced_project):
+    user, project = synced_project(DANA, 2307)
     values = {
         "name": "Deck Framing Plan",
         "type": "DRW",
@@ -116,8 +111,8 @@ def test_it_reports_a_duplicate_revision_procore_refuses(sandbox, media, fast):
     assert document.failure_code == "DUPLICATE_REVISION" and "duplicate revisions" in document.message
 
 
-def test_permission_refusals_stop_every_document_with_the_reason(sandbox, media, fast):
-    user, project = mirrored(sandbox)
+def test_permission_refusals_stop_every_document_with_the_reason(sandbox, media, fast, synced_project):
+    user, project = synced_project()
     batch = make_batch(user, project, [drawing(330), drawing(331)])
     pdm_switches.set_switch("permission_denied", {"on": True})
     assert run_task(submit(batch, user)).state == "failed"
@@ -132,18 +127,18 @@ def test_permission_refusals_stop_every_document_with_the_reason(sandbox, media,
     assert revisions_of(batch) == revisions_of(other) == 0
 
 
-def test_a_file_storage_cannot_verify_is_sent_again_once(sandbox, media, fast):
-    user, project = mirrored(sandbox)
+def test_a_file_storage_cannot_verify_is_sent_again_once(sandbox, media, fast, synced_project):
+    user, project = synced_project()
     batch = make_batch(user, project, [drawing(340), drawing(341)])
     pdm_switches.force_storage_failure(next=1)
     assert run_task(submit(batch, user)).state == "done"
     assert revisions_of(batch) == 2
 
 
-def test_a_workflow_conflict_is_resolved_with_the_documented_termination_fields(sandbox, media, fast):
+def test_a_workflow_conflict_is_resolved_with_the_documented_termination_fields(sandbox, media, fast, synced_project):
     from django_q.conf import Conf
 
-    user, project = mirrored(sandbox)
+    user, project = synced_project()
     existing = DocumentRevision.objects.get(project_id=2305, original_filename="A-DRW-101_Floor Plan_Rev B.pdf")
     pdm_switches.force_workflow_conflict(existing.container_id)
     batch = make_batch(user, project, [drawing(101, revision="C", name="Floor Plan"), drawing(350)])
@@ -184,8 +179,8 @@ def test_a_workflow_conflict_is_resolved_with_the_documented_termination_fields(
     assert DocumentRevision.objects.get(id=document.revision_id).container_id == existing.container_id
 
 
-def test_unknown_failures_are_retried_a_bounded_number_of_times(sandbox, media, fast):
-    user, project = mirrored(sandbox)
+def test_unknown_failures_are_retried_a_bounded_number_of_times(sandbox, media, fast, synced_project):
+    user, project = synced_project()
     batch = make_batch(user, project, [drawing(360)])
     pdm_switches.force_unknown_failure(next=10)
     assert run_task(submit(batch, user)).state == "failed"

@@ -8,14 +8,14 @@ import pytest
 from portal.staging.models import StagedDocument
 from procore_sandbox.limits import faults
 from procore_sandbox.models import DocumentRevision, DocumentUpload, Fault
-from tests.staging.test_submit_support import drawing, fast_pipeline, make_batch, media, mirrored, run_task, submit  # noqa: F401
+from tests.staging.submitting import drawing, fast_pipeline, make_batch, run_task, submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_429_storm_and_503s_slow_the_batch_but_lose_nothing(sandbox, media, monkeypatch):
+def test_a_429_storm_and_503s_slow_the_batch_but_lose_nothing(sandbox, media, monkeypatch, synced_project):
     fast_pipeline(monkeypatch)
-    user, project = mirrored(sandbox)
+    user, project = synced_project()
     batch = make_batch(user, project, [drawing(600 + i) for i in range(8)])
     storm = faults.inject("429", path=r"/(uploads|document_uploads)", count=12, retry_after=1)
     create_503 = faults.inject("503", method="POST", path=r"/document_uploads$", count=1, retry_after=1)

@@ -6,14 +6,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from portal.mirror.models import Folder, Project, SyncRun
-from portal.mirror.sync import run_company_sync, run_sync, start_company_sync, start_sync, sync_memberships
+from portal.mirror.models import Folder
 from portal.staging.models import Batch, StagedDocument
 from portal.staging.pipeline import control
 from portal.staging.pipeline.runner import run_submission
 from procore_sandbox.models import DocumentFile, DocumentFolder
 from procore_sandbox.testing import SAM
-from tests.flows import portal_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,14 +19,8 @@ OAKRIDGE = 2306
 
 
 @pytest.fixture
-def sam(sandbox, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    user = portal_user(sandbox, SAM)
-    sync_memberships(user)
-    project = Project.objects.get(pk=OAKRIDGE)
-    assert run_sync(start_sync(project, user, full=True).pk).state == SyncRun.State.DONE
-    assert run_company_sync(start_company_sync(project.company, user).pk).state == SyncRun.State.DONE
-    return user
+def sam(synced_project, media):
+    return synced_project(SAM, OAKRIDGE, company_documents=True).user
 
 
 def staged_batch(

@@ -19,7 +19,7 @@ from portal.staging.models import StagedDocument, Submission
 from portal.staging.pipeline.state import CREATED, UPLOADED
 from procore_sandbox.limits import faults
 from procore_sandbox.models import DocumentRevision, DocumentUpload, FileUpload
-from tests.staging.test_submit_support import drawing, fast_pipeline, make_batch, media, mirrored, run_task, submit  # noqa: F401
+from tests.staging.submitting import drawing, fast_pipeline, make_batch, run_task, submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,9 +40,11 @@ run_submission(int(sys.argv[5]))
 """
 
 
-def test_a_worker_killed_while_sending_is_replaced_without_duplicates(sandbox, media, settings, monkeypatch):
+def test_a_worker_killed_while_sending_is_replaced_without_duplicates(
+    sandbox, media, settings, monkeypatch, synced_project
+):
     fast_pipeline(monkeypatch)
-    user, project = mirrored(sandbox)
+    user, project = synced_project()
     batch = make_batch(user, project, [drawing(530 + i) for i in range(6)])
     submission = submit(batch, user)
     # Each file's status read takes a second, so the kill lands while files are in flight.

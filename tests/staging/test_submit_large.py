@@ -13,7 +13,7 @@ from portal.procore import uploads
 from portal.staging.models import StagedDocument
 from procore_sandbox.models import DocumentRevision, FileUpload
 from procore_sandbox.pdm import switches as pdm_switches
-from tests.staging.test_submit_support import drawing, fast_pipeline, make_batch, media, mirrored, run_task, submit  # noqa: F401
+from tests.staging.submitting import drawing, fast_pipeline, make_batch, run_task, submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,9 +42,9 @@ def staged_big_file(batch, settings, size: int) -> tuple[StagedDocument, str]:
     return document, digest
 
 
-def test_a_300_mib_file_goes_in_parts_with_bounded_memory(sandbox, media, settings, monkeypatch):
+def test_a_300_mib_file_goes_in_parts_with_bounded_memory(sandbox, media, settings, monkeypatch, synced_project):
     fast_pipeline(monkeypatch)
-    user, project = mirrored(sandbox)
+    user, project = synced_project()
     batch = make_batch(user, project, [drawing(700)])
     document, digest = staged_big_file(batch, settings, SIZE)
     tracemalloc.start()
@@ -64,10 +64,10 @@ def test_a_300_mib_file_goes_in_parts_with_bounded_memory(sandbox, media, settin
     assert peak < 24 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB"
 
 
-def test_a_presigned_url_that_expires_mid_file_is_refreshed(sandbox, media, settings, monkeypatch):
+def test_a_presigned_url_that_expires_mid_file_is_refreshed(sandbox, media, settings, monkeypatch, synced_project):
     fast_pipeline(monkeypatch)
     monkeypatch.setattr(uploads, "PART_SIZE", 6 * 1024 * 1024)
-    user, project = mirrored(sandbox)
+    user, project = synced_project()
     batch = make_batch(user, project, [drawing(701)])
     document, digest = staged_big_file(batch, settings, 15 * 1024 * 1024)
     # After the first part, the sandbox's clock moves past the URLs' hour: the next PUT is

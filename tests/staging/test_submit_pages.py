@@ -14,18 +14,16 @@ from portal.staging.models import Batch, StagedDocument, Submission
 from portal.staging.tasks import remove_confirmed_files
 from procore_sandbox.testing import SAM
 from tests.flows import portal_user
-from tests.staging.test_submit_support import drawing, fast_pipeline, make_batch, media, mirrored  # noqa: F401
+from tests.staging.submitting import drawing, fast_pipeline, make_batch
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def eli(sandbox, media, monkeypatch):
+def eli(sandbox, media, monkeypatch, synced_project):
     fast_pipeline(monkeypatch)
-    user, project = mirrored(sandbox)
-    client = Client()
-    client.force_login(user)
-    return user, project, client
+    eli = synced_project()
+    return eli.user, eli.project, eli.client
 
 
 def test_submit_runs_the_task_and_the_progress_page_links_each_revision(eli, monkeypatch):
@@ -73,7 +71,7 @@ def test_another_persons_batch_answers_404_and_posts_need_csrf(eli, sandbox):
 
 
 def test_staged_files_are_kept_until_confirmed_then_removed_after_the_retention(eli, settings):
-    from tests.staging.test_submit_support import run_task, submit
+    from tests.staging.submitting import run_task, submit
 
     user, project, _ = eli
     batch = make_batch(user, project, [drawing(820), drawing(821)])

@@ -13,7 +13,7 @@ from portal.staging.models import StagedDocument, Submission
 from portal.staging.pipeline import runner
 from portal.staging.pipeline.state import READY, SUBMIT_REQUESTED, UPLOADED
 from procore_sandbox.models import DocumentRevision, DocumentUpload, FileUpload
-from tests.staging.test_submit_support import drawing, fast_pipeline, make_batch, media, mirrored, run_task, submit  # noqa: F401
+from tests.staging.submitting import drawing, fast_pipeline, make_batch, run_task, submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,9 +32,11 @@ def worker_died(submission: Submission) -> None:
     Submission.objects.filter(pk=submission.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
 
 
-def test_a_worker_killed_after_sending_the_files_is_resumed_without_duplicates(sandbox, media, monkeypatch):
+def test_a_worker_killed_after_sending_the_files_is_resumed_without_duplicates(
+    sandbox, media, monkeypatch, synced_project
+):
     fast_pipeline(monkeypatch)
-    user, project = mirrored(sandbox)
+    user, project = synced_project()
     batch = make_batch(user, project, [drawing(500 + i) for i in range(6)])
     submission = submit(batch, user)
     runner.run_submission(submission.pk, stop_after="send")
@@ -49,9 +51,11 @@ def test_a_worker_killed_after_sending_the_files_is_resumed_without_duplicates(s
     assert set(batch.documents.values_list("state", flat=True)) == {StagedDocument.State.SUBMITTED}
 
 
-def test_a_submit_whose_answer_was_lost_is_recovered_from_procore_without_submitting_twice(sandbox, media, monkeypatch):
+def test_a_submit_whose_answer_was_lost_is_recovered_from_procore_without_submitting_twice(
+    sandbox, media, monkeypatch, synced_project
+):
     fast_pipeline(monkeypatch)
-    user, project = mirrored(sandbox)
+    user, project = synced_project()
     batch = make_batch(user, project, [drawing(510 + i) for i in range(6)])
     submission = submit(batch, user)
     runner.run_submission(submission.pk, stop_after="settle")
@@ -82,10 +86,10 @@ def test_a_submit_whose_answer_was_lost_is_recovered_from_procore_without_submit
     assert set(applied["ids"]) <= set(by_upload.values())
 
 
-def test_two_presses_of_submit_start_one_run(sandbox, media, monkeypatch):
+def test_two_presses_of_submit_start_one_run(sandbox, media, monkeypatch, synced_project):
     from portal.staging.pipeline import control
 
-    user, project = mirrored(sandbox)
+    user, project = synced_project()
     batch = make_batch(user, project, [drawing(520)])
     submit(batch, user)
     with pytest.raises(control.CannotSubmit):
@@ -93,7 +97,7 @@ def test_two_presses_of_submit_start_one_run(sandbox, media, monkeypatch):
     assert batch.submissions.count() == 1
 
 
-def test_the_schedule_requeues_a_run_whose_worker_died(sandbox, media, monkeypatch):
+def test_the_schedule_requeues_a_run_whose_worker_died(sandbox, media, monkeypatch, synced_project):
     import importlib
 
     from django.apps import apps
@@ -107,7 +111,7 @@ def test_the_schedule_requeues_a_run_whose_worker_died(sandbox, media, monkeypat
     importlib.import_module("portal.staging.migrations.0003_submit_schedules").create_schedules(apps, None)
     assert Schedule.objects.filter(func="portal.staging.tasks.resume_stalled_submissions", minutes=1).exists()
     assert Schedule.objects.filter(func="portal.staging.tasks.remove_confirmed_files").exists()
-    user, project = mirrored(sandbox)
+    user, project = synced_project()
     batch = make_batch(user, project, [drawing(540), drawing(541)])
     submission = submit(batch, user)
     runner.run_submission(submission.pk, stop_after="complete")
@@ -120,12 +124,12 @@ def test_the_schedule_requeues_a_run_whose_worker_died(sandbox, media, monkeypat
 
 
 def test_retrying_a_document_whose_revision_was_not_found_looks_again_instead_of_resubmitting(
-    sandbox, media, monkeypatch
+    sandbox, media, monkeypatch, synced_project
 ):
     from portal.staging.pipeline import control
 
     fast_pipeline(monkeypatch)
-    user, project = mirrored(sandbox)
+    user, project = synced_project()
     batch = make_batch(user, project, [drawing(550)])
     submission = submit(batch, user)
     runner.run_submission(submission.pk, stop_after="settle")

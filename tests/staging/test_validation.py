@@ -10,7 +10,7 @@ from portal.mirror.models import Company, Project
 from portal.staging.models import Batch, StagedDocument
 from portal.staging.schema import display_value
 from portal.staging.validation import Problem, parse_input, revalidate_batch, validate
-from tests.staging.test_naming import fid, make_schema, revision_row, rule, vid
+from tests.staging.schemas import fid, make_schema, revision_row, rule, vid
 
 PDF = "application/pdf"
 

@@ -4,18 +4,12 @@ calls `deliveries.deliver_due()`."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
-import requests
 
-from portal.mirror.models import Project, SyncRun
-from portal.mirror.sync import run_sync, start_sync, sync_memberships
+from portal.mirror.models import Project
 from procore_sandbox.testing import ELI
-from tests.flows import portal_user
 
 RIVERSIDE = 2305
-NORTHWIND = 8089
 
 
 @pytest.fixture
@@ -26,13 +20,9 @@ def manual_delivery(settings):
 
 
 @pytest.fixture
-def eli(sandbox, settings, manual_delivery):
+def eli(sandbox, settings, manual_delivery, synced_project):
     settings.PORTAL_PUBLIC_URL = sandbox.portal_url
-    user = portal_user(sandbox, ELI)
-    sync_memberships(user)
-    run = run_sync(start_sync(Project.objects.get(pk=RIVERSIDE), user, full=True).pk)
-    assert run.state == SyncRun.State.DONE, run.error
-    return user
+    return synced_project(ELI, RIVERSIDE).user
 
 
 @pytest.fixture
@@ -46,29 +36,3 @@ def hook(project, eli):
 
     (registered,) = register_project(project, eli)
     return registered
-
-
-def post(sandbox, hook, body, *, authorization: str | None = None, raw: bytes | None = None) -> requests.Response:
-    """POST to the receiver as Procore does (the hook's secret unless told otherwise)."""
-    headers = {"Content-Type": "application/json"}
-    secret = hook.secret if authorization is None else authorization
-    if secret:
-        headers["Authorization"] = secret
-    data = raw if raw is not None else json.dumps(body).encode()
-    return requests.post(f"{sandbox.portal_url}/webhooks/procore/{hook.pk}/", data=data, headers=headers, timeout=10)
-
-
-def v4_event(
-    event_id: str, reason: str, resource_id: str, resource_type: str = "Document Revision", project_id: int = RIVERSIDE
-) -> dict:
-    return {
-        "id": event_id,
-        "timestamp": "2026-09-01T21:07:13.115792Z",
-        "reason": reason,
-        "company_id": str(NORTHWIND),
-        "project_id": str(project_id),
-        "user_id": "5447",
-        "resource_type": resource_type,
-        "resource_id": resource_id,
-        "payload_version": "v4.0",
-    }

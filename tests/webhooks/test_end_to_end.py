@@ -13,7 +13,7 @@ from procore_sandbox.models import Delivery as SandboxDelivery
 from procore_sandbox.models import DocumentFile, DocumentRevision
 from procore_sandbox.pdm import web_ui as pdm_admin
 from procore_sandbox.webhooks import deliveries
-from tests.webhooks.conftest import RIVERSIDE
+from tests.webhooks.deliveries import RIVERSIDE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,7 +14,7 @@ from portal.webhooks import tasks
 from portal.webhooks.models import Delivery, ProjectRefresh
 from procore_sandbox.models import DocumentRevision
 from procore_sandbox.pdm import web_ui as pdm_admin
-from tests.webhooks.conftest import RIVERSIDE, post, v4_event
+from tests.webhooks.deliveries import RIVERSIDE, post, v4_event
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,7 +9,7 @@ from django_q.models import OrmQ
 
 from portal.webhooks.models import Delivery
 from portal.webhooks.processing import drain, process_delivery
-from tests.webhooks.conftest import post, v4_event
+from tests.webhooks.deliveries import post, v4_event
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,7 +10,7 @@ from portal.webhooks import receiver
 from portal.webhooks.models import Hook
 from portal.webhooks.registration import PDM_TRIGGERS, register_project, rotate_secret
 from procore_sandbox.models import Hook as SandboxHook
-from tests.webhooks.conftest import RIVERSIDE, post, v4_event
+from tests.webhooks.deliveries import RIVERSIDE, post, v4_event
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,21 +1,14 @@
-"""What the submit tests share (no tests here): a mirrored project, a batch of ready documents,
-and running the real django-q2 task function."""
+"""Steps the submit tests share: a batch of ready documents, pressing Submit, and running the real
+django-q2 task function. (The mirrored project comes from the `synced_project` fixture.)"""
 
 from __future__ import annotations
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from portal.mirror.models import Project, SyncRun
-from portal.mirror.sync import run_sync, start_sync, sync_memberships
 from portal.staging import services
 from portal.staging.models import Batch, StagedDocument, Submission
 from portal.staging.schema import load_schema
 from portal.staging.validation import parse_input
-from procore_sandbox.testing import ELI
-from tests.flows import portal_user
-
-RIVERSIDE = 2305
 
 
 def fast_pipeline(monkeypatch) -> None:
@@ -27,15 +20,6 @@ def fast_pipeline(monkeypatch) -> None:
     monkeypatch.setattr(settle, "FIRST_READ", 0.6)
     monkeypatch.setattr(settle, "POLL", 0.5)
     monkeypatch.setattr(recover, "PAUSE", 0.2)
-
-
-def mirrored(sandbox, login: str = ELI, project_id: int = RIVERSIDE):
-    user = portal_user(sandbox, login)
-    sync_memberships(user)
-    project = Project.objects.get(pk=project_id)
-    run = run_sync(start_sync(project, user, full=True).pk)
-    assert run.state == SyncRun.State.DONE, run.error
-    return user, project
 
 
 def metadata_from(schema, **values: str) -> dict[str, list[str]]:
@@ -113,9 +97,3 @@ def run_task(submission: Submission) -> Submission:
     submit_batch(submission.pk)
     submission.refresh_from_db()
     return submission
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return tmp_path
