@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "axes",
     "django_q",
+    "django_htmx",
     "portal.accounts",
     "portal.accounts.providers.procore",
     "portal.mirror",
@@ -113,6 +114,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "portal.staging.notifications.NotificationMiddleware",
     # Turns a sign-in refused for too many failures into the lock-out page (django-axes: last).
     "axes.middleware.AxesMiddleware",

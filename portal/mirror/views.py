@@ -7,9 +7,11 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from portal.accounts.http import AuthenticatedRequest
 from portal.procore.errors import ProcoreError, ReauthorizationRequired, friendly_message
@@ -119,12 +121,29 @@ def sync_now(request: AuthenticatedRequest, project_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def sync_status(request: AuthenticatedRequest, project_id: int, run_id: int) -> JsonResponse:
+def sync_status(request: AuthenticatedRequest, project_id: int, run_id: int) -> HttpResponse:
     project = get_project_for_user(request.user, project_id)
-    return _status(get_object_or_404(SyncRun, pk=run_id, project=project))
+    run = get_object_or_404(SyncRun, pk=run_id, project=project)
+    return _status(request, run, reverse("mirror:sync", args=[project.id]))
 
 
-def _status(run: SyncRun) -> JsonResponse:
+def _status(request: AuthenticatedRequest, run: SyncRun, sync_url: str) -> HttpResponse:
+    """The sync panel for htmx while the run goes on (the page reloads once it has ended, to show
+    what it brought); JSON for anyone else."""
+    if request.htmx:
+        if run.finished:
+            return HttpResponseClientRefresh()
+        context = {
+            "last_sync": run,
+            "status_url": request.path,
+            "sync_url": sync_url,
+            "next": request.htmx.current_url_abs_path or "",
+        }
+        return render(request, "mirror/_sync_panel.html", context)
+    return _status_json(run)
+
+
+def _status_json(run: SyncRun) -> JsonResponse:
     return JsonResponse(
         {
             "id": run.pk,
@@ -170,6 +189,7 @@ def company_sync_now(request: AuthenticatedRequest, company_id: int) -> HttpResp
 
 @login_required
 @require_GET
-def company_sync_status(request: AuthenticatedRequest, company_id: int, run_id: int) -> JsonResponse:
+def company_sync_status(request: AuthenticatedRequest, company_id: int, run_id: int) -> HttpResponse:
     company = get_company_for_user(request.user, company_id)
-    return _status(get_object_or_404(SyncRun, pk=run_id, company=company))
+    run = get_object_or_404(SyncRun, pk=run_id, company=company)
+    return _status(request, run, reverse("mirror:company_sync", args=[company.id]))

@@ -7,11 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from portal.accounts.http import AuthenticatedRequest
 
 from .access import get_batch_for_user
-from .models import StagedDocument
+from .models import Batch, StagedDocument
 from .pipeline import control as submitting
 from .schema import load_schema
 
@@ -32,21 +33,24 @@ def submit(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def progress(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
+    """The progress page. While the run goes on, htmx asks the same URL every second for the live
+    part alone (staging/_progress.html) and swaps it in; once the run has ended it reloads the
+    page, which then shows the retry forms and the notice."""
     batch = get_batch_for_user(request.user, batch_id)
     report = submitting.progress(batch)
+    if request.htmx and report["finished"]:
+        return HttpResponseClientRefresh()
+    context = {"batch": batch, "project": batch.project, "report": report, "statuses": _statuses(batch, report)}
+    return render(request, "staging/_progress.html" if request.htmx else "staging/progress.html", context)
+
+
+def _statuses(batch: Batch, report: dict) -> list:
+    """The project's active status values, for ending workflows: only looked up when a row offers it."""
+    if not any(row["workflow_conflict"] for row in report["documents"]):
+        return []
     schema = load_schema(batch.project)
     status_field = schema.fields_by_name.get("status")
-    statuses = [v for v in schema.values_by_field.get(status_field.id, []) if v.active] if status_field else []
-    return render(
-        request,
-        "staging/progress.html",
-        {
-            "batch": batch,
-            "project": batch.project,
-            "report": report,
-            "statuses": statuses,
-        },
-    )
+    return [v for v in schema.values_by_field.get(status_field.id, []) if v.active] if status_field else []
 
 
 @login_required

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from portal.mirror.models import Company, File, Folder, Membership, Project, SyncRun
-from portal.mirror.sync import sync_memberships
+from portal.mirror.sync import run_sync, start_sync, sync_memberships
 from procore_sandbox.testing import ELI, SAM
 from tests.flows import portal_user
 
@@ -147,3 +147,22 @@ def test_the_documents_page_costs_the_same_queries_for_10_or_2000_files(sandbox,
     client.force_login(user)
     client.get("/projects/0/")  # warm the session
     assert _queries(client, f"/projects/{small.id}/{path}") == _queries(client, f"/projects/{large.id}/{path}")
+
+
+def test_the_sync_panel_follows_a_running_sync_and_reloads_the_page_when_it_ends(synced_project):
+    eli = synced_project(ELI, RIVERSIDE)
+    run = start_sync(eli.project, eli.user)  # queued: no worker has taken it yet
+    status_url = f"/projects/{RIVERSIDE}/sync/{run.pk}/"
+    page = eli.client.get(f"/projects/{RIVERSIDE}/setup/").content.decode()
+    assert f'hx-get="{status_url}" hx-trigger="every 1s"' in page
+
+    htmx = {"HX-Request": "true", "HX-Current-URL": f"http://testserver/projects/{RIVERSIDE}/setup/"}
+    panel = eli.client.get(status_url, headers=htmx).content.decode()
+    assert "<html" not in panel and "Queued" in panel and f'hx-get="{status_url}"' in panel
+    assert f'name="next" value="/projects/{RIVERSIDE}/setup/"' in panel  # Sync now comes back here
+
+    run_sync(run.pk)
+    ended = eli.client.get(status_url, headers=htmx)
+    assert ended["HX-Refresh"] == "true"
+    assert eli.client.get(status_url).json()["finished"] is True  # anyone else still gets JSON
+    assert "hx-get" not in eli.client.get(f"/projects/{RIVERSIDE}/setup/").content.decode()

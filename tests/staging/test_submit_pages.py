@@ -90,3 +90,28 @@ def test_staged_files_are_kept_until_confirmed_then_removed_after_the_retention(
     assert remove_confirmed_files() == 1
     assert not any(default_storage.exists(n) for n in names)
     assert batch.documents.filter(file_removed_at__isnull=True).count() == 0
+
+
+def test_it_swaps_in_the_live_rows_while_the_run_goes_on_and_reloads_once_it_ends(eli):
+    from tests.staging.submitting import run_task, submit
+
+    user, project, client = eli
+    batch = make_batch(user, project, [drawing(820), drawing(821)])
+    submission = submit(batch, user)  # queued: no worker has taken it yet
+    url = f"/batches/{batch.pk}/progress/"
+    page = client.get(url).content.decode()
+    assert f'hx-get="{url}" hx-trigger="every 1s"' in page
+
+    live = client.get(url, headers={"HX-Request": "true"})
+    body = live.content.decode()
+    assert live.status_code == 200 and "<html" not in body and "Submit to Procore" not in body
+    for document in batch.documents.all():
+        assert f'id="document-{document.pk}"' in body and document.file_name in body
+    assert f'hx-get="{url}"' in body  # the swapped-in part keeps asking
+
+    run_task(submission)
+    ended = client.get(url, headers={"HX-Request": "true"})
+    assert ended["HX-Refresh"] == "true" and ended.content == b""
+    final = client.get(url).content.decode()
+    assert "Landed" in final and "hx-get" not in final  # nothing left to follow
+    assert client.get(url, headers={"HX-Request": "true"}).status_code == 200
