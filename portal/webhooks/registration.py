@@ -208,6 +208,7 @@ def rotate_secret(hook: Hook, user: User | None) -> Hook:
     grace = timedelta(seconds=settings.WEBHOOKS_PREVIOUS_SECRET_GRACE)
     hook.set_secret(new_secret(), keep_previous_for=grace)
     hook.save()
+    assert hook.project is not None and hook.project_id is not None, "a project's hook is rotated here"
     api = ProjectWebhooks(identity_client(hook.project, user), hook.company_id, hook.project_id)
     try:
         api.set_authorization(hook.procore_hook_id, hook.secret)

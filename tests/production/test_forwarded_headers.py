@@ -16,7 +16,6 @@ import requests
 from django.test import RequestFactory
 
 from portal.forwarded import client_ip
-from tests.production.test_deploy import PRODUCTION_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "docs.example.com"
@@ -29,7 +28,7 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def gunicorn(tmp_path):
+def gunicorn(tmp_path, production):
     """Start gunicorn (production settings, the checkout's gunicorn.conf.py) with the given
     FORWARDED_ALLOW_IPS, or none; stop it afterwards."""
     started: list[subprocess.Popen] = []
@@ -38,7 +37,7 @@ def gunicorn(tmp_path):
         port = free_port()
         env = {
             **{k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "FORWARDED_ALLOW_IPS"}},
-            **PRODUCTION_ENV,
+            **production.env,
             "DATA_DIR": str(tmp_path),
             "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}",
             "LOG_LEVEL": "WARNING",

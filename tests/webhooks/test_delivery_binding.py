@@ -10,7 +10,7 @@ import pytest
 from portal.webhooks.models import Delivery, Hook, ProjectRefresh
 from portal.webhooks.processing import drain
 from portal.webhooks.registration import new_secret
-from tests.webhooks.conftest import NORTHWIND, RIVERSIDE, post, v4_event
+from tests.webhooks.deliveries import NORTHWIND, RIVERSIDE, post, v4_event
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

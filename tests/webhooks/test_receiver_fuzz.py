@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from portal.webhooks.models import Delivery
 from portal.webhooks.processing import drain
-from tests.webhooks.conftest import NORTHWIND, RIVERSIDE
+from tests.webhooks.deliveries import NORTHWIND, RIVERSIDE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
