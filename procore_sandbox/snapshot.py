@@ -7,6 +7,8 @@ the same database (`CREATE TABLE … AS SELECT`) and copied back (`INSERT … SE
 wants them. Shadow tables are not Django's, so a flush leaves them alone, and they vanish with the
 test database. Works on SQLite and PostgreSQL alike; no row passes through Python.
 
+Only the tables that hold rows when the snapshot is taken are kept and put back: a table the world
+leaves empty (a switch, a fault, a counter) keeps whatever a test or an earlier fixture put there.
 Sequences only move forward: an id handed out in one test is never handed out again in a later one.
 """
 
@@ -49,8 +51,12 @@ class Snapshot:
 
     def take(self) -> None:
         quote = connection.ops.quote_name
+        self._shadows = {}
         with connection.cursor() as cursor:
             for table in self.tables:
+                cursor.execute(f"SELECT 1 FROM {quote(table)} LIMIT 1")
+                if cursor.fetchone() is None:
+                    continue
                 shadow = self._shadow(table)
                 cursor.execute(f"DROP TABLE IF EXISTS {quote(shadow)}")
                 cursor.execute(f"CREATE TABLE {quote(shadow)} AS SELECT * FROM {quote(table)}")
@@ -62,12 +68,12 @@ class Snapshot:
         quote = connection.ops.quote_name
         with transaction.atomic(), connection.cursor() as cursor:
             # Foreign keys are checked at commit (Django makes them deferrable), so order is free.
-            for table in self.tables:
+            for table in self._shadows:
                 cursor.execute(f"DELETE FROM {quote(table)}")
             for table, shadow in self._shadows.items():
                 cursor.execute(f"INSERT INTO {quote(table)} SELECT * FROM {quote(shadow)}")
             if connection.vendor == "postgresql":
-                _advance_sequences(cursor, self.tables)
+                _advance_sequences(cursor, list(self._shadows))
         # SQLite's AUTOINCREMENT counters follow the largest id inserted on their own.
 
 
