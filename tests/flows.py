@@ -131,7 +131,7 @@ def form_data(html: str, form_class: str = "metadata-form") -> list[tuple[str, s
             elif tag == "option" and self.select and "selected" in a:
                 self.pairs.append((self.select, a.get("value", "")))
             elif tag == "textarea":
-                self.area = a.get("name")
+                self.area = a.get("name") or ""
                 self.pairs.append((self.area, ""))
 
         def handle_data(self, data: str) -> None:

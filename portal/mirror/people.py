@@ -60,7 +60,7 @@ def sync_people(client: ProcoreClient, project: Project) -> int:
 
 def _person(project: Project, item: dict[str, Any]) -> ProjectPerson:
     name = str(item.get("name") or " ".join(p for p in (item.get("first_name"), item.get("last_name")) if p) or "")
-    vendor = item.get("vendor") if isinstance(item.get("vendor"), dict) else {}
+    vendor = found if isinstance(found := item.get("vendor"), dict) else {}
     return ProjectPerson(
         project=project,
         procore_user_id=int(item["id"]),

@@ -17,7 +17,7 @@ class BatchShareInline(admin.TabularInline):
 class SubmissionInline(admin.TabularInline):
     model = Submission
     extra = 0
-    fields = ["state", "submitted_by", "documents", "landed", "failed", "created_at", "finished_at"]
+    fields = ("state", "submitted_by", "documents", "landed", "failed", "created_at", "finished_at")
     readonly_fields = fields
     show_change_link = True
 

@@ -55,9 +55,7 @@ def find_person(field: FieldInfo, text: str, schema: Schema) -> str:
 def _unknown(field: FieldInfo, text: str, schema: Schema) -> str:
     where = "in this project's directory" if schema.people.complete else "among the people the portal knows here"
     hint = " (Procore did not list this project's people: you can also write a Procore user id)"
-    raise ValueError(
-        f"{field.label}: nobody called “{text}” {where}" + ("" if schema.people.complete else hint)
-    )
+    raise ValueError(f"{field.label}: nobody called “{text}” {where}" + ("" if schema.people.complete else hint))
 
 
 def person_problem(field: FieldInfo, raw: str, schema: Schema) -> str:

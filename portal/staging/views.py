@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -140,8 +140,9 @@ def upload(request: AuthenticatedRequest, batch_id: int) -> JsonResponse:
 def _versions(request: HttpRequest) -> dict[int, int]:
     """The version of each document the page showed (``version:<id>`` inputs of the grid)."""
     versions = {}
-    for key, value in request.POST.items():
+    for key in request.POST:
         name, _, document_id = key.partition(":")
+        value = request.POST.get(key, "")
         if name == "version" and document_id.isdigit() and value.isdigit():
             versions[int(document_id)] = int(value)
     return versions
@@ -207,7 +208,7 @@ def bulk_action(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
 
 
 def _folder_detail_action(
-    request: HttpRequest, batch: Batch, ids: list[int], action: str, versions: dict[int, int]
+    request: AuthenticatedRequest, batch: Batch, ids: list[int], action: str, versions: dict[int, int]
 ) -> None:
     """Set, or copy down, the name or description of documents going to a folder."""
     field = request.POST.get("field", "")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
+
+from portal.accounts.http import AuthenticatedRequest
 
 from .access import ensure_owner, get_batch_for_user
 from .persons import find_person
@@ -19,7 +21,7 @@ PERSON_INPUT = FieldInfo("share", "share", "Share with", "reference", "procore_u
 
 @login_required
 @require_POST
-def sharing(request: HttpRequest, batch_id: int) -> HttpResponse:
+def sharing(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
     ensure_owner(request.user, batch)
     action = request.POST.get("action", "")

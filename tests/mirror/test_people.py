@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 RIVERSIDE, OAKRIDGE, METRO = 2305, 2306, 2308
 
 
-def synced(sandbox, login: str, project_id: int):
+def synced_after_changes(sandbox, login: str, project_id: int):
+    """Sign in and sync now, after the test changed the sandbox (synced_project's rows are from before)."""
     user = portal_user(sandbox, login)
     sync_memberships(user)
     run = run_sync(start_sync(Project.objects.get(pk=project_id), user, full=True).pk)
@@ -25,8 +26,8 @@ def synced(sandbox, login: str, project_id: int):
     return user, Project.objects.get(pk=project_id)
 
 
-def test_it_mirrors_the_directory_with_names_and_emails(sandbox):
-    _, project = synced(sandbox, ELI, RIVERSIDE)
+def test_it_mirrors_the_directory_with_names_and_emails(synced_project):
+    _, project = synced_project(ELI, RIVERSIDE)
     people = project_people(project)
     assert people.complete and people.note == ""
     assert [(p.name, p.email) for p in people.people] == [
@@ -41,16 +42,16 @@ def test_it_mirrors_the_directory_with_names_and_emails(sandbox):
     assert marta.id == "5461" and marta.detail == "Project Architect, Acme Architects"
 
 
-def test_someone_who_leaves_the_directory_is_no_longer_offered_but_stays_known(sandbox):
-    user, project = synced(sandbox, ELI, RIVERSIDE)
+def test_someone_who_leaves_the_directory_is_no_longer_offered_but_stays_known(synced_project):
+    user, project = synced_project(ELI, RIVERSIDE)
     ProjectMembership.objects.filter(person__login="ravi.shah@northwind.example", project_id=RIVERSIDE).delete()
     run_sync(start_sync(project, user, full=True).pk)
     assert "Ravi Shah" not in [p.name for p in project_people(Project.objects.get(pk=RIVERSIDE)).people]
     assert ProjectPerson.objects.filter(project=project, name="Ravi Shah", in_directory=False).exists()
 
 
-def test_a_refused_directory_offers_whom_the_portal_knows_and_says_why(sandbox):
-    _, project = synced(sandbox, SAM, OAKRIDGE)  # the Directory tool is off on Oakridge
+def test_a_refused_directory_offers_whom_the_portal_knows_and_says_why(synced_project):
+    _, project = synced_project(SAM, OAKRIDGE)  # the Directory tool is off on Oakridge
     people = project_people(project)
     assert not people.complete and people.note == REFUSED_NOTE
     assert [p.name for p in people.people] == ["Sam Okafor"]  # the signed-in member, at least
@@ -58,7 +59,7 @@ def test_a_refused_directory_offers_whom_the_portal_knows_and_says_why(sandbox):
 
 def test_people_listed_before_the_directory_was_switched_off_stay_on_offer(sandbox):
     SandboxProject.objects.filter(pk=OAKRIDGE).update(directory_enabled=True)
-    user, project = synced(sandbox, SAM, OAKRIDGE)
+    user, project = synced_after_changes(sandbox, SAM, OAKRIDGE)
     assert {p.name for p in project_people(project).people} == {"Marta Quinn", "Ravi Shah", "Sam Okafor"}
     SandboxProject.objects.filter(pk=OAKRIDGE).update(directory_enabled=False)
     run_sync(start_sync(project, user, full=True).pk)
@@ -67,8 +68,8 @@ def test_people_listed_before_the_directory_was_switched_off_stay_on_offer(sandb
     assert {p.name for p in people.people} == {"Marta Quinn", "Ravi Shah", "Sam Okafor"}
 
 
-def test_without_directory_permission_the_list_comes_without_emails_and_says_so(sandbox):
-    _, project = synced(sandbox, PRIYA, METRO)
+def test_without_directory_permission_the_list_comes_without_emails_and_says_so(synced_project):
+    _, project = synced_project(PRIYA, METRO)
     people = project_people(project)
     assert people.complete and "without e-mail addresses" in people.note
     assert {p.name for p in people.people} == set(

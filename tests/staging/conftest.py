@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 
 from portal.accounts.models import User
-from portal.mirror.models import Project, SyncRun
-from portal.mirror.sync import run_sync, start_sync, sync_memberships
+from portal.mirror.models import Project
+from portal.mirror.sync import sync_memberships
 from procore_sandbox.testing import ELI
 from tests.flows import portal_user
 
@@ -21,13 +21,9 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture
-def riverside(sandbox, media) -> Project:
+def riverside(synced_project, media) -> Project:
     """Riverside Medical Center mirrored from the sandbox (fields, rules, people), synced as Eli."""
-    user = portal_user(sandbox, ELI)
-    sync_memberships(user)
-    run = run_sync(start_sync(Project.objects.get(pk=RIVERSIDE), user, full=True).pk)
-    assert run.state == SyncRun.State.DONE, run.error
-    return Project.objects.get(pk=RIVERSIDE)
+    return synced_project(ELI, RIVERSIDE).project
 
 
 @pytest.fixture
@@ -39,7 +35,7 @@ def signed_in(sandbox, riverside):
         sync_memberships(user)
         client = Client()
         client.force_login(user)
-        client.user = user
+        client.user = user  # type: ignore[attr-defined]  # the person the client is signed in as
         return client
 
     return make

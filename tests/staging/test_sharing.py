@@ -43,7 +43,7 @@ def batch_urls(batch: Batch) -> list[str]:
         keys = set(get_resolver("portal.staging.urls").reverse_dict.getlist(pattern.callback)[0][0][0][1])
         if "batch_id" not in keys:
             continue
-        kwargs = {"batch_id": batch.pk, **({"document_id": document.pk} if "document_id" in keys else {})}
+        kwargs = {"batch_id": batch.pk, **({"document_id": document.pk} if document and "document_id" in keys else {})}
         urls.append(reverse(f"staging:{pattern.name}", kwargs=kwargs))
     return urls
 
