@@ -51,7 +51,7 @@ def worker():
     from django_q.models import OrmQ
 
     def run() -> list[str]:
-        done = []
+        done: list[str] = []
         for _ in range(50):  # a zip's documents queue readings of their own
             queued = [q for q in OrmQ.objects.order_by("id") if q.task["func"].startswith("portal.staging.contents.")]
             if not queued:

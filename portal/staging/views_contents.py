@@ -12,6 +12,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from portal.accounts.http import AuthenticatedRequest
+
 from .access import get_batch_for_user
 from .contents import review, sheets
 from .contents.display import batch_summary, sheet_infos
@@ -25,7 +27,7 @@ PICTURES = {"thumbnail": "thumbnail", "preview": "preview", "title-block": "titl
 
 @login_required
 @require_GET
-def picture(request: HttpRequest, batch_id: int, document_id: int, what: str) -> FileResponse:
+def picture(request: AuthenticatedRequest, batch_id: int, document_id: int, what: str) -> FileResponse:
     batch = get_batch_for_user(request.user, batch_id)
     contents = get_object_or_404(DocumentContents, document_id=document_id, document__batch=batch)
     name = getattr(contents, PICTURES.get(what, ""), "") if what in PICTURES else ""
@@ -42,7 +44,7 @@ def picture(request: HttpRequest, batch_id: int, document_id: int, what: str) ->
 
 @login_required
 @require_GET
-def rows(request: HttpRequest, batch_id: int) -> JsonResponse:
+def rows(request: AuthenticatedRequest, batch_id: int) -> JsonResponse:
     """The grid rows of the asked documents, rendered as on the page, and whether each is read:
     the page swaps them in as readings finish, without reloading."""
     batch = get_batch_for_user(request.user, batch_id)
@@ -73,7 +75,7 @@ def _back(request: HttpRequest, batch: Batch) -> str:
 
 @login_required
 @require_POST
-def accept(request: HttpRequest, batch_id: int) -> HttpResponse:
+def accept(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     """Accept the title block's values: for chosen documents or the whole batch, for one field
     (a column) or all of them."""
     batch = get_batch_for_user(request.user, batch_id)
@@ -89,8 +91,10 @@ def accept(request: HttpRequest, batch_id: int) -> HttpResponse:
         return redirect(_back(request, batch))
     versions = {
         int(key.partition(":")[2]): int(value)
-        for key, value in request.POST.items()
-        if key.startswith("version:") and key.partition(":")[2].isdigit() and value.isdigit()
+        for key in request.POST
+        if key.startswith("version:")
+        and key.partition(":")[2].isdigit()
+        and (value := request.POST.get(key, "")).isdigit()
     }
     try:
         accepted = review.accept(batch, request.user, schema, ids=ids, field_ids=fields, versions=versions)
@@ -112,7 +116,7 @@ def accept(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def keep(request: HttpRequest, batch_id: int, document_id: int) -> HttpResponse:
+def keep(request: AuthenticatedRequest, batch_id: int, document_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
     document = get_object_or_404(StagedDocument, pk=document_id, batch=batch)
     schema = load_schema(batch.project)
@@ -129,7 +133,7 @@ def keep(request: HttpRequest, batch_id: int, document_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def split(request: HttpRequest, batch_id: int, document_id: int) -> HttpResponse:
+def split(request: AuthenticatedRequest, batch_id: int, document_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
     document = get_object_or_404(StagedDocument.objects.select_related("contents"), pk=document_id, batch=batch)
     action = request.POST.get("action", "split")

@@ -52,7 +52,7 @@ PROJECT_TOOLS = [
 ]
 COMPANY_TOOLS = [("admin", "Company Admin"), ("documents", "Company Documents"), ("directory", "Company Directory")]
 
-TEMPLATES = {
+TEMPLATES: dict[str, dict[str, str]] = {
     ProjectMembership.Template.PROJECT_ADMIN: {"admin": "Admin", "documents": "Admin", "document_management": "Admin"},
     ProjectMembership.Template.STANDARD: {"admin": "None", "documents": "Standard", "document_management": "Standard"},
     ProjectMembership.Template.SUBCONTRACTOR: {
@@ -61,7 +61,7 @@ TEMPLATES = {
         "document_management": "Standard",
     },
 }
-DIRECTORY = {
+DIRECTORY: dict[str, str] = {
     ProjectMembership.Directory.NONE: "None",
     ProjectMembership.Directory.READ_ONLY: "Read Only",
     ProjectMembership.Directory.STANDARD: "Standard",
@@ -104,9 +104,11 @@ def permissions(request: HttpRequest, token: AccessToken) -> HttpResponse:
             for i, (name, friendly) in enumerate(COMPANY_TOOLS, start=1)
         ]
         return JsonResponse({"tools": tools})
-    company = Company.objects.filter(projects__id=project_id).first()
-    if company is None:
+    assert project_id is not None  # one of the two was given
+    project_company = Company.objects.filter(projects__id=project_id).first()
+    if project_company is None:
         raise ApiError(404, "Not Found")
+    company = project_company
     require_company_context(request, company)
     project = visible_projects(person, company).filter(id=project_id).first()
     if project is None:

@@ -6,6 +6,7 @@ import json
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 
 from reportlab.pdfgen.canvas import Canvas
@@ -50,6 +51,11 @@ def write_pages(path: Path, painters: Sequence[PagePainter]) -> None:
         paint(canvas)
         canvas.showPage()
     canvas.save()
+
+
+def _paint_seeded(draw: Callable[[Canvas, random.Random], None], seed: float, canvas: Canvas) -> None:
+    """Paint one page with its own random source, so each page is the same on every run."""
+    draw(canvas, random.Random(seed))
 
 
 def sheet_painter(layout: Layout, sheet: Sheet, rng: random.Random) -> PagePainter:
@@ -106,7 +112,7 @@ def build_set(
             for k in range(others):
                 name = f"{kind}-{k + 1}.pdf"
                 page_seed = rng.random()
-                write_pages(directory / name, [lambda c, d=draw, s=page_seed: d(c, random.Random(s))])
+                write_pages(directory / name, [partial(_paint_seeded, draw, page_seed)])
                 truth.append(PageTruth(name, 1, kind, None))
     write_pages(directory / "scan.pdf", [lambda c: scanned_page(c, random.Random(seed))])
     truth.append(PageTruth("scan.pdf", 1, "scanned", None, scanned=True))

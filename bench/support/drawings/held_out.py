@@ -74,11 +74,11 @@ def rotated_captions(c: Canvas, sheet: Sheet, rng: random.Random, size: tuple[fl
     rh = 0.22 * inch
     lines = [["REV", "DESCRIPTION", "APPR", "DATE"], *ordered]
     top = by + len(lines) * rh
-    for k, line in enumerate(lines):
+    for k, cells in enumerate(lines):
         y = top - (k + 1) * rh
         x = bx
         c.setFont("Helvetica-Bold" if k == 0 else "Helvetica", 6.5)
-        for w, text in zip(widths, line, strict=False):
+        for w, text in zip(widths, cells, strict=False):
             c.rect(x, y, w, rh)
             c.drawString(x + 4, y + rh / 2 - 2.5, text)
             x += w
@@ -136,8 +136,8 @@ def inline_strip(c: Canvas, sheet: Sheet, rng: random.Random, size: tuple[float,
     c.setFont("Helvetica", 7)
     c.drawString(sx + 4 * mm, y + h - 6 * mm, "Title:")
     c.setFont("Helvetica-Bold", 10)
-    for k, line in enumerate(sheet.title):
-        c.drawString(sx + 32 * mm, y + h - 6 * mm - k * 5 * mm, line)
+    for k, title_line in enumerate(sheet.title):
+        c.drawString(sx + 32 * mm, y + h - 6 * mm - k * 5 * mm, title_line)
     drawing_area(c, rng, (x0, y0, sx - 12, y1), sheet)
 
 
@@ -183,11 +183,11 @@ def header_row(c: Canvas, sheet: Sheet, rng: random.Random, size: tuple[float, f
     rh = 5.5 * mm
     lines = [["No.", "Revision", "Date", "By"], *rows]
     top = by + len(lines) * rh
-    for k, line in enumerate(lines):
+    for k, cells in enumerate(lines):
         y = top - (k + 1) * rh
         x = bx
         c.setFont("Helvetica-Bold" if k == 0 else "Helvetica", 6.5)
-        for w, text in zip(widths, line, strict=False):
+        for w, text in zip(widths, cells, strict=False):
             c.rect(x, y, w, rh)
             c.drawString(x + 2 * mm, y + 1.8 * mm, text)
             x += w

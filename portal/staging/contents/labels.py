@@ -166,7 +166,7 @@ def name_value(text: str) -> str | None:
     letters = sum(ch.isalpha() for ch in value)
     if letters < 3 or len(value) > 160 or looks_like_date(value):
         return None
-    if match_label(value) is not None and not match_label(value).rest:
+    if (label := match_label(value)) is not None and not label.rest:
         return None  # a bare label is not a title
     return value
 

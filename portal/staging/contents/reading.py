@@ -82,7 +82,7 @@ def read_document(document_id: int) -> str:
         return f"document {document_id}: already read or being read"
     document = contents.document
     try:
-        with default_storage.open(document.file.name, "rb") as handle:
+        with default_storage.open(document.file.name or "", "rb") as handle:
             head = handle.read(16)
             handle.seek(0)
             contents.kind = kind_of(document, head)
@@ -177,6 +177,7 @@ def _read_pdf(contents: DocumentContents, handle: object) -> None:
                     contents.preview = _store(contents, "preview", render_page(page, PREVIEW_WIDTH))
                     if reading.found:
                         region = reading.focus or reading.box
+                        assert region is not None  # a title block that was found has a box
                         contents.title_block_image = _store(contents, "title-block", render_region(page, region))
                     contents.fields = {name: reading.fields.get(name) for name in FIELDS}
                     contents.sources = dict(reading.sources)

@@ -127,7 +127,7 @@ def _split(contents: DocumentContents, batch: Batch, user: User | None, schema: 
     inherited = _inherited(document, schema) if batch.target == Batch.Target.DOCUMENT_MANAGEMENT else {}
     staged = len(done)
     children: list[StagedDocument] = []
-    with default_storage.open(document.file.name, "rb") as handle:
+    with default_storage.open(document.file.name or "", "rb") as handle:
         reader = PdfReader(handle)
         for index, page in enumerate(reader.pages, start=1):
             if index in done:

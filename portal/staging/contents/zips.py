@@ -24,6 +24,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from portal.accounts.models import User
+
 from ..models import Batch, DocumentContents, StagedDocument
 from ..schema import load_schema
 from ..services import BatchLocked, audit, ensure_editable
@@ -171,7 +173,7 @@ def expand_zip(contents: DocumentContents, handle: IO[bytes]) -> str:
         _close(unpacked)
 
 
-def _stage(contents: DocumentContents, batch: Batch, user: object, unpacked: list) -> str:
+def _stage(contents: DocumentContents, batch: Batch, user: User | None, unpacked: list) -> str:
     document = contents.document
     schema = load_schema(batch.project)
     added: list[StagedDocument] = []
@@ -197,8 +199,8 @@ def _stage(contents: DocumentContents, batch: Batch, user: object, unpacked: lis
             detail += f"; not added: {' '.join(skipped[:5])}" + (
                 f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
             )
-        audit(batch, user, "Expanded a zip file", detail)  # type: ignore[arg-type]
-    name = document.file.name
+        audit(batch, user, "Expanded a zip file", detail)
+    name = document.file.name or ""
     transaction.on_commit(lambda: _delete_if_unused(name))
     return f"zip {document.file_name}: {len(added)} staged, {len(skipped)} skipped"
 
