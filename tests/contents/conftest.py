@@ -24,25 +24,20 @@ def drawing_set(tmp_path_factory) -> tuple[Path, list[PageTruth]]:
 
 
 @pytest.fixture
-def riverside_member(sandbox, settings, tmp_path):
-    from portal.mirror.models import Project, SyncRun
-    from portal.mirror.sync import run_sync, start_sync, sync_memberships
+def riverside_eli(synced_project, media):
     from procore_sandbox.testing import ELI
-    from tests.flows import portal_user
 
-    settings.MEDIA_ROOT = tmp_path / "media"
-    user = portal_user(sandbox, ELI)
-    sync_memberships(user)
-    run = run_sync(start_sync(Project.objects.get(pk=RIVERSIDE), user, full=True).pk)
-    assert run.state == SyncRun.State.DONE, run.error
-    return user
+    return synced_project(ELI, RIVERSIDE)
 
 
 @pytest.fixture
-def member_client(riverside_member) -> Client:
-    client = Client()
-    client.force_login(riverside_member)
-    return client
+def riverside_member(riverside_eli):
+    return riverside_eli.user
+
+
+@pytest.fixture
+def member_client(riverside_eli) -> Client:
+    return riverside_eli.client
 
 
 @pytest.fixture
