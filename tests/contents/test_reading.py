@@ -157,3 +157,14 @@ def test_a_reading_whose_worker_died_is_queued_again(member_client, drawings_bat
     assert resume_stalled_readings() == 1
     worker()
     assert DocumentContents.objects.get(document=document).state == "done"
+
+
+def test_removing_a_document_removes_its_pictures(member_client, drawings_batch, worker, sheet_pdf):
+    document = upload(member_client, drawings_batch, "A-DRW-106.pdf", sheet_pdf("A-DRW-106", ["A"]))
+    worker()
+    contents = DocumentContents.objects.get(document=document)
+    names = [contents.thumbnail, contents.preview, contents.title_block_image]
+    assert all(default_storage.exists(name) for name in names)
+    member_client.post(f"/batches/{drawings_batch.pk}/documents/", {"action": "remove", "documents": [document.pk]})
+    assert not StagedDocument.objects.filter(pk=document.pk).exists()
+    assert not any(default_storage.exists(name) for name in names)
