@@ -202,6 +202,8 @@ def _associate(
                     _Found(value, label.text, match.label.rank, _union([label]))
                 )
             continue
+        if match.label.field in {NUMBER, REVISION, DATE} and _heads_a_column(label, match, values, day_first):
+            continue  # a schedule's or register's column heading, not a title block's label
         for vi, candidate in enumerate(values):
             score = _score(label, candidate, rulings)
             if score is None:
@@ -229,6 +231,23 @@ def _associate(
                 _Found(value, f"{label.text} {text}", match.label.rank, _union([label, *lines]))
             )
     return found
+
+
+def _heads_a_column(label: Phrase, match: LabelMatch, values: list[Phrase], day_first: bool) -> bool:
+    """Three or more values of the label's kind stacked under it: a table's column heading (a door
+    schedule's "NUMBER", a register's "DWG NO"). A title block has one drawing number."""
+    tops = sorted(
+        v.top
+        for v in values
+        if v.top >= label.bottom - 1
+        and abs(v.x0 - label.x0) <= 2 * label.size
+        and _fit(match.label.field, v.text, day_first) is not None
+    )
+    if len(tops) < 3:
+        return False
+    gaps = [b - a for a, b in zip(tops, tops[1:], strict=False)]
+    # Rows at a steady pitch, close together, starting right under the heading.
+    return tops[0] - label.bottom < 4 * label.height and max(gaps[:2]) <= 1.5 * min(gaps[:2]) + 1
 
 
 def _score(label: Phrase, candidate: Phrase, rulings: Rulings) -> float | None:
