@@ -12,6 +12,7 @@ from django.db.models import Count
 from portal.accounts.models import User
 from portal.mirror.models import Project
 
+from .contents.pictures import delete_pictures
 from .contents.tasks import queue_reading
 from .edits import (
     EDITABLE_STATES,
@@ -210,11 +211,12 @@ def save_template(project: Project, user: User, name: str, values: dict[str, lis
 
 
 def _delete_files(documents: list[StagedDocument]) -> None:
-    """Remove stored files no other document still uses."""
+    """Remove stored files no other document still uses, and the documents' pictures."""
     names = {d.file.name for d in documents if d.file and d.file.name}
     in_use = set(StagedDocument.objects.filter(file__in=names).values_list("file", flat=True))
     for name in names - in_use:
         default_storage.delete(name)
+    delete_pictures(documents)
 
 
 def remove_documents(batch: Batch, user: User, ids: Iterable[int]) -> int:

@@ -20,6 +20,7 @@ from portal.staging.contents.labels import DATE, NAME, NUMBER, OTHER, REVISION, 
         ("Drawing Title", NAME),
         ("SHEET NAME", NAME),
         ("TITLE:", NAME),
+        ("Drawing", NAME),
         ("REV", REVISION),
         ("Rev.", REVISION),
         ("Revision", REVISION),
@@ -56,6 +57,7 @@ def test_a_label_carries_its_value_inline_only_when_it_can():
 @pytest.mark.parametrize("text", ["A-101", "A-DRW-101", "S.201", "RMC-ACM-XX-01-DR-A-1001", "M301", "E 2.01"])
 def test_it_accepts_drawing_numbers(text):
     assert number_value(text) == text
+    assert number_value(f"{text} REV C") == text  # a revision printed after the number is not part of it
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,9 @@ def test_it_reads_every_field_of_each_layout(drawing_set, layout):
         assert page.reading.box is not None and page.reading.focus is not None
 
 
-@pytest.mark.parametrize("kind", ["specification", "transmittal", "register", "calculation", "sketch", "logo_box"])
+@pytest.mark.parametrize(
+    "kind", ["specification", "transmittal", "register", "calculation", "sketch", "logo_box", "schedule"]
+)
 def test_it_proposes_nothing_where_there_is_no_title_block(drawing_set, kind):
     directory, truth = drawing_set
     for _expected, page in readings(directory, truth, kind):

@@ -157,3 +157,34 @@ def test_a_reading_whose_worker_died_is_queued_again(member_client, drawings_bat
     assert resume_stalled_readings() == 1
     worker()
     assert DocumentContents.objects.get(document=document).state == "done"
+
+
+def test_removing_a_document_removes_its_pictures(member_client, drawings_batch, worker, sheet_pdf):
+    document = upload(member_client, drawings_batch, "A-DRW-106.pdf", sheet_pdf("A-DRW-106", ["A"]))
+    worker()
+    contents = DocumentContents.objects.get(document=document)
+    names = [contents.thumbnail, contents.preview, contents.title_block_image]
+    assert all(default_storage.exists(name) for name in names)
+    member_client.post(f"/batches/{drawings_batch.pk}/documents/", {"action": "remove", "documents": [document.pk]})
+    assert not StagedDocument.objects.filter(pk=document.pk).exists()
+    assert not any(default_storage.exists(name) for name in names)
+
+
+def test_a_batch_going_to_a_folder_gets_pictures_but_no_proposals(member_client, riverside_member, worker, sheet_pdf):
+    from portal.mirror.models import File
+    from portal.staging.models import Batch
+
+    folder_id = File.objects.filter(project_id=RIVERSIDE).exclude(folder_id=None).values_list("folder_id", flat=True)[0]
+    member_client.post(
+        f"/projects/{RIVERSIDE}/batches/",
+        {"name": "To a folder", "target": "folder", "folder": f"project:{folder_id}", "on_name_clash": "version"},
+    )
+    batch = Batch.objects.get(name="To a folder")
+    document = upload(member_client, batch, "A-DRW-107.pdf", sheet_pdf("A-DRW-107", ["A"]))
+    worker()
+    contents = DocumentContents.objects.get(document=document)
+    assert contents.thumbnail and contents.fields["number"] == "A-DRW-107" and contents.proposed == {}
+    grid = member_client.get(f"/batches/{batch.pk}/").content.decode()
+    assert "Title block: A-DRW-107" in grid and "picture/thumbnail.png" in grid
+    page = member_client.get(f"/batches/{batch.pk}/documents/{document.pk}/").content.decode()
+    assert "From the sheet" in page and "Accept all title-block values" not in page

@@ -183,6 +183,31 @@ def logo_box_sheet(c: Canvas, rng: random.Random) -> None:
     drawing_area(c, rng, (x0, y0 + 30 * mm, x1, y1), sheet)
 
 
+def schedule_sheet(c: Canvas, rng: random.Random) -> None:
+    """A door schedule drawn against the bottom-right corner of a framed sheet: ruled, full of
+    numbers under a "NUMBER" heading — and no title block."""
+    size = landscape(A3)
+    c.setPageSize(size)
+    width, height = size
+    x0, y0, x1, y1 = border(c, width, height, 8 * mm)
+    widths = [18 * mm, 28 * mm, 30 * mm, 40 * mm]
+    rows = [["MARK", "NUMBER", "SIZE", "FINISH"]] + [
+        [f"{n}", f"D-{101 + n}", rng.choice(["926 x 2040", "826 x 2040"]), rng.choice(["PAINT", "STAIN"])]
+        for n in range(rng.randint(5, 9))
+    ]
+    rh = 6 * mm
+    top = y0 + len(rows) * rh
+    for k, row in enumerate(rows):
+        x = x1 - sum(widths)
+        c.setFont("Helvetica-Bold" if k == 0 else "Helvetica", 7)
+        for w, text in zip(widths, row, strict=False):
+            c.rect(x, top - (k + 1) * rh, w, rh)
+            c.drawString(x + 2 * mm, top - (k + 1) * rh + 2 * mm, text)
+            x += w
+    sheet = make_sheet(rng, "X-2", revision_style="letters")
+    drawing_area(c, rng, (x0, y0, x1 - sum(widths) - 12, y1), sheet)
+
+
 def scanned_page(c: Canvas, rng: random.Random) -> None:
     """A page that is one raster image (a scan): no text layer at all."""
     from PIL import Image, ImageDraw
@@ -212,4 +237,5 @@ NON_DRAWINGS = {
 NO_TITLE_BLOCK = {
     "sketch": no_title_block_sheet,
     "logo_box": logo_box_sheet,
+    "schedule": schedule_sheet,
 }

@@ -89,6 +89,8 @@ _PATTERNS: list[tuple[str, str, int, bool]] = [
         True,
     ),
     (r"TITLE", NAME, 0, False),
+    # "Drawing" alone captions the title where "Drawing No." captions the number (British blocks).
+    (r"DRAWING|DWG", NAME, 1, False),
     # The revision.
     (rf"(?:CURRENT |LATEST )?(?:REV|REVISION|REVN)(?: ?{_NO}| ?LEVEL| ?MARK)?", REVISION, 0, True),
     (r"ISSUE(?: NO| NUMBER)?", REVISION, 1, False),
@@ -148,8 +150,12 @@ NUMBER_VALUE = re.compile(r"[A-Z0-9]+(?:[-._/ ][A-Z0-9]+){0,8}", re.I)
 SHEET_OF = re.compile(r"\d+\s*(?:OF|/)\s*\d+", re.I)
 
 
+# A revision printed after the number in the same phrase ("A-101 REV C"): not part of the number.
+TRAILING_REVISION = re.compile(r"\s+REV(?:ISION)?\.?\s*[A-Z0-9]{1,4}$", re.I)
+
+
 def number_value(text: str) -> str | None:
-    value = " ".join((text or "").split()).strip(" :")
+    value = TRAILING_REVISION.sub("", " ".join((text or "").split())).strip(" :")
     if not value or len(value) > 40 or value.count(" ") > 2:
         return None
     if not NUMBER_VALUE.fullmatch(value) or not re.search(r"\d", value):

@@ -21,6 +21,7 @@ from ..models import Batch, DocumentContents, StagedDocument
 from ..schema import load_schema
 from .extract import UnreadablePdf, open_pdf
 from .pdfpage import read_page
+from .pictures import picture_name
 from .previews import PREVIEW_WIDTH, THUMBNAIL_WIDTH, NoPreview, image_previews, render_page, render_region
 from .proposals import title_block_proposal
 from .titleblock import FIELDS, read_title_block
@@ -139,11 +140,6 @@ def _finish(contents: DocumentContents) -> None:
         for name in (contents.thumbnail, contents.preview, contents.title_block_image):
             if name:
                 default_storage.delete(name)
-
-
-def picture_name(document: StagedDocument, what: str) -> str:
-    batch = document.batch
-    return f"previews/{batch.project_id}/{batch.pk}/{document.pk}/{what}.png"
 
 
 def _store(contents: DocumentContents, what: str, data: bytes) -> str:

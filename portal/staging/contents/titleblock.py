@@ -25,10 +25,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .dates import day_first_on, parse_date
-from .labels import DATE, NAME, NUMBER, OTHER, REVISION, LabelMatch, match_label, name_value, normalize, number_value
+from .labels import DATE, NAME, NUMBER, OTHER, REVISION, LabelMatch, match_label, name_value, number_value
 from .layout import Box, Phrase, Rulings, phrases
 from .pdfpage import PageContent
 from .revisions import latest, normalize_mark, order_key
+from .revtables import Table, revision_tables
 
 FIELDS = (NUMBER, NAME, REVISION, DATE)
 # A title block reaches this close to the page's bottom (or right) edge, as a share of the page.
@@ -37,27 +38,6 @@ EDGE = 0.08
 MAX_WIDE, MAX_TALL = 0.62, 0.34
 # A value is looked for this many label heights away at most.
 REACH_ACROSS, REACH_DOWN = 16.0, 7.0
-
-REV_COLUMN = {"REV", "REVISION", "REV NO", "REVISION NO", "NO", "ISSUE", "MARK", "REVN", "RV", "ISS", "NO REV"}
-DESCRIPTION_COLUMN = {
-    "DESCRIPTION",
-    "DESC",
-    "AMENDMENT",
-    "AMENDMENTS",
-    "REMARKS",
-    "DETAILS",
-    "CHANGE",
-    "CHANGES",
-    "REVISION DESCRIPTION",
-    "REVISIONS",
-    "PURPOSE",
-    "PURPOSE OF ISSUE",
-    "NOTES",
-    "COMMENTS",
-    "REASON",
-}
-# Who issued, drew, checked or approved each revision: a column only revision tables have.
-SIGN_OFF_COLUMN = {"BY", "DRN", "DRAWN", "CHK", "CHKD", "CKD", "CHECKED", "APP", "APPD", "APPR", "APPROVED", "INITIALS"}
 
 
 @dataclass
@@ -78,20 +58,6 @@ class Reading:
         return self.fields.get(NUMBER) is not None
 
 
-@dataclass
-class _Row:
-    mark: str
-    date: str | None
-    text: str
-
-
-@dataclass
-class _Table:
-    header: list[Phrase]
-    rows: list[_Row]
-    used: set[int]  # ids of the phrases the table holds
-
-
 def read_title_block(content: PageContent) -> Reading:
     reading = Reading(page_size=(content.width, content.height), scanned=content.scanned)
     if content.scanned:
@@ -107,7 +73,7 @@ def read_title_block(content: PageContent) -> Reading:
     best: tuple[tuple[float, float], Reading] | None = None
     for box in _candidate_blocks(blocks, content.width, content.height):
         inside = [p for p in everything if box.contains(p)]
-        tables = _revision_tables(inside) or _nearby_tables(box, blocks, everything, content)
+        tables = revision_tables(inside) or _nearby_tables(box, blocks, everything, content)
         candidate = _read_block(inside, tables, rulings, box, reading)
         if candidate is None:
             continue
@@ -119,17 +85,17 @@ def read_title_block(content: PageContent) -> Reading:
     return best[1] if best else reading
 
 
-def _nearby_tables(box: Box, blocks: list[Box], everything: list[Phrase], content: PageContent) -> list[_Table]:
+def _nearby_tables(box: Box, blocks: list[Box], everything: list[Phrase], content: PageContent) -> list[Table]:
     """A revision table drawn as a block of its own next to the title block (not touching it)."""
     reach = 0.03 * max(content.width, content.height)
-    tables: list[_Table] = []
+    tables: list[Table] = []
     for other in blocks:
         if other is box or other.width * other.height > 4 * box.width * box.height:
             continue
         gap_x = max(0.0, other.x0 - box.x1, box.x0 - other.x1)
         gap_y = max(0.0, other.top - box.bottom, box.top - other.bottom)
         if gap_x <= reach and gap_y <= reach:
-            tables.extend(_revision_tables([p for p in everything if other.contains(p)]))
+            tables.extend(revision_tables([p for p in everything if other.contains(p)]))
     return tables
 
 
@@ -149,7 +115,7 @@ def _candidate_blocks(blocks: list[Box], width: float, height: float) -> list[Bo
 
 
 def _read_block(
-    inside: list[Phrase], tables: list[_Table], rulings: Rulings, box: Box, template: Reading
+    inside: list[Phrase], tables: list[Table], rulings: Rulings, box: Box, template: Reading
 ) -> Reading | None:
     if not inside:
         return None
@@ -236,6 +202,8 @@ def _associate(
                     _Found(value, label.text, match.label.rank, _union([label]))
                 )
             continue
+        if match.label.field in {NUMBER, REVISION, DATE} and _heads_a_column(label, match, values, day_first):
+            continue  # a schedule's or register's column heading, not a title block's label
         for vi, candidate in enumerate(values):
             score = _score(label, candidate, rulings)
             if score is None:
@@ -263,6 +231,23 @@ def _associate(
                 _Found(value, f"{label.text} {text}", match.label.rank, _union([label, *lines]))
             )
     return found
+
+
+def _heads_a_column(label: Phrase, match: LabelMatch, values: list[Phrase], day_first: bool) -> bool:
+    """Three or more values of the label's kind stacked under it: a table's column heading (a door
+    schedule's "NUMBER", a register's "DWG NO"). A title block has one drawing number."""
+    tops = sorted(
+        v.top
+        for v in values
+        if v.top >= label.bottom - 1
+        and abs(v.x0 - label.x0) <= 2 * label.size
+        and _fit(match.label.field, v.text, day_first) is not None
+    )
+    if len(tops) < 3:
+        return False
+    gaps = [b - a for a, b in zip(tops, tops[1:], strict=False)]
+    # Rows at a steady pitch, close together, starting right under the heading.
+    return tops[0] - label.bottom < 4 * label.height and max(gaps[:2]) <= 1.5 * min(gaps[:2]) + 1
 
 
 def _score(label: Phrase, candidate: Phrase, rulings: Rulings) -> float | None:
@@ -376,94 +361,7 @@ def _pick(found: dict[str, list[_Found]], field_name: str) -> _Found | None:
     return best[0]
 
 
-# --- revision tables --------------------------------------------------------------------------
-
-
-def _lines_of(items: list[Phrase]) -> list[list[Phrase]]:
-    lines: list[list[Phrase]] = []
-    for phrase in sorted(items, key=lambda p: (p.middle, p.x0)):
-        if lines and abs(lines[-1][0].middle - phrase.middle) <= 0.5 * max(phrase.height, lines[-1][0].height):
-            lines[-1].append(phrase)
-        else:
-            lines.append([phrase])
-    return [sorted(line, key=lambda p: p.x0) for line in lines]
-
-
-def _revision_tables(inside: list[Phrase]) -> list[_Table]:
-    lines = _lines_of(inside)
-    tables = []
-    for index, line in enumerate(lines):
-        names = [normalize(p.text) for p in line]
-        rev_at = next((i for i, n in enumerate(names) if n in REV_COLUMN), None)
-        date_at = next(
-            (i for i, n in enumerate(names) if n in {"DATE", "REV DATE", "ISSUE DATE", "REVISION DATE"}), None
-        )
-        # A third column says what the revision was or who signed it ("No. | Revision | Date":
-        # the revision column is the mark, "Revision" its description).
-        others = [n for i, n in enumerate(names) if i not in {rev_at, date_at}]
-        described = any(n in DESCRIPTION_COLUMN | SIGN_OFF_COLUMN | REV_COLUMN for n in others)
-        if rev_at is None or date_at is None or not described:
-            continue
-        table = _read_rows(lines, index, line, rev_at, date_at)
-        if table is not None:
-            tables.append(table)
-    return tables
-
-
-def _column_bounds(header: list[Phrase], index: int) -> tuple[float, float]:
-    """A column runs from halfway after the previous heading to halfway before the next."""
-    heading = header[index]
-    left = heading.x0 - 1.5 * heading.size if index == 0 else (header[index - 1].x1 + heading.x0) / 2
-    right = (heading.x1 + header[index + 1].x0) / 2 if index + 1 < len(header) else heading.x1 + 40 * heading.size
-    return left, right
-
-
-def _in_column(phrase: Phrase, bounds: tuple[float, float]) -> bool:
-    return bounds[0] <= phrase.x0 + 0.5 and phrase.x1 <= bounds[1] + 2 * phrase.size
-
-
-def _read_rows(lines: list[list[Phrase]], index: int, header: list[Phrase], rev_at: int, date_at: int) -> _Table | None:
-    """The table's rows: marks down (or up) the revision column at a steady pitch from the header;
-    text that is not in the revision column (a grid bubble beside the table) neither makes nor
-    breaks a row."""
-    rev_bounds = _column_bounds(header, rev_at)
-    date_bounds = _column_bounds(header, date_at)
-    heading = header[rev_at]
-    best: list[tuple[list[Phrase], _Row]] = []
-    for step in (1, -1):  # rows below the header, or above it (tables that grow upwards)
-        rows: list[tuple[list[Phrase], _Row]] = []
-        previous = heading.middle
-        pitch: float | None = None
-        cursor = index + step
-        while 0 <= cursor < len(lines):
-            line = lines[cursor]
-            cursor += step
-            marks = [p for p in line if _in_column(p, rev_bounds)]
-            if not marks:
-                continue
-            distance = abs(marks[0].middle - previous)
-            if distance > (1.6 * pitch if pitch else 4 * max(heading.height, marks[0].height)):
-                break
-            mark = normalize_mark(marks[0].text)
-            if mark is None:
-                break
-            dates = [p for p in line if _in_column(p, date_bounds)]
-            left = rev_bounds[0]
-            cells = [p for p in line if p.x0 >= left - 1]
-            rows.append((cells, _Row(mark, dates[0].text if dates else None, " ".join(p.text for p in cells))))
-            pitch = pitch or distance
-            previous = marks[0].middle
-        if len(rows) > len(best):
-            best = rows
-    if not best:
-        return None
-    used = {id(p) for p in header}
-    for cells, _ in best:
-        used.update(id(p) for p in cells)
-    return _Table(header=header, rows=[row for _, row in best], used=used)
-
-
-def _decide_revision(reading: Reading, found: dict[str, list[_Found]], tables: list[_Table], day_first: bool) -> None:
+def _decide_revision(reading: Reading, found: dict[str, list[_Found]], tables: list[Table], day_first: bool) -> None:
     boxed = _pick(found, REVISION)
     boxed_date = _pick(found, DATE)
     rows = [row for table in tables for row in table.rows]
