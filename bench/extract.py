@@ -9,6 +9,7 @@ both orders, decoys, documents that are not drawings, sheets without a title blo
 - false proposals: pages without a title block for which anything at all was proposed;
 - ms per page for the reader (text, rulings and title block), ms per thumbnail (page 1, 320 px);
 - the worker's peak memory reading a 10-sheet and the 200-sheet set (a child process each);
+- the cost of one sheet as busy as a real plan (15,000 short lines, 3,000 figures);
 - the held-out layouts (bench/support/drawings/held_out.py), reported apart.
 
 Runs with no server or database: `.venv/bin/python bench/extract.py`. Timings on a shared
@@ -28,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.support.drawings import FIELDS, PageTruth, big_set, build_set  # noqa: E402
+from bench.support.drawings import FIELDS, PageTruth, big_set, build_set, busy_sheet  # noqa: E402
 from bench.support.drawings.held_out import HELD_OUT  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,6 +166,13 @@ def main() -> None:
         report("200-sheet set", big_figures)
         held_figures = evaluate(root / "held", held)
         report("Held-out layouts (" + ", ".join(layout.name for layout in HELD_OUT) + ")", held_figures)
+
+        busy = busy_sheet(root / "busy.pdf")
+        busy_figures = evaluate(root, [busy])
+        print(
+            f"\nA busy sheet (15,000 short lines, 3,000 figures): {busy_figures['ms_per_page']:.0f} ms, "
+            f"read {'right' if busy_figures['accuracy'] == 1 else 'wrong: ' + '; '.join(busy_figures['misses'])}"
+        )
 
         peak_10 = peak_memory(root / "set-10.pdf")
         peak_200 = peak_memory(root / "set-200.pdf")

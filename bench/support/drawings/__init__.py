@@ -17,6 +17,6 @@ the reader was finished, to measure it on drawings it was not developed against.
 
 from __future__ import annotations
 
-from .build import FIELDS, PageTruth, big_set, build_set, write_sheet_pdf
+from .build import FIELDS, PageTruth, big_set, build_set, busy_sheet, write_sheet_pdf
 
-__all__ = ["FIELDS", "PageTruth", "big_set", "build_set", "write_sheet_pdf"]
+__all__ = ["FIELDS", "PageTruth", "big_set", "build_set", "busy_sheet", "write_sheet_pdf"]

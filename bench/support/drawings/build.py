@@ -132,3 +132,29 @@ def big_set(path: Path, sheets: int = 200, seed: int = 7, layouts: Sequence[Layo
         truth.append(PageTruth(path.name, n + 1, layout.name, _truth_fields(sheet)))
     write_pages(path, painters)
     return truth
+
+
+def busy_sheet(path: Path, *, lines: int = 15_000, numbers: int = 3_000, seed: int = 11) -> PageTruth:
+    """One sheet whose drawing area is as busy as a real plan's (hatching, thousands of short
+    lines and dimension figures) around an ordinary title block: the reader's cost on it."""
+    rng = random.Random(seed)
+    layout = LAYOUTS[0]
+    sheet = make_sheet(rng, _number(layout, "A", 101), revision_style=layout.revision_style)
+    size = layout.page_sizes[0]
+
+    def paint(canvas: Canvas) -> None:
+        canvas.setPageSize(size)
+        layout.draw(canvas, sheet, random.Random(seed), size)
+        width, height = size
+        for i in range(lines):
+            x, y = rng.uniform(0.05, 0.7) * width, rng.uniform(0.25, 0.95) * height
+            length = rng.uniform(5, 40)
+            canvas.line(x, y, x + length, y) if i % 2 else canvas.line(x, y, x, y + length)
+        canvas.setFont("Helvetica", 5)
+        for _ in range(numbers):
+            canvas.drawString(
+                rng.uniform(0.05, 0.7) * width, rng.uniform(0.25, 0.95) * height, str(rng.randint(100, 9999))
+            )
+
+    write_pages(path, [paint])
+    return PageTruth(path.name, 1, "busy", _truth_fields(sheet))

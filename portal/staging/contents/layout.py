@@ -3,6 +3,7 @@ ruled line stand between these two pieces of text (are they in the same box)?"""
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -75,9 +76,30 @@ class Box:
 class Rulings:
     """The page's ruled lines, merged where they overlap, with the queries the reader needs."""
 
-    def __init__(self, rulings: list[Ruling]) -> None:
-        self.horizontal = _merge([r for r in rulings if r.horizontal], horizontal=True)
-        self.vertical = _merge([r for r in rulings if not r.horizontal], horizontal=False)
+    def __init__(self, rulings: list[Ruling], *, merged: bool = False) -> None:
+        if merged:
+            self.horizontal = [r for r in rulings if r.horizontal]
+            self.vertical = [r for r in rulings if not r.horizontal]
+        else:
+            self.horizontal = _merge([r for r in rulings if r.horizontal], horizontal=True)
+            self.vertical = _merge([r for r in rulings if not r.horizontal], horizontal=False)
+        self._vertical_x = [r.x0 for r in self.vertical]  # sorted: _merge orders verticals by x
+
+    def within(self, box: Box, margin: float = 4.0) -> Rulings:
+        """Only the lines that touch `box`: the reader works on one block at a time, and a busy
+        drawing's thousands of lines elsewhere cost nothing there."""
+        x0, top, x1, bottom = box.x0 - margin, box.top - margin, box.x1 + margin, box.bottom + margin
+        kept = [
+            r
+            for r in self.horizontal + self.vertical
+            if r.x1 >= x0 and r.x0 <= x1 and r.bottom >= top and r.top <= bottom
+        ]
+        return Rulings(kept, merged=True)
+
+    def verticals_between(self, left: float, right: float) -> list[Ruling]:
+        start = bisect.bisect_left(self._vertical_x, left)
+        stop = bisect.bisect_right(self._vertical_x, right)
+        return self.vertical[start:stop]
 
     def crossings(self, a: Phrase, b: Phrase) -> int:
         """How many ruled lines the straight line from the middle of `a` to the middle of `b` crosses."""
@@ -109,7 +131,10 @@ class Rulings:
 
     def blocks(self, width: float, height: float) -> list[Box]:
         """Groups of ruled lines that touch one another, as boxes; the sheet's frame (long lines
-        hugging the page's edges) joins nothing, or every block would be the whole sheet."""
+        hugging the page's edges) joins nothing, or every block would be the whole sheet.
+
+        Crossings are found through a grid of cells, so a drawing with tens of thousands of short
+        lines (hatching, walls) costs in proportion to its lines, not to their square."""
         lines = [r for r in self.horizontal + self.vertical if not _is_frame(r, width, height)]
         parent = list(range(len(lines)))
 
@@ -119,20 +144,22 @@ class Rulings:
                 i = parent[i]
             return i
 
-        horizontals = [i for i, r in enumerate(lines) if r.horizontal]
-        verticals = [i for i, r in enumerate(lines) if not r.horizontal]
-        for i in horizontals:
-            h = lines[i]
-            for j in verticals:
-                v = lines[j]
-                if h.x0 - SNAP <= v.x0 <= h.x1 + SNAP and v.top - SNAP <= h.top <= v.bottom + SNAP:
-                    parent[find(i)] = find(j)
-        # Collinear neighbours (two cells' edges on one line) join as well.
-        for group in (horizontals, verticals):
-            for a in group:
-                for b in group:
-                    if a < b and _collinear_touch(lines[a], lines[b]):
-                        parent[find(a)] = find(b)
+        cell = max(width, height) / 64 or 1.0
+        grid: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for i, line in enumerate(lines):
+            if line.horizontal:
+                row = int(line.top // cell)
+                for column in range(int((line.x0 - SNAP) // cell), int((line.x1 + SNAP) // cell) + 1):
+                    grid[(column, row)].append(i)
+        for j, v in enumerate(lines):
+            if v.horizontal:
+                continue
+            column = int(v.x0 // cell)
+            for row in range(int((v.top - SNAP) // cell), int((v.bottom + SNAP) // cell) + 1):
+                for i in grid.get((column, row), ()):
+                    h = lines[i]
+                    if h.x0 - SNAP <= v.x0 <= h.x1 + SNAP and v.top - SNAP <= h.top <= v.bottom + SNAP:
+                        parent[find(i)] = find(j)
         groups: dict[int, list[Ruling]] = defaultdict(list)
         for i, line in enumerate(lines):
             groups[find(i)].append(line)
@@ -176,12 +203,6 @@ def _is_frame(line: Ruling, width: float, height: float) -> bool:
         return long and (line.top < margin_y or line.top > height - margin_y)
     long = line.bottom - line.top > 0.7 * height
     return long and (line.x0 < margin_x or line.x0 > width - margin_x)
-
-
-def _collinear_touch(a: Ruling, b: Ruling) -> bool:
-    if a.horizontal:
-        return abs(a.top - b.top) <= SNAP and a.x0 <= b.x1 + SNAP and b.x0 <= a.x1 + SNAP
-    return abs(a.x0 - b.x0) <= SNAP and a.top <= b.bottom + SNAP and b.top <= a.bottom + SNAP
 
 
 def _merge(lines: list[Ruling], *, horizontal: bool) -> list[Ruling]:
@@ -249,7 +270,7 @@ def _lines(words: list[Word]) -> list[list[Word]]:
 
 def _vertical_between(rulings: Rulings, left: Word, right: Word) -> bool:
     middle = (max(left.top, right.top) + min(left.bottom, right.bottom)) / 2
-    for line in rulings.vertical:
-        if left.x1 - 0.5 <= line.x0 <= right.x0 + 0.5 and line.top - SNAP <= middle <= line.bottom + SNAP:
+    for line in rulings.verticals_between(left.x1 - 0.5, right.x0 + 0.5):
+        if line.top - SNAP <= middle <= line.bottom + SNAP:
             return True
     return False

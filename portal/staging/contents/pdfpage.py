@@ -24,6 +24,8 @@ MAX_DEPTH = 6
 # A segment counts as horizontal/vertical within this many points of slope over its length.
 AXIS_TOLERANCE = 0.6
 MIN_RULING = 4.0
+# A path whose whole box is thinner than this (points, stroke included) is one straight line.
+THIN = 2.5
 
 
 @dataclass(frozen=True)
@@ -252,6 +254,8 @@ def _bounds(obj: object, outer: _Matrix, space: _Space) -> tuple[float, float, f
     ):
         return None
     # Bounds already include the object's own matrix; a form's children also need the form's.
+    if outer is IDENTITY and space.rotation == 0:
+        return left.value - space.left, space.top - top.value, right.value - space.left, space.top - bottom.value
     corners = [_apply(outer, x, y) for x in (left.value, right.value) for y in (bottom.value, top.value)]
     xs = [space.point(x, y)[0] for x, y in corners]
     ys = [space.point(x, y)[1] for x, y in corners]
@@ -272,6 +276,19 @@ def _path_rulings(obj: object, outer: _Matrix, space: _Space, content: PageConte
         return  # a clipping path: draws nothing
     if stroke.value and pdfium_c.FPDFPageObj_GetDashCount(obj) > 0:
         return  # dashed: grid and hidden lines, never the edge of a box
+    bounds = _bounds(obj, outer, space)
+    if bounds is not None:
+        x0, y0, x1, y1 = bounds
+        if x1 - x0 < MIN_RULING and y1 - y0 < MIN_RULING:
+            return  # a dot, an arrowhead, a tick: no ruled line
+        # Most lines of a drawing are paths of their own whose box is a line already (the box
+        # includes the stroke's width): one call instead of walking the segments.
+        if y1 - y0 <= THIN:
+            content.rulings.append(Ruling(x0, (y0 + y1) / 2, x1, (y0 + y1) / 2))
+            return
+        if x1 - x0 <= THIN:
+            content.rulings.append(Ruling((x0 + x1) / 2, y0, (x0 + x1) / 2, y1))
+            return
     matrix = _multiply(_object_matrix(obj), outer)
     segments = pdfium_c.FPDFPath_CountSegments(obj)
     state["segments"] += max(segments, 0)

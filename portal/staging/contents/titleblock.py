@@ -22,16 +22,21 @@ The reader knows no particular layout. It works on what every title block has in
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .dates import day_first_on, parse_date
 from .labels import DATE, NAME, NUMBER, OTHER, REVISION, LabelMatch, match_label, name_value, number_value
 from .layout import Box, Phrase, Rulings, phrases
-from .pdfpage import PageContent
+from .pdfpage import PageContent, Word
 from .revisions import latest, normalize_mark, order_key
-from .revtables import Table, revision_tables
+from .revtables import REV_COLUMN, Table, revision_tables
 
 FIELDS = (NUMBER, NAME, REVISION, DATE)
+# A revision table's heading has one of these words.
+REV_HEADINGS = {word for heading in REV_COLUMN for word in heading.split()}
+# The first word of every drawing-number label (labels.py); a block without one is not read.
+NUMBER_WORD = re.compile(r"(?:DRAWING|DRAWG|DWG|DRG|DR|SHEET|SHT|DOCUMENT|DOC|NUMBER|NO)\b", re.I)
 # A title block reaches this close to the page's bottom (or right) edge, as a share of the page.
 EDGE = 0.08
 # It is not wider than this share of the page *and* taller than the next at once.
@@ -68,13 +73,16 @@ def read_title_block(content: PageContent) -> Reading:
             reading.notes.append("The page has no text layer (its lettering is drawn as lines).")
         return reading
     rulings = Rulings(content.rulings)
-    everything = phrases(content.words, rulings)
     blocks = rulings.blocks(content.width, content.height)
     best: tuple[tuple[float, float], Reading] | None = None
     for box in _candidate_blocks(blocks, content.width, content.height):
-        inside = [p for p in everything if box.contains(p)]
-        tables = revision_tables(inside) or _nearby_tables(box, blocks, everything, content)
-        candidate = _read_block(inside, tables, rulings, box, reading)
+        words = _words_in(box, content)
+        if not any(NUMBER_WORD.match(w.text) for w in words):
+            continue  # no word a drawing-number label starts with: hatching, a schedule of sizes, a logo box
+        local = rulings.within(box)
+        inside = _phrases_of(words, box, local)
+        tables = revision_tables(inside) or _nearby_tables(box, blocks, content, rulings)
+        candidate = _read_block(inside, tables, local, box, reading)
         if candidate is None:
             continue
         # Two blocks with a drawing number: the one nearer the bottom-right corner.
@@ -85,7 +93,24 @@ def read_title_block(content: PageContent) -> Reading:
     return best[1] if best else reading
 
 
-def _nearby_tables(box: Box, blocks: list[Box], everything: list[Phrase], content: PageContent) -> list[Table]:
+def _words_in(box: Box, content: PageContent, margin: float = 2.0) -> list[Word]:
+    return [
+        w
+        for w in content.words
+        if w.x0 >= box.x0 - margin
+        and w.x1 <= box.x1 + margin
+        and w.top >= box.top - margin
+        and w.bottom <= box.bottom + margin
+    ]
+
+
+def _phrases_of(words: list[Word], box: Box, rulings: Rulings) -> list[Phrase]:
+    """The phrases of one block, built from its own words only (a busy drawing's thousands of
+    words elsewhere are never grouped)."""
+    return [p for p in phrases(words, rulings) if box.contains(p)] if words else []
+
+
+def _nearby_tables(box: Box, blocks: list[Box], content: PageContent, rulings: Rulings) -> list[Table]:
     """A revision table drawn as a block of its own next to the title block (not touching it)."""
     reach = 0.03 * max(content.width, content.height)
     tables: list[Table] = []
@@ -95,7 +120,9 @@ def _nearby_tables(box: Box, blocks: list[Box], everything: list[Phrase], conten
         gap_x = max(0.0, other.x0 - box.x1, box.x0 - other.x1)
         gap_y = max(0.0, other.top - box.bottom, box.top - other.bottom)
         if gap_x <= reach and gap_y <= reach:
-            tables.extend(revision_tables([p for p in everything if other.contains(p)]))
+            words = _words_in(other, content)
+            if any(w.text.upper().strip(".:#") in REV_HEADINGS for w in words):
+                tables.extend(revision_tables(_phrases_of(words, other, rulings.within(other))))
     return tables
 
 
