@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from portal.accounts.models import User
-from portal.mirror.models import PdmField, Project, SyncRun
-from portal.mirror.sync import run_sync, start_sync
+from portal.mirror.models import PdmField
 from portal.staging.models import AuditEntry, Batch, StagedDocument
-from procore_sandbox.testing import ELI
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 RIVERSIDE = 2305
 WIDE, PHONE = {"width": 1440, "height": 900}, {"width": 390, "height": 844}
@@ -22,23 +19,8 @@ WIDE, PHONE = {"width": 1440, "height": 900}, {"width": 390, "height": 844}
 LAYOUT = (".brand-mark", ".crumbs", ".link", ".who")
 
 
-@pytest.fixture
-def riverside_page(page, sandbox, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    page.goto(f"{sandbox.portal_url}/")
-    page.get_by_role("button", name="Sign in with Procore").click()
-    page.locator(f'input[name="login"][value="{ELI}"]').check()
-    page.get_by_label("Password").fill("procore-sandbox")
-    page.get_by_role("button", name="Sign in and allow").click()
-    page.wait_for_url(f"{sandbox.portal_url}/")
-    user = User.objects.get(procore_user_id=5448)
-    run = run_sync(start_sync(Project.objects.get(pk=RIVERSIDE), user, full=True).pk)
-    assert run.state == SyncRun.State.DONE, run.error
-    return page
-
-
-def test_review_what_the_title_block_says(riverside_page, sandbox, worker, sheet_pdf, tmp_path, axe, screenshots):
-    page = riverside_page
+def test_review_what_the_title_block_says(signed_in_page, sandbox, worker, sheet_pdf, tmp_path, axe, screenshots):
+    page = signed_in_page
     page.goto(f"{sandbox.portal_url}/projects/{RIVERSIDE}/batches/")
     page.get_by_label("Name", exact=True).fill("Issue 4 drawings")
     page.get_by_role("button", name="Create batch").click()
