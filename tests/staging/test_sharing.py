@@ -43,7 +43,11 @@ def batch_urls(batch: Batch) -> list[str]:
         keys = set(get_resolver("portal.staging.urls").reverse_dict.getlist(pattern.callback)[0][0][0][1])
         if "batch_id" not in keys:
             continue
-        kwargs = {"batch_id": batch.pk, **({"document_id": document.pk} if document and "document_id" in keys else {})}
+        kwargs: dict[str, object] = {"batch_id": batch.pk}
+        if document and "document_id" in keys:
+            kwargs["document_id"] = document.pk
+        if "what" in keys:  # a document's picture: thumbnail, preview, title block
+            kwargs["what"] = "thumbnail"
         urls.append(reverse(f"staging:{pattern.name}", kwargs=kwargs))
     return urls
 
