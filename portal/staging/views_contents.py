@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -16,7 +16,7 @@ from portal.accounts.http import AuthenticatedRequest
 
 from .access import get_batch_for_user
 from .contents import review, sheets
-from .contents.display import batch_summary, sheet_infos
+from .contents.display import batch_summary, sheet_context, sheet_infos
 from .grid import folder_grid_context, grid_context
 from .models import Batch, DocumentContents, StagedDocument
 from .schema import load_schema
@@ -153,3 +153,15 @@ def split(request: AuthenticatedRequest, batch_id: int, document_id: int) -> Htt
     except (sheets.CannotSplit, BatchLocked, DocumentContents.DoesNotExist) as exc:
         messages.error(request, str(exc) if not isinstance(exc, DocumentContents.DoesNotExist) else "Not read yet.")
     return redirect("staging:document", batch_id=batch.pk, document_id=document.pk)
+
+
+@login_required
+@require_GET
+def sheet_card(request: AuthenticatedRequest, batch_id: int, document_id: int) -> HttpResponse:
+    """The document page's "From the sheet" card alone: the page polls it (htmx) while the
+    document is being read or split, and it stops asking once there is nothing left to wait for."""
+    batch = get_batch_for_user(request.user, batch_id)
+    document = get_object_or_404(StagedDocument, pk=document_id, batch=batch)
+    schema = None if batch.target == Batch.Target.FOLDER else load_schema(batch.project)
+    context = {"batch": batch, "document": document, "folder_target": schema is None, **sheet_context(document, schema)}
+    return render(request, "staging/_sheet_card.html", context)

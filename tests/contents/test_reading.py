@@ -188,3 +188,16 @@ def test_a_batch_going_to_a_folder_gets_pictures_but_no_proposals(member_client,
     assert "Title block: A-DRW-107" in grid and "picture/thumbnail.png" in grid
     page = member_client.get(f"/batches/{batch.pk}/documents/{document.pk}/").content.decode()
     assert "From the sheet" in page and "Accept all title-block values" not in page
+
+
+def test_the_document_page_asks_for_its_sheet_card_until_the_reading_is_done(
+    member_client, drawings_batch, worker, sheet_pdf
+):
+    document = upload(member_client, drawings_batch, "A-DRW-108.pdf", sheet_pdf("A-DRW-108", ["A"]))
+    url = f"/batches/{drawings_batch.pk}/documents/{document.pk}/sheet/"
+    page = member_client.get(f"/batches/{drawings_batch.pk}/documents/{document.pk}/").content.decode()
+    assert f'hx-get="{url}"' in page and "Being read" in page
+    worker()
+    card = member_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert card.lstrip().startswith('<section class="card sheet-card" id="sheet"')
+    assert "hx-get" not in card and "picture/title-block.png" in card and "Title block only" in card
