@@ -340,6 +340,12 @@ STAGING_READ_MAX_PAGES = envint("STAGING_READ_MAX_PAGES", 1000)
 STAGING_ZIP_MAX_FILES = envint("STAGING_ZIP_MAX_FILES", 1000)
 STAGING_ZIP_MAX_TOTAL = envint("STAGING_ZIP_MAX_TOTAL", 4 * 1024**3)
 STAGING_ZIP_MAX_RATIO = envint("STAGING_ZIP_MAX_RATIO", 100)
+# Visual compare with the current revision: pages are rendered at COMPARE_DPI, lowered so a page
+# holds at most COMPARE_MAX_PIXELS (bounded worker memory for A0/A1 sheets); downloaded current
+# revisions are kept for compares COMPARE_CACHE_DAYS after their last use.
+COMPARE_DPI = envint("COMPARE_DPI", 100)
+COMPARE_MAX_PIXELS = envint("COMPARE_MAX_PIXELS", 12_000_000)
+COMPARE_CACHE_DAYS = envint("COMPARE_CACHE_DAYS", 30)
 # Staged files arrive one per request; let Django spool them to disk, never into memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

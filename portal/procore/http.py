@@ -155,10 +155,13 @@ class ProcoreClient:
         headers: dict[str, str] | None = None,
         retry_safe: bool | None = None,
         timeout: float | None = None,
+        allow_redirects: bool = True,
     ) -> requests.Response:
         """Send one request, retrying where safe; return the response or raise a ProcoreError.
 
         `retry_safe` marks a POST/PATCH as safe to repeat; GET, HEAD, OPTIONS, PUT and DELETE are.
+        `allow_redirects=False` returns a redirect as it is: a download's 302 points at storage,
+        which must be read without the token (procore-api.md §3.7).
         """
         method = method.upper()
         safe = method in IDEMPOTENT_METHODS if retry_safe is None else retry_safe
@@ -183,6 +186,7 @@ class ProcoreClient:
                     headers=headers,
                     timeout=timeout,
                     attempt=failures + rate_limited + 1,
+                    allow_redirects=allow_redirects,
                 )
             except requests.RequestException as exc:
                 failures += 1
@@ -251,6 +255,7 @@ class ProcoreClient:
         headers: dict[str, str] | None,
         timeout: float | None,
         attempt: int,
+        allow_redirects: bool = True,
     ) -> requests.Response:
         all_headers = {"Authorization": f"Bearer {token}"}
         if self.company_id is not None:
@@ -268,6 +273,7 @@ class ProcoreClient:
                 data=data,
                 headers=all_headers,
                 timeout=(min(10.0, read_timeout), read_timeout),
+                allow_redirects=allow_redirects,
             )
         except requests.RequestException as exc:
             log.debug(

@@ -92,3 +92,6 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ["created_at", "user", "level", "text", "read_at"]
     list_filter = ["level"]
     search_fields = ["text", "user__username"]
+
+
+from .issue_control import admin as issue_control_admin  # noqa: E402,F401  (the ledger, compares, transmittals)

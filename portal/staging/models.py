@@ -23,6 +23,8 @@ class Batch(models.Model):
         SUBMITTING = "submitting", "Submitting"
         SUBMITTED = "submitted", "Submitted"
         FAILED = "failed", "Needs attention"
+        # Part of it landed and the person closed it: its transmittal lists what landed.
+        CLOSED = "closed", "Closed"
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="batches")
     name = models.CharField(max_length=200)
@@ -187,4 +189,12 @@ class AuditEntry(models.Model):
 
 
 from .models_contents import DocumentContents  # noqa: E402,F401  (what the worker read from each document)
+from .models_issue import (  # noqa: E402,F401  (issue control models)
+    IssueDecision,
+    LedgerEntry,
+    Recipient,
+    RevisionFile,
+    SheetCompare,
+    Transmittal,
+)
 from .models_submit import Notification, Submission  # noqa: E402,F401  (submit pipeline models)

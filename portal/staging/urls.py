@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from . import views, views_contents, views_sharing, views_submit
+from .issue_control import urls as issue_control_urls
 
 app_name = "staging"
 
@@ -39,3 +40,6 @@ urlpatterns = [
         name="end_workflows",
     ),
 ]
+
+# Issue control: warnings before submit, compares, transmittals.
+urlpatterns += issue_control_urls.urlpatterns

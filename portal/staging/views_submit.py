@@ -12,6 +12,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from portal.accounts.http import AuthenticatedRequest
 
 from .access import get_batch_for_user
+from .issue_control import checks
 from .models import Batch, StagedDocument
 from .pipeline import control as submitting
 from .schema import load_schema
@@ -21,6 +22,14 @@ from .schema import load_schema
 @require_POST
 def submit(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
+    waiting = checks.unreviewed(batch)
+    if waiting:
+        messages.error(
+            request,
+            f"{waiting} warning{'s' if waiting != 1 else ''} of the issue check need a decision first: keep each "
+            "document or remove it.",
+        )
+        return redirect("staging:issue_check", batch_id=batch.pk)
     try:
         submission = submitting.start(batch, request.user)
     except submitting.CannotSubmit as exc:

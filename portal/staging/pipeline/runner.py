@@ -33,6 +33,7 @@ from portal.procore.http import ProcoreClient
 from portal.procore.pdm import Pdm
 from portal.procore.uploads import UnifiedUploads
 
+from ..issue_control.ledger import record_submitted
 from ..models import Batch, StagedDocument, Submission
 from ..services import audit
 from .complete import complete_uploads
@@ -231,4 +232,5 @@ def close(submission: Submission) -> None:
     )
     submission.refresh_from_db()
     audit(batch, submission.submitted_by, "Submit finished", f"{landed} document(s) submitted, {failed} need attention")
+    record_submitted(batch)  # the content ledger: what went where, by whom
     notify(submission)

@@ -1,0 +1,19 @@
+"""Issue control URLs, part of the staging namespace (included by portal.staging.urls)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views, views_compare
+
+urlpatterns = [
+    path("batches/<int:batch_id>/issue-check/", views.issue_check, name="issue_check"),
+    path("batches/<int:batch_id>/issue-check/decide/", views.decide, name="issue_decide"),
+    path("batches/<int:batch_id>/compare/", views_compare.start, name="compare_start"),
+    path("batches/<int:batch_id>/documents/<int:document_id>/compare/", views_compare.sheet, name="compare_sheet"),
+    path(
+        "batches/<int:batch_id>/documents/<int:document_id>/compare/<int:number>-<str:kind>.png",
+        views_compare.picture,
+        name="compare_picture",
+    ),
+]

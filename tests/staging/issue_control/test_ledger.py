@@ -1,0 +1,126 @@
+"""The content ledger: what the portal issued is remembered by SHA-256, and a staged file that
+was issued or staged before says so (against the live sandbox, through the real submit task)."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.staging import services
+from portal.staging.issue_control import checks
+from portal.staging.models import LedgerEntry
+from tests.staging.test_submit_support import drawing
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def kinds(report) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for finding in report.findings:
+        found.setdefault(finding.document.file_name, []).append(finding.kind)
+    return found
+
+
+def test_it_warns_when_the_same_file_is_staged_in_two_batches(riverside, stage):
+    user, project = riverside
+    first = services.create_batch(project, user, name="Monday set")
+    second = services.create_batch(project, user, name="Tuesday set")
+    name, values = drawing(601)
+    stage(first, name, values, b"%PDF-1.4 sheet 601")
+    stage(first, *drawing(602), b"%PDF-1.4 sheet 602")
+    stage(second, name, values, b"%PDF-1.4 sheet 601")
+
+    report = checks.check_batch(second)
+    assert kinds(report) == {name: [checks.STAGED_ELSEWHERE]}
+    (finding,) = report.findings
+    assert "“Monday set”" in finding.message and "Eli Navarro" in finding.message
+    assert "second document" not in finding.message  # same name and number: a plain duplicate
+    # Both batches see each other; the other sheet of the first batch has nothing to say.
+    assert kinds(checks.check_batch(first)) == {name: [checks.STAGED_ELSEWHERE]}
+
+
+def test_it_calls_a_renamed_copy_a_phantom_second_sheet(riverside, stage):
+    user, project = riverside
+    first = services.create_batch(project, user, name="Monday set")
+    second = services.create_batch(project, user, name="Renumbered set")
+    stage(first, *drawing(603), b"%PDF-1.4 sheet 603")
+    stage(second, *drawing(613), b"%PDF-1.4 sheet 603")  # the same bytes, now numbered 613
+
+    (finding,) = checks.check_batch(second).findings
+    assert finding.kind == checks.STAGED_ELSEWHERE
+    assert "as A-DRW-603 (Plan 603)" in finding.message
+    assert "under another number or name it would become a second document in Procore" in finding.message
+
+
+def test_it_remembers_what_it_issued_and_recognises_it_when_staged_again(riverside, stage, issue):
+    user, project = riverside
+    first = services.create_batch(project, user, name="First issue")
+    sheet = stage(first, *drawing(604), b"%PDF-1.4 sheet 604 rev A")
+    issue(first)
+
+    entry = LedgerEntry.objects.get(document=sheet)
+    sheet.refresh_from_db()
+    assert (entry.sha256, entry.size, entry.source) == (sheet.sha256, sheet.size, LedgerEntry.Source.PORTAL)
+    assert (entry.project, entry.batch, entry.issued_by) == (project, first, user)
+    assert (entry.number, entry.name, entry.revision) == ("A-DRW-604", "Plan 604", "A")
+    assert (entry.revision_id, entry.container_id, entry.version) == (sheet.revision_id, sheet.container_id, 1)
+    assert entry.issued_by_name == "Eli Navarro" and entry.issued_at is not None
+
+    # The same bytes staged again as revision B of the same sheet: issued before, and identical
+    # to the container's current revision (the portal issued it, so it knows its hash).
+    second = services.create_batch(project, user, name="Second issue")
+    again = stage(second, *drawing(604, revision="B"), b"%PDF-1.4 sheet 604 rev A")
+    report = checks.check_batch(second)
+    assert kinds(report) == {again.file_name: [checks.ISSUED_BEFORE, checks.SAME_AS_CURRENT]}
+    messages = {f.kind: f.message for f in report.findings}
+    issued = messages[checks.ISSUED_BEFORE]
+    assert issued.startswith("This file was issued before: revision A of A-DRW-604 (Plan 604), version 1, issued ")
+    assert issued.endswith("by Eli Navarro") and f"{entry.issued_at:%-d %b %Y}" in issued
+    assert "identical to the current revision A (version 1) of A-DRW-604" in messages[checks.SAME_AS_CURRENT]
+
+    # ...and renamed as another sheet in a third batch: a phantom second document.
+    third = services.create_batch(project, user, name="Renumbered")
+    renamed = stage(third, *drawing(614), b"%PDF-1.4 sheet 604 rev A")
+    report = checks.check_batch(third)
+    assert kinds(report) == {renamed.file_name: [checks.ISSUED_BEFORE, checks.STAGED_ELSEWHERE]}
+    assert "It is staged now as A-DRW-614 (Plan 614)" in report.findings[0].message
+
+
+def test_it_waits_for_a_decision_and_writes_it_in_the_history(riverside, stage, client_for):
+    user, project = riverside
+    first = services.create_batch(project, user, name="Monday set")
+    second = services.create_batch(project, user, name="Tuesday set")
+    stage(first, *drawing(605), b"%PDF-1.4 sheet 605")
+    kept = stage(second, *drawing(605), b"%PDF-1.4 sheet 605")
+    removed = stage(second, *drawing(606), b"%PDF-1.4 sheet 606")
+    stage(first, *drawing(606), b"%PDF-1.4 sheet 606")
+    client = client_for(user)
+
+    # Submit waits for the warnings, and says where to decide.
+    answer = client.post(f"/batches/{second.pk}/submit/")
+    assert answer.status_code == 302 and answer["Location"] == f"/batches/{second.pk}/issue-check/"
+    page = client.get(answer["Location"]).content.decode()
+    assert "2 warnings to review before submitting" in page and "Also staged elsewhere" in page
+    assert second.submissions.count() == 0
+
+    (finding,) = [f for f in checks.check_batch(second).findings if f.document.pk == kept.pk]
+    client.post(
+        f"/batches/{second.pk}/issue-check/decide/",
+        {
+            "action": "keep",
+            "document": kept.pk,
+            "kind": finding.kind,
+            "subject": finding.subject,
+            "reason": "The Monday set is withdrawn",
+        },
+    )
+    client.post(f"/batches/{second.pk}/issue-check/decide/", {"action": "remove", "document": removed.pk, "why": "dup"})
+
+    assert checks.unreviewed(second) == 0
+    assert list(second.documents.values_list("pk", flat=True)) == [kept.pk]
+    history = {entry.action: entry.detail for entry in second.audit.all()}
+    assert "Reason: The Monday set is withdrawn" in history["Kept a document despite a warning"]
+    assert history["Removed a document after a warning"] == f"{removed.file_name}: dup"
+    page = client.get(f"/batches/{second.pk}/issue-check/").content.decode()
+    assert "Kept by Eli Navarro" in page and "“The Monday set is withdrawn”" in page
+    # Someone who cannot see the project gets a 404, not the page.
+    assert client_for(None).get(f"/batches/{second.pk}/issue-check/").status_code in {302, 404}
