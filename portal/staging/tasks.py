@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from .issue_control.tasks import queue_transmittals_due
 from .models import Submission
 from .pipeline.landing import mark_landed, remove_files
 from .pipeline.runner import run_submission
@@ -46,9 +47,8 @@ def remove_confirmed_files() -> int:
     """Scheduled: mark documents landed that the mirror now shows, then apply the retention."""
     from .models import StagedDocument
 
-    mark_landed(
-        StagedDocument.objects.filter(state=StagedDocument.State.SUBMITTED, landed_at__isnull=True).select_related(
-            "batch"
-        )
-    )
+    pending = StagedDocument.objects.filter(state=StagedDocument.State.SUBMITTED, landed_at__isnull=True)
+    batch_ids = set(pending.values_list("batch_id", flat=True))
+    if mark_landed(pending.select_related("batch")):
+        queue_transmittals_due(batch_ids)  # batches now wholly landed get their transmittal
     return remove_files()

@@ -12,7 +12,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from portal.accounts.http import AuthenticatedRequest
 
 from .access import get_batch_for_user
-from .issue_control import checks
+from .issue_control import checks, distribution
 from .models import Batch, StagedDocument
 from .pipeline import control as submitting
 from .schema import load_schema
@@ -22,6 +22,8 @@ from .schema import load_schema
 @require_POST
 def submit(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
+    if batch.is_editable:  # kept even when the submit must wait: nothing chosen is lost
+        distribution.set_recipients(batch, request.POST.getlist("recipients"))
     waiting = checks.unreviewed(batch)
     if waiting:
         messages.error(

@@ -45,6 +45,7 @@ from portal.mirror.models import Project
 from portal.mirror.sync_documents import sync_documents
 from portal.mirror.sync_pdm import sync_config, sync_revisions
 from portal.procore.errors import AuthenticationError, PermissionDenied, ProcoreError, friendly_message
+from portal.staging.issue_control.tasks import queue_transmittals_due
 from portal.staging.models import StagedDocument
 
 from .models import Delivery, ProcessingQueue, ProjectRefresh
@@ -215,6 +216,8 @@ def land(delivery: Delivery) -> int:
     landed = documents.filter(landed_at__isnull=True).update(landed_at=timezone.now(), updated_at=timezone.now())
     pending = not documents.exists()
     Delivery.objects.filter(pk=delivery.pk).update(landing_pending=pending)
+    if landed:
+        queue_transmittals_due(documents.values_list("batch_id", flat=True))
     return landed
 
 
@@ -238,9 +241,12 @@ def resolve_pending_landings(project_id: int | None = None) -> int:
             )
             if (project, revision) in events
         ]
-        landed += StagedDocument.objects.filter(
-            pk__in=[pk for pk, at, _ in found if at is None], landed_at__isnull=True
-        ).update(landed_at=timezone.now(), updated_at=timezone.now())
+        newly = StagedDocument.objects.filter(pk__in=[pk for pk, at, _ in found if at is None], landed_at__isnull=True)
+        batch_ids = set(newly.values_list("batch_id", flat=True))
+        count = newly.update(landed_at=timezone.now(), updated_at=timezone.now())
+        if count:
+            queue_transmittals_due(batch_ids)
+        landed += count
         Delivery.objects.filter(pk__in=[event for _, _, event in found]).update(landing_pending=False)
     return landed
 

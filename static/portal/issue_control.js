@@ -1,10 +1,12 @@
-// Issue control pages: confirm removals, and reload while a compare runs in the background.
+// Issue control partials and pages: confirm what cannot be undone, and reload while a compare
+// runs in the background.
 (function () {
-  document.querySelectorAll("[data-confirm-form]").forEach((form) => form.addEventListener("submit", (event) => {
-    if (!window.confirm(form.dataset.confirmForm)) event.preventDefault();
+  document.querySelectorAll("form[data-ic-confirm]").forEach((form) => form.addEventListener("submit", (event) => {
+    if (!window.confirm(form.dataset.icConfirm)) event.preventDefault();
   }));
   const compare = document.querySelector("[data-compare]");
-  if (compare && Number(compare.dataset.waiting) > 0 && !document.querySelector("[data-compare-progress]")?.textContent.includes("interrupted")) {
+  const progress = document.querySelector("[data-compare-progress]");
+  if (compare && Number(compare.dataset.waiting) > 0 && progress && !progress.hasAttribute("data-stalled")) {
     window.setTimeout(() => window.location.reload(), 3000);
   }
 })();

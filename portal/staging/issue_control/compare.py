@@ -70,7 +70,8 @@ def is_pdf(document: StagedDocument) -> bool:
 
 
 def request_compare(batch: Batch, user: User) -> int:
-    """Queue a compare of every Document Management document still to be sent; returns how many."""
+    """Rows for a compare of every Document Management document still to be sent (the caller
+    queues the task); returns how many."""
     if batch.target != Batch.Target.DOCUMENT_MANAGEMENT:
         return 0
     documents = list(batch.documents.filter(state__in=OPEN_STATES).only("id", "sha256"))
@@ -81,10 +82,6 @@ def request_compare(batch: Batch, user: User) -> int:
             [SheetCompare(document=d, batch=batch, requested_by=user, sha256=d.sha256) for d in documents]
         )
     transaction.on_commit(lambda: _delete_pictures(old))
-    if documents:
-        from .tasks import queue_compare
-
-        transaction.on_commit(lambda: queue_compare(batch.pk))
     return len(documents)
 
 

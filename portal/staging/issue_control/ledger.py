@@ -19,10 +19,11 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from portal.mirror.models import Project, Revision
 
-from ..models import Batch, LedgerEntry, StagedDocument
+from ..models import Batch, LedgerEntry, RevisionFile, StagedDocument
 from ..schema import Schema, load_schema
 
 
@@ -137,11 +138,7 @@ def record_downloaded(project: Project, revision: Revision, sha256: str, size: i
     fields = revision.fields or {}
     uploaded_by = _label(fields.get("uploaded_by"))
     created = _label(fields.get("created_at")) or _label(fields.get("uploaded_at"))
-    issued_at = None
-    if created:
-        from django.utils.dateparse import parse_datetime
-
-        issued_at = parse_datetime(created)
+    issued_at = parse_datetime(created) if created else None
     number = _label(fields.get("number"))
     try:
         with transaction.atomic():
@@ -187,8 +184,6 @@ def entries_by_hash(project: Project, hashes: Iterable[str]) -> dict[str, list[L
 
 def hash_of_revision(project: Project, revision_ids: Iterable[str]) -> dict[str, str]:
     """What the portal knows of these revisions' file hashes (issued by it, or downloaded)."""
-    from ..models import RevisionFile
-
     wanted = [r for r in revision_ids if r]
     known = dict(
         LedgerEntry.objects.filter(project=project, revision_id__in=wanted)

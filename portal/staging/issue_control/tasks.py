@@ -1,22 +1,52 @@
-"""django-q2 tasks of issue control: thin wrappers over compare.py and transmittal.py."""
+"""django-q2 tasks of issue control: thin wrappers over compare.py and transmittal.py, and the
+functions that queue them (after the transaction that asks commits)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from django.db import transaction
 from django_q.tasks import async_task
+
+from . import compare, transmittal
 
 
 def compare_batch(batch_id: int) -> str:
-    from .compare import run_compares
-
-    return f"batch {batch_id}: {run_compares(batch_id)} document(s) compared"
+    return f"batch {batch_id}: {compare.run_compares(batch_id)} document(s) compared"
 
 
 def queue_compare(batch_id: int) -> None:
-    async_task("portal.staging.issue_control.tasks.compare_batch", batch_id, task_name=f"compare-batch-{batch_id}")
+    transaction.on_commit(
+        lambda: async_task(
+            "portal.staging.issue_control.tasks.compare_batch", batch_id, task_name=f"compare-batch-{batch_id}"
+        )
+    )
 
 
 def prune_compare_cache() -> int:
     """Scheduled: downloaded revisions unused for COMPARE_CACHE_DAYS, pictures of landed documents."""
-    from .compare import prune_cache
+    return compare.prune_cache()
 
-    return prune_cache()
+
+def make_transmittal(batch_id: int, closed_by: int | None = None) -> str:
+    made = transmittal.make_transmittal(batch_id, closed_by)
+    return f"batch {batch_id}: " + (f"transmittal {made.label}" if made else "nothing landed, no transmittal")
+
+
+def queue_transmittal(batch_id: int, closed_by: int | None = None) -> None:
+    transaction.on_commit(
+        lambda: async_task(
+            "portal.staging.issue_control.tasks.make_transmittal",
+            batch_id,
+            closed_by,
+            task_name=f"transmittal-batch-{batch_id}",
+        )
+    )
+
+
+def queue_transmittals_due(batch_ids: Iterable[int]) -> list[int]:
+    """Queue a transmittal for each of these batches that has fully landed and has none yet."""
+    due = transmittal.due_batches(batch_ids)
+    for batch_id in due:
+        queue_transmittal(batch_id)
+    return due

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views, views_compare
+from . import views, views_compare, views_transmittals
 
 urlpatterns = [
     path("batches/<int:batch_id>/issue-check/", views.issue_check, name="issue_check"),
@@ -16,4 +16,7 @@ urlpatterns = [
         views_compare.picture,
         name="compare_picture",
     ),
+    path("projects/<int:project_id>/transmittals/", views_transmittals.project_transmittals, name="transmittals"),
+    path("transmittals/<int:transmittal_id>.<str:kind>", views_transmittals.download, name="transmittal_file"),
+    path("batches/<int:batch_id>/close/", views_transmittals.close, name="close_batch"),
 ]

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ..access import get_batch_for_user
 from ..models import SheetCompare
-from . import compare
+from . import compare, tasks
 
 
 @login_required
@@ -21,6 +21,7 @@ def start(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
     count = compare.request_compare(batch, request.user)
     if count:
+        tasks.queue_compare(batch.pk)
         messages.success(request, f"Comparing {count} document(s) with their current revisions in Procore.")
     else:
         messages.info(

@@ -6,139 +6,290 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('mirror', '0003_company_documents'),
-        ('staging', '0004_folder_target'),
+        ("mirror", "0003_company_documents"),
+        ("staging", "0004_folder_target"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='batch',
-            name='state',
-            field=models.CharField(choices=[('draft', 'Draft'), ('submitting', 'Submitting'), ('submitted', 'Submitted'), ('failed', 'Needs attention'), ('closed', 'Closed')], default='draft', max_length=20),
+            model_name="batch",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("draft", "Draft"),
+                    ("submitting", "Submitting"),
+                    ("submitted", "Submitted"),
+                    ("failed", "Needs attention"),
+                    ("closed", "Closed"),
+                ],
+                default="draft",
+                max_length=20,
+            ),
         ),
         migrations.CreateModel(
-            name='IssueDecision',
+            name="IssueDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=40)),
-                ('subject', models.CharField(max_length=300)),
-                ('reason', models.TextField(blank=True)),
-                ('decided_at', models.DateTimeField(auto_now_add=True)),
-                ('decided_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='issue_decisions', to='staging.stageddocument')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=40)),
+                ("subject", models.CharField(max_length=300)),
+                ("reason", models.TextField(blank=True)),
+                ("decided_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="issue_decisions",
+                        to="staging.stageddocument",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('document', 'kind', 'subject'), name='staging_issue_decision_once')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("document", "kind", "subject"), name="staging_issue_decision_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='LedgerEntry',
+            name="LedgerEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sha256', models.CharField(max_length=64)),
-                ('size', models.BigIntegerField(blank=True, null=True)),
-                ('file_name', models.CharField(blank=True, max_length=255)),
-                ('source', models.CharField(choices=[('portal', 'Submitted through the portal'), ('procore', 'Read from Procore for a compare')], max_length=20)),
-                ('target', models.CharField(choices=[('pdm', 'Document Management'), ('folder', 'A Documents folder')], default='pdm', max_length=20)),
-                ('name', models.CharField(blank=True, max_length=255)),
-                ('number', models.CharField(blank=True, max_length=255)),
-                ('revision', models.CharField(blank=True, max_length=100)),
-                ('container_id', models.CharField(blank=True, max_length=64)),
-                ('revision_id', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('version', models.IntegerField(blank=True, null=True)),
-                ('issued_by_name', models.CharField(blank=True, max_length=255)),
-                ('issued_at', models.DateTimeField(blank=True, null=True)),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='staging.batch')),
-                ('document', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='ledger_entry', to='staging.stageddocument')),
-                ('issued_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ledger', to='mirror.project')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sha256", models.CharField(max_length=64)),
+                ("size", models.BigIntegerField(blank=True, null=True)),
+                ("file_name", models.CharField(blank=True, max_length=255)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("portal", "Submitted through the portal"),
+                            ("procore", "Read from Procore for a compare"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "target",
+                    models.CharField(
+                        choices=[("pdm", "Document Management"), ("folder", "A Documents folder")],
+                        default="pdm",
+                        max_length=20,
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=255)),
+                ("number", models.CharField(blank=True, max_length=255)),
+                ("revision", models.CharField(blank=True, max_length=100)),
+                ("container_id", models.CharField(blank=True, max_length=64)),
+                ("revision_id", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("version", models.IntegerField(blank=True, null=True)),
+                ("issued_by_name", models.CharField(blank=True, max_length=255)),
+                ("issued_at", models.DateTimeField(blank=True, null=True)),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="staging.batch",
+                    ),
+                ),
+                (
+                    "document",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="ledger_entry",
+                        to="staging.stageddocument",
+                    ),
+                ),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="ledger", to="mirror.project"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'issued file',
-                'verbose_name_plural': 'ledger of issued files',
-                'ordering': ['-issued_at', '-id'],
-                'indexes': [models.Index(fields=['project', 'sha256'], name='staging_led_project_e31ac6_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('source', 'procore')), fields=('project', 'revision_id'), name='staging_ledger_procore_revision_once')],
+                "verbose_name": "issued file",
+                "verbose_name_plural": "ledger of issued files",
+                "ordering": ["-issued_at", "-id"],
+                "indexes": [models.Index(fields=["project", "sha256"], name="staging_led_project_e31ac6_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("source", "procore")),
+                        fields=("project", "revision_id"),
+                        name="staging_ledger_procore_revision_once",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Recipient',
+            name="Recipient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=255)),
-                ('email', models.EmailField(max_length=254)),
-                ('procore_user_id', models.BigIntegerField(blank=True, null=True)),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recipients', to='staging.batch')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=255)),
+                ("email", models.EmailField(max_length=254)),
+                ("procore_user_id", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="recipients", to="staging.batch"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('batch', 'email'), name='staging_recipient_once')],
+                "ordering": ["name", "id"],
+                "constraints": [models.UniqueConstraint(fields=("batch", "email"), name="staging_recipient_once")],
             },
         ),
         migrations.CreateModel(
-            name='RevisionFile',
+            name="RevisionFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('revision_id', models.CharField(max_length=64)),
-                ('file', models.FileField(max_length=300, upload_to='')),
-                ('sha256', models.CharField(max_length=64)),
-                ('size', models.BigIntegerField()),
-                ('fetched_at', models.DateTimeField(auto_now_add=True)),
-                ('used_at', models.DateTimeField(auto_now=True)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='mirror.project')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("revision_id", models.CharField(max_length=64)),
+                ("file", models.FileField(max_length=300, upload_to="")),
+                ("sha256", models.CharField(max_length=64)),
+                ("size", models.BigIntegerField()),
+                ("fetched_at", models.DateTimeField(auto_now_add=True)),
+                ("used_at", models.DateTimeField(auto_now=True)),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="mirror.project"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('project', 'revision_id'), name='staging_revision_file_once')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("project", "revision_id"), name="staging_revision_file_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SheetCompare',
+            name="SheetCompare",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('queued', 'Queued'), ('running', 'Comparing'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=20)),
-                ('outcome', models.CharField(blank=True, choices=[('', 'Not compared yet'), ('changed', 'Changed'), ('unchanged', 'Unchanged'), ('new', 'New sheet'), ('not_compared', 'Not compared')], default='', max_length=20)),
-                ('revision_id', models.CharField(blank=True, max_length=64)),
-                ('revision_label', models.CharField(blank=True, max_length=100)),
-                ('version', models.IntegerField(blank=True, null=True)),
-                ('sha256', models.CharField(blank=True, max_length=64)),
-                ('same_file', models.BooleanField(default=False)),
-                ('pages', models.JSONField(blank=True, default=list)),
-                ('message', models.TextField(blank=True)),
-                ('requested_at', models.DateTimeField(auto_now_add=True)),
-                ('lease_until', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('milliseconds', models.IntegerField(blank=True, null=True)),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sheet_compares', to='staging.batch')),
-                ('document', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='sheet_compare', to='staging.stageddocument')),
-                ('requested_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Comparing"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not compared yet"),
+                            ("changed", "Changed"),
+                            ("unchanged", "Unchanged"),
+                            ("new", "New sheet"),
+                            ("not_compared", "Not compared"),
+                        ],
+                        default="",
+                        max_length=20,
+                    ),
+                ),
+                ("revision_id", models.CharField(blank=True, max_length=64)),
+                ("revision_label", models.CharField(blank=True, max_length=100)),
+                ("version", models.IntegerField(blank=True, null=True)),
+                ("sha256", models.CharField(blank=True, max_length=64)),
+                ("same_file", models.BooleanField(default=False)),
+                ("pages", models.JSONField(blank=True, default=list)),
+                ("message", models.TextField(blank=True)),
+                ("requested_at", models.DateTimeField(auto_now_add=True)),
+                ("lease_until", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("milliseconds", models.IntegerField(blank=True, null=True)),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="sheet_compares", to="staging.batch"
+                    ),
+                ),
+                (
+                    "document",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sheet_compare",
+                        to="staging.stageddocument",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['batch', 'state'], name='staging_she_batch_i_ed2868_idx')],
+                "indexes": [models.Index(fields=["batch", "state"], name="staging_she_batch_i_ed2868_idx")],
             },
         ),
         migrations.CreateModel(
-            name='Transmittal',
+            name="Transmittal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('complete', models.BooleanField(default=True)),
-                ('documents', models.IntegerField(default=0)),
-                ('pdf', models.FileField(blank=True, max_length=300, upload_to='')),
-                ('csv', models.FileField(blank=True, max_length=300, upload_to='')),
-                ('recipients', models.JSONField(blank=True, default=list)),
-                ('emailed_at', models.DateTimeField(blank=True, null=True)),
-                ('batch', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='transmittal', to='staging.batch')),
-                ('issued_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transmittals', to='mirror.project')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveIntegerField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("complete", models.BooleanField(default=True)),
+                ("documents", models.IntegerField(default=0)),
+                ("pdf", models.FileField(blank=True, max_length=300, upload_to="")),
+                ("csv", models.FileField(blank=True, max_length=300, upload_to="")),
+                ("recipients", models.JSONField(blank=True, default=list)),
+                ("emailed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "batch",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="transmittal", to="staging.batch"
+                    ),
+                ),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="transmittals", to="mirror.project"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-number'],
-                'constraints': [models.UniqueConstraint(fields=('project', 'number'), name='staging_transmittal_number_once')],
+                "ordering": ["-number"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("project", "number"), name="staging_transmittal_number_once")
+                ],
             },
         ),
     ]

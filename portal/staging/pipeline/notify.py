@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.urls import reverse
 
-from ..models import Notification, StagedDocument, Submission
+from ..issue_control.transmittal import attach
+from ..models import Notification, StagedDocument, Submission, Transmittal
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +46,19 @@ def notify(submission: Submission) -> None:
         body += ["Landed:", *landed, ""]
     if failed:
         body += ["Needs attention:", *failed, ""]
+    transmittal = Transmittal.objects.filter(batch=submission.batch).first()
+    if transmittal is not None:
+        body += [f"Transmittal {transmittal.label} is attached (PDF and CSV register).", ""]
     body.append(f"Progress and details: {settings.PORTAL_PUBLIC_URL}{url}")
     try:
-        send_mail(
+        message = EmailMessage(
             f"Batch {submission.batch.name}: {'needs attention' if failed else 'submitted to Procore'}",
             "\n".join(body),
             settings.DEFAULT_FROM_EMAIL,
             [user.email],
         )
+        if transmittal is not None:
+            attach(message, transmittal)
+        message.send()
     except Exception:  # a mail server down must not undo the submit
         log.exception("Could not email the result of submission %s", submission.pk)

@@ -34,6 +34,8 @@ from portal.procore.pdm import Pdm
 from portal.procore.uploads import UnifiedUploads
 
 from ..issue_control.ledger import record_submitted
+from ..issue_control.transmittal import issue_when_landed
+from ..issue_control.transmittal import send as send_transmittal
 from ..models import Batch, StagedDocument, Submission
 from ..services import audit
 from .complete import complete_uploads
@@ -233,4 +235,9 @@ def close(submission: Submission) -> None:
     submission.refresh_from_db()
     audit(batch, submission.submitted_by, "Submit finished", f"{landed} document(s) submitted, {failed} need attention")
     record_submitted(batch)  # the content ledger: what went where, by whom
+    # Every document landed: the transmittal, attached to the submitter's e-mail and sent to the
+    # people chosen at submit. Later landings (webhooks, the schedule) queue it instead.
+    transmittal = issue_when_landed(batch) if batch_state == Batch.State.SUBMITTED else None
     notify(submission)
+    if transmittal is not None:
+        send_transmittal(transmittal, to_submitter=False)

@@ -7,8 +7,8 @@ from typing import Any
 
 from django import template
 
-from portal.staging.issue_control import checks
-from portal.staging.models import Batch
+from portal.staging.issue_control import checks, distribution
+from portal.staging.models import Batch, Transmittal
 
 register = template.Library()
 
@@ -17,3 +17,27 @@ register = template.Library()
 def issue_panel(batch: Batch) -> dict[str, Any]:
     report = checks.check_batch(batch) if batch.is_editable else checks.Report(None)
     return {"batch": batch, "report": report, "counts": report.counts()}
+
+
+@register.inclusion_tag("staging/issue_control/_distribution.html")
+def distribution_picker(batch: Batch) -> dict[str, Any]:
+    """Inside the Submit form: project people to send the transmittal to."""
+    return {
+        "batch": batch,
+        "people": distribution.choices(batch.project),
+        "chosen": distribution.chosen_keys(batch),
+    }
+
+
+@register.inclusion_tag("staging/issue_control/_transmittal_panel.html")
+def transmittal_panel(batch: Batch) -> dict[str, Any]:
+    """The batch's transmittal (or how it will come), and closing a partly landed batch."""
+    made = Transmittal.objects.filter(batch=batch).first()
+    landed = batch.documents.filter(landed_at__isnull=False).count()
+    return {
+        "batch": batch,
+        "transmittal": made,
+        "landed": landed,
+        "total": batch.documents.count(),
+        "recipients": list(batch.recipients.all()),
+    }

@@ -3,6 +3,8 @@ staging files with chosen bytes, and submitting a batch through the real pipelin
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -113,3 +115,48 @@ def drawing_pdf():
         return buffer.getvalue()
 
     return make
+
+
+@pytest.fixture
+def issue_failed():
+    """issue_failed(batch) → submits through the real task; some documents are refused."""
+
+    def run(batch: Batch) -> Batch:
+        submission = run_task(submit(batch, batch.created_by))
+        assert submission.state == "failed"
+        batch.refresh_from_db()
+        return batch
+
+    return run
+
+
+# The browser tests of the issue control pages use the shared Playwright fixtures.
+from tests.e2e.conftest import browser, page  # noqa: E402,F401
+
+AXE = Path(__file__).resolve().parents[2] / "e2e" / "vendor" / "axe-core-4.14.1" / "axe.min.js"
+
+
+@pytest.fixture
+def look(request, tmp_path):
+    """look(page, name) → screenshots the page at 1440×900 and 390×844 (into $SCREENSHOTS or a
+    temporary folder) and returns the critical and serious axe-core violations at each size."""
+    import os
+
+    folder = Path(os.environ.get("SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def check(page, name: str) -> list[str]:
+        problems = []
+        for width, height in ((1440, 900), (390, 844)):
+            page.set_viewport_size({"width": width, "height": height})
+            page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
+            page.add_script_tag(path=str(AXE))
+            result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+            problems += [
+                f"{width}px {v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']]}"
+                for v in result['violations']
+                if v["impact"] in {"critical", "serious"}
+            ]
+        return problems
+
+    return check
