@@ -141,7 +141,9 @@ def stage(batch, user, number: int, revision: str, data: bytes) -> None:
     }
     file_name = f"A-DRW-{number}_{name}_Rev {revision}.pdf"
     document, _ = services.add_document(batch, user, SimpleUploadedFile(file_name, data, "application/pdf"), schema)
-    metadata = {schema.fields_by_name[k].id: parse_input(schema.fields_by_name[k], v, schema) for k, v in values.items()}
+    metadata = {
+        schema.fields_by_name[k].id: parse_input(schema.fields_by_name[k], v, schema) for k, v in values.items()
+    }
     services.set_document_metadata(batch, user, document, metadata, schema)
 
 

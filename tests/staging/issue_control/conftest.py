@@ -95,8 +95,8 @@ def drawing_pdf():
         width, height = size or landscape(A1)
         buffer = io.BytesIO()
         pdf = canvas.Canvas(buffer, pagesize=(width, height))
-        for page in range(pages):
-            rng = random.Random(seed + page)
+        for number in range(pages):
+            rng = random.Random(seed + number)
             pdf.setLineWidth(0.5)
             for x in range(0, int(width), 80):
                 pdf.line(x, 0, x, height)
@@ -105,8 +105,8 @@ def drawing_pdf():
                 pdf.rect(x, y, rng.uniform(20, 160), rng.uniform(20, 160))
             pdf.rect(width - 520, 20, 500, 140)
             pdf.setFont("Helvetica", 22)
-            pdf.drawString(width - 500, 110, f"{title} sheet {page + 1}")
-            for x, y, w, h in changes if page == 0 else ():
+            pdf.drawString(width - 500, 110, f"{title} sheet {number + 1}")
+            for x, y, w, h in changes if number == 0 else ():
                 pdf.setLineWidth(2)
                 pdf.rect(x, y, w, h)
                 pdf.drawString(x + 8, y + 8, "REVISED")
@@ -154,7 +154,7 @@ def look(request, tmp_path):
             result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
             problems += [
                 f"{width}px {v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']]}"
-                for v in result['violations']
+                for v in result["violations"]
                 if v["impact"] in {"critical", "serious"}
             ]
         return problems
