@@ -75,7 +75,7 @@ class Finding:
 
 @dataclass
 class Report:
-    sequence: revision_order.SequenceKind | None
+    sequence: revision_order.ProjectSequences | None
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -193,10 +193,12 @@ def containers_for(schema: Schema, project, documents: Iterable[StagedDocument])
 
 def _pdm_findings(
     batch: Batch, documents: list[StagedDocument], schema: Schema
-) -> tuple[revision_order.SequenceKind, list[Finding]]:
+) -> tuple[revision_order.ProjectSequences, list[Finding]]:
     project = batch.project
-    sequence = revision_order.infer_sequence(
-        Revision.objects.filter(project=project).exclude(revision="").values_list("revision", flat=True)
+    type_field = schema.fields_by_name.get("type")
+    sequences = revision_order.ProjectSequences.infer(
+        Revision.objects.filter(project=project).exclude(revision="").values_list("type_value_id", "revision"),
+        {v.id: v.label for v in schema.values_by_field.get(type_field.id, [])} if type_field else {},
     )
     containers = containers_for(schema, project, documents)
     current_ids = [c.current["procore_id"] for c in containers.values() if c.current]
@@ -246,10 +248,11 @@ def _pdm_findings(
         formats = format_keys(document.file_name, document.mime_type)
         key = (match_key(schema, metadata), formats[0] if formats else "")
         history = [r["revision"] for r in (container.revisions if container else []) if r["revision"]]
+        type_id = ((metadata.get(type_field.id) or [""])[0] if type_field else "") or ""
         result = revision_order.check_order(
             revision,
             history + staged_so_far[key],
-            sequence,
+            sequences.for_type(type_id),
             container=container.label if container else container_label(metadata, schema),
         )
         staged_so_far[key].append(revision)
@@ -259,7 +262,7 @@ def _pdm_findings(
         if result.kind == revision_order.REPEAT and rule is not None and not rule.allow_duplicate_revisions:
             continue  # validation refuses it already (the project forbids duplicate revisions)
         findings.append(Finding(document, result.kind, result.message, result.subject))
-    return sequence, findings
+    return sequences, findings
 
 
 def check_batch(batch: Batch, documents: Iterable[StagedDocument] | None = None) -> Report:

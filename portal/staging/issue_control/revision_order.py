@@ -47,6 +47,10 @@ _LETTERS = re.compile(r"^[A-Z]{1,2}$")
 _NUMBER = re.compile(r"^\d{1,4}$")
 _PREFIXED = re.compile(r"^([A-Z])(\d{1,4})(?:\.(\d{1,3}))?$")
 
+# Revisions of one kind a project (or a document type) needs before a new document written another
+# way is flagged.
+EVIDENCE = 3
+
 BACKWARDS = "revision_backwards"
 REPEAT = "revision_repeat"
 SKIP = "revision_skip"
@@ -154,6 +158,49 @@ def infer_sequence(values: Iterable[str]) -> SequenceKind:
     return SequenceKind(kind, matching, len(parsed), prefixes, skipped)
 
 
+@dataclass(frozen=True)
+class ProjectSequences:
+    """The project's revision pattern, overall and per document type (drawings are often lettered
+    while specifications are numbered)."""
+
+    overall: SequenceKind
+    by_type: dict[str, SequenceKind]
+    type_labels: dict[str, str]
+
+    @classmethod
+    def infer(cls, rows: Iterable[tuple[str, str]], type_labels: dict[str, str]) -> ProjectSequences:
+        """`rows`: (type value id, revision) of every revision of the project."""
+        grouped: dict[str, list[str]] = {}
+        everything: list[str] = []
+        for type_id, value in rows:
+            grouped.setdefault(type_id or "", []).append(value)
+            everything.append(value)
+        return cls(
+            infer_sequence(everything),
+            {t: infer_sequence(values) for t, values in grouped.items() if t},
+            type_labels,
+        )
+
+    def for_type(self, type_id: str) -> SequenceKind:
+        found = self.by_type.get(type_id)
+        return found if found is not None and found.kind != UNKNOWN else self.overall
+
+    @property
+    def total(self) -> int:
+        return self.overall.total
+
+    def describe(self) -> str:
+        kinds = {s.kind for s in self.by_type.values() if s.kind != UNKNOWN}
+        if len(kinds) <= 1 or self.overall.total == 0:
+            return self.overall.describe()
+        parts = [
+            f"{KIND_WORDS[s.kind]} for {self.type_labels.get(type_id, 'other documents')} ({s.matching} of {s.total})"
+            for type_id, s in sorted(self.by_type.items(), key=lambda item: -item[1].total)
+            if s.kind != UNKNOWN
+        ]
+        return "Revisions in this project are " + ", ".join(parts[:-1]) + f" and {parts[-1]}: inferred from them."
+
+
 def order_prefixes(prefixes: Iterable[str]) -> tuple[str, ...]:
     seen = list(dict.fromkeys(prefixes))
     known = [p for p in PREFIX_ORDER if p in seen]
@@ -185,7 +232,12 @@ def check_order(staged: str, history: Sequence[str], sequence: SequenceKind, *, 
             f"{new.text} again",
         )
     if not earlier:
-        if sequence.kind in {LETTERS, NUMBERS, PREFIXED} and new.kind != sequence.kind:
+        # A new container: only a pattern the history shows several times is worth a warning.
+        if (
+            sequence.kind in {LETTERS, NUMBERS, PREFIXED}
+            and sequence.matching >= EVIDENCE
+            and new.kind != sequence.kind
+        ):
             return OrderFinding(
                 UNEXPECTED,
                 f"Revision {new.text} is not written like this project's revisions, which are "

@@ -14,6 +14,7 @@ from portal.staging.issue_control.revision_order import (
     NUMBERS,
     PREFIXED,
     REPEAT,
+    ProjectSequences,
     SKIP,
     UNEXPECTED,
     check_order,
@@ -43,6 +44,22 @@ def test_it_infers_the_kind_of_sequence_and_says_so():
     # I and O are left out only when the history shows it (later letters used, never those).
     assert infer_sequence(["A", "H", "J", "K"]).skipped_letters == ("I",)
     assert infer_sequence(["A", "B"]).skipped_letters == ()
+
+
+def test_it_infers_the_sequence_per_document_type():
+    rows = [("drw", v) for v in ("A", "B", "C", "A")] + [("spc", v) for v in ("0", "1", "2")]
+    sequences = ProjectSequences.infer(rows, {"drw": "Drawing", "spc": "Specification"})
+    assert (sequences.for_type("drw").kind, sequences.for_type("spc").kind) == (LETTERS, NUMBERS)
+    assert sequences.for_type("unknown") is sequences.overall
+    assert sequences.describe() == (
+        "Revisions in this project are letters (A, B, C…) for Drawing (4 of 4) and numbers (0, 1, 2…) "
+        "for Specification (3 of 3): inferred from them."
+    )
+    # A new specification numbered 0 is as expected; a new drawing numbered 0 is not.
+    assert kind_of("0", [], sequences.for_type("spc")) is None
+    assert kind_of("0", [], sequences.for_type("drw")) == UNEXPECTED
+    # Too little history says nothing about a new document.
+    assert kind_of("A", [], infer_sequence(["0", "1"])) is None
 
 
 def test_it_reads_rev_and_revision_as_the_same_revision():

@@ -4,6 +4,9 @@ compare, the project's Transmittals tab and a landed batch's transmittal."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from django.test import Client
 
@@ -11,7 +14,10 @@ from portal.staging import services
 from portal.staging.issue_control import compare
 from portal.staging.issue_control.tasks import compare_batch
 from portal.staging.models import IssueDecision
-from tests.staging.test_submit_support import drawing
+from procore_sandbox.testing import ELI
+from tests.e2e.axe import look as axe_look
+from tests.staging.issue_control.helpers import drawing_pdf, issue, stage
+from tests.staging.test_submit_support import drawing, fast_pipeline, mirrored
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -27,8 +33,17 @@ def signed_in(page, sandbox, user) -> None:
     )
 
 
-def test_it_shows_warnings_compares_and_transmittals(riverside, stage, issue, drawing_pdf, page, sandbox, look):
-    user, project = riverside
+@pytest.fixture
+def look(tmp_path):
+    """look(page, name) → the axe-core problems at both sizes; screenshots in $SCREENSHOTS or tmp."""
+    folder = Path(os.environ.get("SCREENSHOTS") or tmp_path)
+    return lambda page, name: axe_look(page, folder, name)
+
+
+def test_it_shows_warnings_compares_and_transmittals(page, sandbox, settings, tmp_path, monkeypatch, look):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    fast_pipeline(monkeypatch)
+    user, project = mirrored(sandbox, ELI)
     first = services.create_batch(project, user, name="Issue A", note="For coordination")
     original = drawing_pdf(title="A-DRW-640")
     stage(first, *drawing(640), original)
