@@ -144,7 +144,7 @@ def stage(batch, user, number: int, revision: str, data: bytes) -> None:
     metadata = {
         schema.fields_by_name[k].id: parse_input(schema.fields_by_name[k], v, schema) for k, v in values.items()
     }
-    services.set_document_metadata(batch, user, document, metadata, schema)
+    services.set_document_fields(batch, user, document, metadata, schema)
 
 
 def run_worker(portal: harness.Portal, code: str, *args: str) -> dict:

@@ -30,9 +30,10 @@ from django.db.models import Q
 from portal.accounts.models import User
 from portal.mirror.models import Revision
 
+from ..edits import ensure_editable
 from ..models import Batch, IssueDecision, LedgerEntry, SheetCompare, StagedDocument
 from ..schema import Schema, format_keys, load_schema, match_key, revision_container
-from ..services import audit, ensure_editable, remove_documents
+from ..services import audit, remove_documents
 from ..validation import container_label
 from . import revision_order
 from .ledger import DocumentLabel, document_label, entries_by_hash, hash_of_revision, person_name

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from ..access import get_batch_for_user
-from ..services import BatchLocked
+from ..edits import BatchLocked
 from . import checks, compare
 
 

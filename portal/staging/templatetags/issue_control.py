@@ -25,7 +25,7 @@ def distribution_picker(batch: Batch) -> dict[str, Any]:
     return {
         "batch": batch,
         "people": distribution.choices(batch.project),
-        "chosen": distribution.chosen_keys(batch),
+        "chosen": distribution.chosen_ids(batch),
     }
 
 

@@ -5,23 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from procore_sandbox.testing import ELI
-from tests.staging.test_submit_support import fast_pipeline, mirrored
+from portal.accounts.models import User
+from procore_sandbox.testing import ELI, SAM
+from tests.staging.test_submit_support import fast_pipeline
 
 from . import helpers
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return tmp_path
-
-
-@pytest.fixture
-def riverside(sandbox, media, monkeypatch):
-    """(user, project): Eli, signed in, with Riverside Medical Center mirrored; a fast pipeline."""
+def eli_at_riverside(riverside, monkeypatch):
+    """(user, project): Eli, who may see Riverside Medical Center (mirrored); a fast pipeline."""
     fast_pipeline(monkeypatch)
-    return mirrored(sandbox, ELI)
+    return User.objects.get(username=ELI), riverside
 
 
 @pytest.fixture
@@ -49,21 +44,7 @@ def drawing_pdf():
 
 
 @pytest.fixture
-def client_for(sandbox):
-    """client_for(user) → a Django test client signed in as user (None: someone who cannot see the
-    project — a member of another project only)."""
-    from django.test import Client
-
-    from portal.mirror.sync import sync_memberships
-    from procore_sandbox.testing import SAM
-    from tests.flows import portal_user
-
-    def make(user):
-        if user is None:
-            user = portal_user(sandbox, SAM)
-            sync_memberships(user)
-        client = Client()
-        client.force_login(user)
-        return client
-
-    return make
+def client_for(signed_in):
+    """client_for(user) → a test client signed in as that person; client_for(None) → as someone who
+    cannot see Riverside (Sam, of another project only)."""
+    return lambda user: signed_in(user.username if user is not None else SAM)

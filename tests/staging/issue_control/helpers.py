@@ -20,7 +20,7 @@ def stage(batch: Batch, file_name: str, values: dict[str, str] | None, content: 
     user = batch.created_by
     document, _ = services.add_document(batch, user, SimpleUploadedFile(file_name, content, "application/pdf"), schema)
     if values is not None:
-        services.set_document_metadata(batch, user, document, metadata_from(schema, **values), schema)
+        services.set_document_fields(batch, user, document, metadata_from(schema, **values), schema)
     document.refresh_from_db()
     return document
 

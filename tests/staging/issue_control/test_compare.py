@@ -87,9 +87,9 @@ def test_it_refuses_a_file_that_is_not_a_pdf(tmp_path, drawing_pdf):
 
 @pytest.mark.django_db(transaction=True)
 def test_it_compares_a_staged_revision_with_the_current_one_in_procore(
-    riverside, stage, issue, drawing_pdf, client_for
+    eli_at_riverside, stage, issue, drawing_pdf, client_for
 ):
-    user, project = riverside
+    user, project = eli_at_riverside
     first = services.create_batch(project, user, name="Issue A")
     stage(first, *drawing(640), drawing_pdf(title="A-DRW-640"))
     stage(first, *drawing(641), drawing_pdf(title="A-DRW-641"))
@@ -136,8 +136,8 @@ def test_it_compares_a_staged_revision_with_the_current_one_in_procore(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_hashes_a_current_revision_it_did_not_issue(riverside, stage):
-    user, project = riverside
+def test_it_hashes_a_current_revision_it_did_not_issue(eli_at_riverside, stage):
+    user, project = eli_at_riverside
     batch = services.create_batch(project, user, name="Floor plan C")
     staged = stage(
         batch,

@@ -20,8 +20,8 @@ def kinds(report) -> dict[str, list[str]]:
     return found
 
 
-def test_it_warns_when_the_same_file_is_staged_in_two_batches(riverside, stage):
-    user, project = riverside
+def test_it_warns_when_the_same_file_is_staged_in_two_batches(eli_at_riverside, stage):
+    user, project = eli_at_riverside
     first = services.create_batch(project, user, name="Monday set")
     second = services.create_batch(project, user, name="Tuesday set")
     name, values = drawing(601)
@@ -38,8 +38,8 @@ def test_it_warns_when_the_same_file_is_staged_in_two_batches(riverside, stage):
     assert kinds(checks.check_batch(first)) == {name: [checks.STAGED_ELSEWHERE]}
 
 
-def test_it_calls_a_renamed_copy_a_phantom_second_sheet(riverside, stage):
-    user, project = riverside
+def test_it_calls_a_renamed_copy_a_phantom_second_sheet(eli_at_riverside, stage):
+    user, project = eli_at_riverside
     first = services.create_batch(project, user, name="Monday set")
     second = services.create_batch(project, user, name="Renumbered set")
     stage(first, *drawing(603), b"%PDF-1.4 sheet 603")
@@ -51,8 +51,8 @@ def test_it_calls_a_renamed_copy_a_phantom_second_sheet(riverside, stage):
     assert "under another number or name it would become a second document in Procore" in finding.message
 
 
-def test_it_remembers_what_it_issued_and_recognises_it_when_staged_again(riverside, stage, issue):
-    user, project = riverside
+def test_it_remembers_what_it_issued_and_recognises_it_when_staged_again(eli_at_riverside, stage, issue):
+    user, project = eli_at_riverside
     first = services.create_batch(project, user, name="First issue")
     sheet = stage(first, *drawing(604), b"%PDF-1.4 sheet 604 rev A")
     issue(first)
@@ -85,8 +85,8 @@ def test_it_remembers_what_it_issued_and_recognises_it_when_staged_again(riversi
     assert "It is staged now as A-DRW-614 (Plan 614)" in report.findings[0].message
 
 
-def test_it_waits_for_a_decision_and_writes_it_in_the_history(riverside, stage, client_for):
-    user, project = riverside
+def test_it_waits_for_a_decision_and_writes_it_in_the_history(eli_at_riverside, stage, client_for):
+    user, project = eli_at_riverside
     first = services.create_batch(project, user, name="Monday set")
     second = services.create_batch(project, user, name="Tuesday set")
     stage(first, *drawing(605), b"%PDF-1.4 sheet 605")

@@ -14,9 +14,9 @@ from portal.staging.issue_control.revision_order import (
     NUMBERS,
     PREFIXED,
     REPEAT,
-    ProjectSequences,
     SKIP,
     UNEXPECTED,
+    ProjectSequences,
     check_order,
     infer_sequence,
     normalize,
@@ -119,8 +119,8 @@ def test_it_flags_numbers_and_a_revision_written_another_way():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_checks_a_batch_against_revisions_issued_before(riverside, stage, issue):
-    user, project = riverside
+def test_it_checks_a_batch_against_revisions_issued_before(eli_at_riverside, stage, issue):
+    user, project = eli_at_riverside
     history = services.create_batch(project, user, name="Earlier issues")
     for number, revision in [
         (620, "P01"),

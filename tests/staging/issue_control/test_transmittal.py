@@ -18,13 +18,12 @@ from django_q.models import OrmQ
 from pypdf import PdfReader
 
 from portal.mirror.models import Revision
-from portal.mirror.sync import run_sync, start_sync, sync_memberships
+from portal.mirror.sync import run_sync, start_sync
 from portal.staging import services
 from portal.staging.issue_control import distribution, tasks, transmittal
 from portal.staging.models import Batch, StagedDocument, Submission, Transmittal
 from procore_sandbox.pdm import switches as pdm_switches
-from procore_sandbox.testing import DANA
-from tests.flows import portal_user
+from procore_sandbox.testing import MARTA
 from tests.staging.test_submit_support import drawing, run_task
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -46,27 +45,25 @@ def attachments(message) -> dict[str, bytes]:
     }
 
 
-def test_it_issues_a_numbered_transmittal_when_a_batch_lands_and_sends_it(riverside, stage, client_for, sandbox):
-    user, project = riverside
-    dana = portal_user(sandbox, DANA)
-    sync_memberships(dana)  # a company admin: Procore lists Riverside for her too
-    assert {p.email for p in distribution.choices(project)} >= {user.email, dana.email}
+def test_it_issues_a_numbered_transmittal_when_a_batch_lands_and_sends_it(eli_at_riverside, stage, client_for, sandbox):
+    user, project = eli_at_riverside
+    # The project's people from its Procore Directory, with their e-mail addresses.
+    marta = next(p for p in distribution.choices(project) if p.email == MARTA)
     batch = services.create_batch(project, user, name="Ground floor set", note="For construction, issue 3")
     first = stage(batch, *drawing(650), b"%PDF-1.4 650")
     second = stage(batch, *drawing(651, revision="B"), b"%PDF-1.4 651")
     client = client_for(user)
-    dana_key = next(p.key for p in distribution.choices(project) if p.email == dana.email)
 
-    answer = client.post(f"/batches/{batch.pk}/submit/", {"recipients": [dana_key]})
+    answer = client.post(f"/batches/{batch.pk}/submit/", {"recipients": [marta.id, "999999"]})
     assert answer.status_code == 302 and answer["Location"] == f"/batches/{batch.pk}/progress/"
-    assert [(r.name, r.email) for r in batch.recipients.all()] == [("Dana Whitfield", dana.email)]
+    assert [(r.name, r.email) for r in batch.recipients.all()] == [(marta.name, MARTA)]
     mail.outbox.clear()
     submission = run_task(Submission.objects.get(batch=batch))  # the queued task, run as a worker does
     assert submission.state == "done"
 
     made = Transmittal.objects.get(batch=batch)
     assert (made.label, made.project, made.complete, made.documents) == ("T-0001", project, True, 2)
-    assert made.recipients == [{"name": "Dana Whitfield", "email": dana.email}] and made.emailed_at is not None
+    assert made.recipients == [{"name": marta.name, "email": MARTA}] and made.emailed_at is not None
     text = pdf_text(made.pdf)
     for expected in [
         "Transmittal",
@@ -75,7 +72,7 @@ def test_it_issues_a_numbered_transmittal_when_a_batch_lands_and_sends_it(rivers
         "Ground floor set",
         "For construction, issue 3",
         "Eli Navarro",
-        "Dana Whitfield",
+        marta.name,
         "A-DRW-650",
         "Plan 650",
         "A-DRW-651",
@@ -96,19 +93,19 @@ def test_it_issues_a_numbered_transmittal_when_a_batch_lands_and_sends_it(rivers
     assert rows[0]["Time (UTC)"] == first.landed_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert rows[1]["SHA-256"] == second.sha256
 
-    # The submitter's completion e-mail carries it; Dana gets her own, with both files.
+    # The submitter's completion e-mail carries it; Marta gets her own, with both files.
     completion = next(m for m in mail.outbox if m.to == [user.email])
     assert "Transmittal T-0001 is attached" in completion.body
     assert set(attachments(completion)) == {"T-0001.pdf", "T-0001.csv"}
-    (to_dana,) = [m for m in mail.outbox if m.to == [dana.email]]
-    assert to_dana.subject == "Transmittal T-0001: Riverside Medical Center — Ground floor set"
-    assert attachments(to_dana)["T-0001.pdf"].startswith(b"%PDF")
-    assert "2 document(s) issued into Procore" in to_dana.body and "For construction, issue 3" in to_dana.body
+    (to_marta,) = [m for m in mail.outbox if m.to == [MARTA]]
+    assert to_marta.subject == "Transmittal T-0001: Riverside Medical Center — Ground floor set"
+    assert attachments(to_marta)["T-0001.pdf"].startswith(b"%PDF")
+    assert "2 document(s) issued into Procore" in to_marta.body and "For construction, issue 3" in to_marta.body
 
     # Downloadable from the batch and from the project's Transmittals tab; not by outsiders.
     assert "T-0001 (PDF)" in client.get(f"/batches/{batch.pk}/progress/").content.decode()
     tab = client.get(f"/projects/{project.pk}/transmittals/").content.decode()
-    assert 'data-transmittal="T-0001"' in tab and "Dana Whitfield" in tab
+    assert 'data-transmittal="T-0001"' in tab and marta.name in tab
     pdf = client.get(f"/transmittals/{made.pk}.pdf")
     assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
     assert 'filename="T-0001.pdf"' in pdf["Content-Disposition"]
@@ -138,8 +135,8 @@ def landed_batch(project, user, name: str, documents: int = 1) -> Batch:
     return batch
 
 
-def test_it_numbers_transmittals_once_each_when_they_are_issued_at_once(riverside):
-    user, project = riverside
+def test_it_numbers_transmittals_once_each_when_they_are_issued_at_once(eli_at_riverside):
+    user, project = eli_at_riverside
     batches = [landed_batch(project, user, f"Set {i}") for i in range(6)]
     errors: list[BaseException] = []
 
@@ -163,9 +160,9 @@ def test_it_numbers_transmittals_once_each_when_they_are_issued_at_once(riversid
 
 
 def test_it_issues_a_transmittal_for_what_landed_when_a_partly_landed_batch_is_closed(
-    riverside, stage, issue_failed, client_for
+    eli_at_riverside, stage, issue_failed, client_for
 ):
-    user, project = riverside
+    user, project = eli_at_riverside
     existing = Revision.objects.get(project=project, name="Floor Plan", revision="Rev B")
     pdm_switches.force_workflow_conflict(existing.container_id)
     batch = services.create_batch(project, user, name="Partly landed")
@@ -201,12 +198,12 @@ def test_it_issues_a_transmittal_for_what_landed_when_a_partly_landed_batch_is_c
     assert not batch.submissions.filter(state="queued").exists()
 
 
-def test_it_issues_the_transmittal_when_the_last_document_lands_later(riverside, stage, monkeypatch):
+def test_it_issues_the_transmittal_when_the_last_document_lands_later(eli_at_riverside, stage, monkeypatch):
     from portal.staging import tasks as staging_tasks
     from portal.staging.pipeline import runner
     from tests.staging.test_submit_support import submit
 
-    user, project = riverside
+    user, project = eli_at_riverside
     # Procore's search index shows the new revisions late: nothing has landed when the run ends.
     monkeypatch.setattr(runner, "confirm_landed", lambda client, batch: 0)
     batch = services.create_batch(project, user, name="Late set")
