@@ -30,6 +30,7 @@ from django.db.models import Q
 from portal.accounts.models import User
 from portal.mirror.models import Revision
 
+from ..access import batches_for_user
 from ..edits import ensure_editable
 from ..models import Batch, IssueDecision, LedgerEntry, SheetCompare, StagedDocument
 from ..schema import Schema, format_keys, load_schema, match_key, revision_container
@@ -133,20 +134,31 @@ def _ledger_findings(document: StagedDocument, label: DocumentLabel, entries: li
 
 
 def _staged_findings(
-    document: StagedDocument, label: DocumentLabel, others: list[tuple[StagedDocument, DocumentLabel]]
+    document: StagedDocument,
+    label: DocumentLabel,
+    others: list[tuple[StagedDocument, DocumentLabel]],
+    visible: set[int] | None,
 ) -> list[Finding]:
+    """`visible`: the batches the person reading may see (None: all). Of a batch they may not see
+    (someone else's, not shared with them) only its owner is named, never its name or numbers."""
     findings = []
     for other, other_label in others:
         if other.pk == document.pk or other.sha256 != document.sha256:
             continue
         who = person_name(other.batch.created_by)
-        where = f"batch “{other.batch.name}”" + (f" ({who})" if who else "")
-        if _renamed(label, other_label.number, other_label.name):
+        renamed = _renamed(label, other_label.number, other_label.name)
+        if visible is not None and other.batch_id not in visible:
+            message = "The same file is also staged in a batch of " + (who or "another person") + " in this project"
+            if renamed:
+                message += ", under another number or name: it would become a second document in Procore"
+        elif renamed:
+            where = f"batch “{other.batch.name}”" + (f" ({who})" if who else "")
             message = (
                 f"The same file is staged in {where} as {other_label.title()}: under another number or name it "
                 "would become a second document in Procore"
             )
         else:
+            where = f"batch “{other.batch.name}”" + (f" ({who})" if who else "")
             message = f"The same file is also staged in {where} as “{other.file_name}”"
         findings.append(Finding(document, STAGED_ELSEWHERE, message, f"document {other.pk}"))
     return findings
@@ -266,8 +278,11 @@ def _pdm_findings(
     return sequences, findings
 
 
-def check_batch(batch: Batch, documents: Iterable[StagedDocument] | None = None) -> Report:
-    """Every warning on the batch's documents still to be sent, with the decisions taken."""
+def check_batch(
+    batch: Batch, documents: Iterable[StagedDocument] | None = None, *, viewer: User | None = None
+) -> Report:
+    """Every warning on the batch's documents still to be sent, with the decisions taken; worded
+    for `viewer` (what they may not see of other batches is not named)."""
     rows = documents if documents is not None else batch.documents.filter(state__in=OPEN_STATES)
     documents = [d for d in rows if d.state in OPEN_STATES]
     for document in documents:
@@ -285,10 +300,15 @@ def check_batch(batch: Batch, documents: Iterable[StagedDocument] | None = None)
     )
     other_schema = schema or (load_schema(batch.project) if others else None)
     other_labels = [(o, document_label(o, other_schema)) for o in others]
+    visible = (
+        set(batches_for_user(viewer).filter(pk__in={o.batch_id for o in others}).values_list("pk", flat=True))
+        if viewer is not None and others
+        else None
+    )
     findings: list[Finding] = []
     for document in documents:
         findings += _ledger_findings(document, labels[document.pk], ledger.get(document.sha256, []))
-        findings += _staged_findings(document, labels[document.pk], other_labels)
+        findings += _staged_findings(document, labels[document.pk], other_labels, visible)
     sequence = None
     if schema is not None:
         sequence, pdm = _pdm_findings(batch, documents, schema)

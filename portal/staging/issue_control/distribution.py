@@ -29,7 +29,9 @@ def set_recipients(batch: Batch, ids: Iterable[str]) -> list[Recipient]:
         Recipient.objects.filter(batch=batch).delete()
         return Recipient.objects.bulk_create(
             [
-                Recipient(batch=batch, name=p.name, email=p.email, procore_user_id=int(p.id) if p.id.isdigit() else None)
+                Recipient(
+                    batch=batch, name=p.name, email=p.email, procore_user_id=int(p.id) if p.id.isdigit() else None
+                )
                 for p in chosen
             ]
         )

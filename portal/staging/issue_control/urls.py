@@ -12,7 +12,7 @@ urlpatterns = [
     path("batches/<int:batch_id>/compare/", views_compare.start, name="compare_start"),
     path("batches/<int:batch_id>/documents/<int:document_id>/compare/", views_compare.sheet, name="compare_sheet"),
     path(
-        "batches/<int:batch_id>/documents/<int:document_id>/compare/<int:number>-<str:kind>.png",
+        "batches/<int:batch_id>/documents/<int:document_id>/compare/picture.png",
         views_compare.picture,
         name="compare_picture",
     ),

@@ -17,7 +17,7 @@ from . import checks, compare
 @require_GET
 def issue_check(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
-    report = checks.check_batch(batch)
+    report = checks.check_batch(batch, viewer=request.user)
     return render(
         request,
         "staging/issue_control/check.html",

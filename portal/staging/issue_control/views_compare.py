@@ -48,8 +48,12 @@ def sheet(request: HttpRequest, batch_id: int, document_id: int) -> HttpResponse
 
 @login_required
 @require_GET
-def picture(request: HttpRequest, batch_id: int, document_id: int, number: int, kind: str) -> FileResponse:
+def picture(request: HttpRequest, batch_id: int, document_id: int) -> FileResponse:
+    """One page's picture: `?page=<n>&kind=overlay|side`."""
     batch = get_batch_for_user(request.user, batch_id)
+    wanted = request.GET.get("page", "")
+    number = int(wanted) if wanted.isdigit() else 0
+    kind = request.GET.get("kind", "")
     row = get_object_or_404(SheetCompare, batch=batch, document_id=document_id)
     page = next((p for p in row.pages or [] if p.get("page") == number), None)
     name = (page or {}).get(kind) if kind in {"overlay", "side"} else None

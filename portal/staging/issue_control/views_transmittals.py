@@ -9,9 +9,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.mirror.access import get_project_for_user, projects_for_user
+from portal.mirror.access import get_project_for_user
 
-from ..access import get_batch_for_user
+from ..access import batches_for_user, get_batch_for_user
 from ..models import Transmittal
 from . import tasks, transmittal
 
@@ -20,7 +20,10 @@ from . import tasks, transmittal
 @require_GET
 def project_transmittals(request: HttpRequest, project_id: int) -> HttpResponse:
     project = get_project_for_user(request.user, project_id)
-    rows = Transmittal.objects.filter(project=project).select_related("batch", "issued_by")
+    # A subcontractor sees the transmittals of their own (and shared) batches, not everyone's.
+    rows = Transmittal.objects.filter(project=project, batch__in=batches_for_user(request.user)).select_related(
+        "batch", "issued_by"
+    )
     return render(
         request,
         "staging/issue_control/transmittals.html",
@@ -31,7 +34,7 @@ def project_transmittals(request: HttpRequest, project_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def download(request: HttpRequest, transmittal_id: int, kind: str) -> FileResponse:
-    row = Transmittal.objects.filter(pk=transmittal_id, project__in=projects_for_user(request.user)).first()
+    row = Transmittal.objects.filter(pk=transmittal_id, batch__in=batches_for_user(request.user)).first()
     field = {"pdf": row.pdf, "csv": row.csv}.get(kind) if row is not None else None
     if not field or not default_storage.exists(field.name):
         raise Http404("No such transmittal.")

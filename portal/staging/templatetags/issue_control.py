@@ -13,9 +13,11 @@ from portal.staging.models import Batch, Transmittal
 register = template.Library()
 
 
-@register.inclusion_tag("staging/issue_control/_batch_panel.html")
-def issue_panel(batch: Batch) -> dict[str, Any]:
-    report = checks.check_batch(batch) if batch.is_editable else checks.Report(None)
+@register.inclusion_tag("staging/issue_control/_batch_panel.html", takes_context=True)
+def issue_panel(context: template.Context, batch: Batch) -> dict[str, Any]:
+    request = context.get("request")
+    viewer = request.user if request is not None and request.user.is_authenticated else None
+    report = checks.check_batch(batch, viewer=viewer) if batch.is_editable else checks.Report(None)
     return {"batch": batch, "report": report, "counts": report.counts()}
 
 

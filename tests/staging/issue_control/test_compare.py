@@ -129,10 +129,15 @@ def test_it_compares_a_staged_revision_with_the_current_one_in_procore(
     assert "1</span> New sheets" in page_html
     sheet = client.get(f"/batches/{batch.pk}/documents/{changed.pk}/compare/").content.decode()
     assert "Changed region (2)" in sheet and "compared with the current revision A (version 1)" in sheet
-    picture = client.get(f"/batches/{batch.pk}/documents/{changed.pk}/compare/1-overlay.png")
+    picture = client.get(f"/batches/{batch.pk}/documents/{changed.pk}/compare/picture.png?page=1&kind=overlay")
     assert picture.status_code == 200 and picture["Content-Type"] == "image/png"
     assert Image.open(io.BytesIO(b"".join(picture.streaming_content))).width == imaging.DISPLAY_WIDTH
-    assert client_for(None).get(f"/batches/{batch.pk}/documents/{changed.pk}/compare/1-overlay.png").status_code == 404
+    assert (
+        client_for(None)
+        .get(f"/batches/{batch.pk}/documents/{changed.pk}/compare/picture.png?page=1&kind=overlay")
+        .status_code
+        == 404
+    )
 
 
 @pytest.mark.django_db(transaction=True)

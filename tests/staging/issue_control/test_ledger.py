@@ -124,3 +124,27 @@ def test_it_waits_for_a_decision_and_writes_it_in_the_history(eli_at_riverside, 
     assert "Kept by Eli Navarro" in page and "“The Monday set is withdrawn”" in page
     # Someone who cannot see the project gets a 404, not the page.
     assert client_for(None).get(f"/batches/{second.pk}/issue-check/").status_code in {302, 404}
+
+
+def test_it_names_only_the_owner_of_a_batch_the_person_may_not_see(eli_at_riverside, stage, sandbox):
+    from portal.mirror.sync import sync_memberships
+    from procore_sandbox.testing import JORDAN_NORTHWIND
+    from tests.flows import portal_user
+
+    user, project = eli_at_riverside
+    jordan = portal_user(sandbox, JORDAN_NORTHWIND)
+    sync_memberships(jordan)
+    private = services.create_batch(project, jordan, name="Jordan's private set")
+    stage(private, *drawing(607), b"%PDF-1.4 sheet 607")
+    mine = services.create_batch(project, user, name="Eli's set")
+    stage(mine, *drawing(617), b"%PDF-1.4 sheet 607")
+
+    (finding,) = checks.check_batch(mine, viewer=user).findings
+    assert finding.kind == checks.STAGED_ELSEWHERE
+    assert finding.message == (
+        f"The same file is also staged in a batch of {jordan.get_full_name()} in this project, under another "
+        "number or name: it would become a second document in Procore"
+    )
+    assert "private set" not in finding.message and "607" not in finding.message
+    # Without a reader (the worker, admin), every batch is named.
+    assert "“Jordan's private set”" in checks.check_batch(mine).findings[0].message

@@ -23,7 +23,7 @@ from portal.staging import services
 from portal.staging.issue_control import distribution, tasks, transmittal
 from portal.staging.models import Batch, StagedDocument, Submission, Transmittal
 from procore_sandbox.pdm import switches as pdm_switches
-from procore_sandbox.testing import MARTA
+from procore_sandbox.testing import JORDAN_NORTHWIND, MARTA
 from tests.staging.test_submit_support import drawing, run_task
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,7 +45,9 @@ def attachments(message) -> dict[str, bytes]:
     }
 
 
-def test_it_issues_a_numbered_transmittal_when_a_batch_lands_and_sends_it(eli_at_riverside, stage, client_for, sandbox):
+def test_it_issues_a_numbered_transmittal_when_a_batch_lands_and_sends_it(
+    eli_at_riverside, stage, client_for, signed_in
+):
     user, project = eli_at_riverside
     # The project's people from its Procore Directory, with their e-mail addresses.
     marta = next(p for p in distribution.choices(project) if p.email == MARTA)
@@ -110,6 +112,10 @@ def test_it_issues_a_numbered_transmittal_when_a_batch_lands_and_sends_it(eli_at
     assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
     assert 'filename="T-0001.pdf"' in pdf["Content-Disposition"]
     assert client_for(None).get(f"/transmittals/{made.pk}.pdf").status_code == 404
+    # A project member the batch is not shared with sees neither it nor its transmittal.
+    colleague = signed_in(JORDAN_NORTHWIND)
+    assert 'data-transmittal="T-0001"' not in colleague.get(f"/projects/{project.pk}/transmittals/").content.decode()
+    assert colleague.get(f"/transmittals/{made.pk}.pdf").status_code == 404
 
     # The project's next batch gets the next number.
     later = services.create_batch(project, user, name="Roof set")

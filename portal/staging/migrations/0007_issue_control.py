@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("mirror", "0003_company_documents"),
-        ("staging", "0005_field_versions"),
+        ("staging", "0006_batch_sharing"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
