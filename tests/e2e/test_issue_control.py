@@ -4,9 +4,6 @@ compare, the project's Transmittals tab and a landed batch's transmittal."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from django.test import Client
 
@@ -15,7 +12,6 @@ from portal.staging.issue_control import compare
 from portal.staging.issue_control.tasks import compare_batch
 from portal.staging.models import IssueDecision
 from procore_sandbox.testing import ELI
-from tests.e2e.axe import look as axe_look
 from tests.staging.issue_control.helpers import drawing_pdf, issue, stage
 from tests.staging.test_submit_support import drawing, fast_pipeline, mirrored
 
@@ -34,10 +30,21 @@ def signed_in(page, sandbox, user) -> None:
 
 
 @pytest.fixture
-def look(tmp_path):
-    """look(page, name) → the axe-core problems at both sizes; screenshots in $SCREENSHOTS or tmp."""
-    folder = Path(os.environ.get("SCREENSHOTS") or tmp_path)
-    return lambda page, name: axe_look(page, folder, name)
+def look(axe, screenshots):
+    """look(page, name) → screenshots at a laptop's and a phone's size, and axe-core's critical and
+    serious violations at each."""
+
+    def check(page, name: str, *, parts: tuple[str, ...] = ()) -> list[str]:
+        """`parts`: only these parts of a page the issue control adds to (others' pages)."""
+        context = "{include: [" + ", ".join(f"[{part!r}]" for part in parts) + "]}" if parts else "document"
+        problems = []
+        for width, height in ((1440, 900), (390, 844)):
+            page.set_viewport_size({"width": width, "height": height})
+            page.screenshot(path=str(screenshots / f"{name}-{width}.png"), full_page=True)
+            problems += [f"{width}px {problem}" for problem in axe(page, context=context)]
+        return problems
+
+    return check
 
 
 def test_it_shows_warnings_compares_and_transmittals(page, sandbox, settings, tmp_path, monkeypatch, look):
@@ -63,7 +70,7 @@ def test_it_shows_warnings_compares_and_transmittals(page, sandbox, settings, tm
     assert "Review warnings (3)" in panel.inner_text()
     assert "Revisions in this project are letters" in panel.inner_text()
     assert page.locator("details.distribution summary").inner_text().startswith("Send the transmittal to")
-    assert look(page, "batch") == []
+    assert look(page, "batch", parts=("[data-issue-panel]", "details.distribution")) == []
 
     page.goto(f"{base}/batches/{batch.pk}/issue-check/")
     findings = page.locator("li.finding")
@@ -100,4 +107,4 @@ def test_it_shows_warnings_compares_and_transmittals(page, sandbox, settings, tm
 
     page.goto(f"{base}/batches/{first.pk}/progress/")
     assert page.locator("[data-transmittal-panel]").get_by_role("link", name="T-0001 (PDF)").is_visible()
-    assert look(page, "progress") == []
+    assert look(page, "progress", parts=("[data-transmittal-panel]",)) == []

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("mirror", "0003_company_documents"),
-        ("staging", "0006_batch_sharing"),
+        ("staging", "0007_document_contents"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -19,7 +19,7 @@ def remove_schedules(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("staging", "0007_issue_control"),
+        ("staging", "0008_issue_control"),
         ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
     ]
     operations = [migrations.RunPython(create_schedules, remove_schedules)]
