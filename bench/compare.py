@@ -62,10 +62,10 @@ def sheet(number: int, changes: list[tuple[float, float, float, float]]) -> byte
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=(width, height))
     pdf.setLineWidth(0.4)
-    for x in range(40, int(width) - 40, 60):
-        pdf.line(x, 40, x, height - 40)
-    for y in range(40, int(height) - 40, 60):
-        pdf.line(40, y, width - 40, y)
+    for column in range(40, int(width) - 40, 60):
+        pdf.line(column, 40, column, height - 40)
+    for row in range(40, int(height) - 40, 60):
+        pdf.line(40, row, width - 40, row)
     pdf.setFont("Helvetica", 7)
     for index in range(400):
         x, y = rng.uniform(60, width - 260), rng.uniform(200, height - 160)
@@ -215,7 +215,7 @@ def main() -> None:
         result = run_worker(portal, WORKER, str(staged.pk))
 
         rows = list(SheetCompare.objects.filter(batch=staged).select_related("document"))
-        outcomes = {}
+        outcomes: dict[str, int] = {}
         known = found = extra = 0
         for row in rows:
             outcomes[row.outcome or row.state] = outcomes.get(row.outcome or row.state, 0) + 1

@@ -146,6 +146,11 @@ class SheetCompare(models.Model):
         return f"Compare of {self.document_id}: {self.outcome or self.state}"
 
     @property
+    def stale(self) -> bool:
+        """The staged file changed since it was compared."""
+        return bool(self.sha256) and self.sha256 != self.document.sha256
+
+    @property
     def regions(self) -> int:
         return sum(len(page.get("regions") or []) for page in self.pages)
 

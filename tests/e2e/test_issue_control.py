@@ -13,7 +13,7 @@ from portal.staging.issue_control.tasks import compare_batch
 from portal.staging.models import IssueDecision
 from procore_sandbox.testing import ELI
 from tests.staging.issue_control.helpers import drawing_pdf, issue, stage
-from tests.staging.test_submit_support import drawing, fast_pipeline, mirrored
+from tests.staging.submitting import drawing, fast_pipeline
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -47,10 +47,9 @@ def look(axe, screenshots):
     return check
 
 
-def test_it_shows_warnings_compares_and_transmittals(page, sandbox, settings, tmp_path, monkeypatch, look):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+def test_it_shows_warnings_compares_and_transmittals(page, sandbox, media, synced_project, monkeypatch, look):
     fast_pipeline(monkeypatch)
-    user, project = mirrored(sandbox, ELI)
+    user, project = synced_project(ELI)
     first = services.create_batch(project, user, name="Issue A", note="For coordination")
     original = drawing_pdf(title="A-DRW-640")
     stage(first, *drawing(640), original)

@@ -194,7 +194,7 @@ def containers_for(schema: Schema, project, documents: Iterable[StagedDocument])
         rows = rows.filter(Q(number__in=numbers) | Q(name__in=names))
     by_key: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in rows.values("procore_id", "container_id", "version", "revision", "fields", "file_format", "name"):
-        by_key[revision_container(schema, row)].append(row)
+        by_key[revision_container(schema, row)].append(dict(row))
     found = {}
     for document in documents:
         matched = {r["procore_id"]: r for key in keys[document.pk] for r in by_key.get(key, [])}
@@ -227,7 +227,7 @@ def _pdm_findings(
         metadata = document.metadata or {}
         container = containers.get(document.pk)
         current = container.current if container else None
-        if current is not None:
+        if container is not None and current is not None:
             known = hashes.get(current["procore_id"])
             label = f"{revision_order.normalize(current['revision'])} (version {current['version']})"
             if known and known == document.sha256:

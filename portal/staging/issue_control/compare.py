@@ -201,7 +201,7 @@ def compare_document(row: SheetCompare, client: ProcoreClient | None) -> dict:
         pages.append(entry)
 
     try:
-        with local_copy(cached.file.name) as old_path, local_copy(document.file.name) as new_path:
+        with local_copy(cached.file.name or "") as old_path, local_copy(document.file.name or "") as new_path:
             imaging.compare_pdfs(old_path, new_path, dpi=dpi(), max_pixels=max_pixels(), labels=labels, on_page=keep)
     except imaging.NotAPdf as exc:
         _delete_pictures([SheetCompare(pages=pages)])
@@ -242,7 +242,7 @@ def local_copy(name: str) -> Iterator[str]:
 def revision_file(client: ProcoreClient, project: Project, revision: Revision) -> RevisionFile:
     """The revision's file from the cache, or downloaded once (and its hash written to the ledger)."""
     cached = RevisionFile.objects.filter(project=project, revision_id=revision.procore_id).first()
-    if cached is not None and cached.file and default_storage.exists(cached.file.name):
+    if cached is not None and cached.file.name and default_storage.exists(cached.file.name):
         RevisionFile.objects.filter(pk=cached.pk).update(used_at=timezone.now())
         return cached
     path = revision_download_path(project.company_id, project.id, revision.procore_id)
@@ -275,7 +275,8 @@ def prune_cache() -> int:
     removed = 0
     for cached in RevisionFile.objects.filter(used_at__lt=cutoff):
         try:
-            default_storage.delete(cached.file.name)
+            if cached.file.name:
+                default_storage.delete(cached.file.name)
         except OSError as exc:
             log.warning("Could not remove cached revision %s: %s", cached.revision_id, exc)
             continue
@@ -326,7 +327,6 @@ def summary(batch: Batch) -> dict:
             stalled += row.state == SheetCompare.State.RUNNING and row.lease_until is not None and row.lease_until < now
         elif row.outcome in groups:
             groups[row.outcome].append(row)
-        row.stale = row.sha256 != row.document.sha256
     return {
         "rows": rows,
         "groups": groups,

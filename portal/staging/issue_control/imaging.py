@@ -110,7 +110,8 @@ def find_regions(changed: np.ndarray) -> list[tuple[int, int, int, int]]:
         grid[:rows, :cols] = changed
     else:
         grid = changed
-    blocks = grid.reshape(padded_rows // CELL, CELL, padded_cols // CELL, CELL).any(axis=(1, 3))
+    blocks = np.any(grid.reshape(padded_rows // CELL, CELL, padded_cols // CELL, CELL), axis=(1, 3), keepdims=False)
+    blocks = np.asarray(blocks, dtype=bool)
     joined = ndimage.binary_dilation(blocks, iterations=GAP) if GAP else blocks
     labels, count = ndimage.label(joined, structure=np.ones((3, 3), dtype=bool))
     boxes = []
@@ -119,7 +120,7 @@ def find_regions(changed: np.ndarray) -> list[tuple[int, int, int, int]]:
             continue
         row_slice, col_slice = found
         # Only this group's own changed blocks (the dilation may reach into a neighbour's box).
-        own = (labels[found] == index) & blocks[found]
+        own = np.logical_and(labels[found] == index, blocks[found])
         if not own.any():
             continue
         y0 = (row_slice.start) * CELL
@@ -257,9 +258,7 @@ def _compare_page(
     )
     note = ""
     if old_page is not None and new_page is not None:
-        old_size, new_size = (round(v) for v in old_page.get_size()), (round(v) for v in new_page.get_size())
-        old_size, new_size = tuple(old_size), tuple(new_size)
-        if old_size != new_size:
+        if [round(v) for v in old_page.get_size()] != [round(v) for v in new_page.get_size()]:
             note = (
                 f"The sheet size changed ({_mm(old_page.get_size())} → {_mm(new_page.get_size())}); "
                 "pages are compared from their top-left corner."
@@ -269,7 +268,9 @@ def _compare_page(
     if old is None or new is None:
         status = "new" if old is None else "removed"
         width = min(SIDE_WIDTH, shape[1])
-        only = _fit(new if new is not None else old, width)
+        present_pixels = new if new is not None else old
+        assert present_pixels is not None  # one of the two pages exists
+        only = _fit(present_pixels, width)
         side = side_by_side(None if old is None else only, None if new is None else only, [], labels)
         return PageResult(number, status, [], None, png(side), note)
     changed = changed_mask(old, new)

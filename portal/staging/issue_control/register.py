@@ -90,7 +90,7 @@ def register_lines(batch: Batch) -> list[Line]:
         revision = revisions.get(document.revision_id)
         version = document.version if document.version is not None else (revision.version if revision else None)
         status = ""
-        if status_field is not None:
+        if schema is not None and status_field is not None:
             values = (document.metadata or {}).get(status_field.id) or []
             value = schema.values_by_id.get(values[0]) if values else None
             status = value.label if value is not None else (values[0] if values else "")

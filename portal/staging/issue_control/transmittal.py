@@ -150,7 +150,7 @@ def make_transmittal(batch_id: int, closed_by: int | None = None) -> Transmittal
 
 def attach(message: EmailMessage, transmittal: Transmittal) -> None:
     for field, mime in ((transmittal.pdf, "application/pdf"), (transmittal.csv, "text/csv")):
-        if field:
+        if field and field.name:
             with default_storage.open(field.name, "rb") as stored:
                 message.attach(
                     f"{transmittal.label}{'.pdf' if mime == 'application/pdf' else '.csv'}", stored.read(), mime

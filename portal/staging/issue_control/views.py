@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
+
+from portal.accounts.http import AuthenticatedRequest
 
 from ..access import get_batch_for_user
 from ..edits import BatchLocked
@@ -15,7 +17,7 @@ from . import checks, compare
 
 @login_required
 @require_GET
-def issue_check(request: HttpRequest, batch_id: int) -> HttpResponse:
+def issue_check(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
     report = checks.check_batch(batch, viewer=request.user)
     return render(
@@ -33,7 +35,7 @@ def issue_check(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def decide(request: HttpRequest, batch_id: int) -> HttpResponse:
+def decide(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     """Keep one document despite a warning, keep every remaining one, or remove a document."""
     batch = get_batch_for_user(request.user, batch_id)
     action = request.POST.get("action", "")

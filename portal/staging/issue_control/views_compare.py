@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
+
+from portal.accounts.http import AuthenticatedRequest
 
 from ..access import get_batch_for_user
 from ..models import SheetCompare
@@ -17,7 +19,7 @@ from . import compare, tasks
 
 @login_required
 @require_POST
-def start(request: HttpRequest, batch_id: int) -> HttpResponse:
+def start(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
     count = compare.request_compare(batch, request.user)
     if count:
@@ -32,7 +34,7 @@ def start(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def sheet(request: HttpRequest, batch_id: int, document_id: int) -> HttpResponse:
+def sheet(request: AuthenticatedRequest, batch_id: int, document_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
     row = get_object_or_404(SheetCompare.objects.select_related("document"), batch=batch, document_id=document_id)
     pages = row.pages or []
@@ -48,7 +50,7 @@ def sheet(request: HttpRequest, batch_id: int, document_id: int) -> HttpResponse
 
 @login_required
 @require_GET
-def picture(request: HttpRequest, batch_id: int, document_id: int) -> FileResponse:
+def picture(request: AuthenticatedRequest, batch_id: int, document_id: int) -> FileResponse:
     """One page's picture: `?page=<n>&kind=overlay|side`."""
     batch = get_batch_for_user(request.user, batch_id)
     wanted = request.GET.get("page", "")

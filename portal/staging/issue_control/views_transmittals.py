@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from portal.accounts.http import AuthenticatedRequest
 from portal.mirror.access import get_project_for_user
 
 from ..access import batches_for_user, get_batch_for_user
@@ -18,7 +19,7 @@ from . import tasks, transmittal
 
 @login_required
 @require_GET
-def project_transmittals(request: HttpRequest, project_id: int) -> HttpResponse:
+def project_transmittals(request: AuthenticatedRequest, project_id: int) -> HttpResponse:
     project = get_project_for_user(request.user, project_id)
     # A subcontractor sees the transmittals of their own (and shared) batches, not everyone's.
     rows = Transmittal.objects.filter(project=project, batch__in=batches_for_user(request.user)).select_related(
@@ -33,10 +34,10 @@ def project_transmittals(request: HttpRequest, project_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def download(request: HttpRequest, transmittal_id: int, kind: str) -> FileResponse:
+def download(request: AuthenticatedRequest, transmittal_id: int, kind: str) -> FileResponse:
     row = Transmittal.objects.filter(pk=transmittal_id, batch__in=batches_for_user(request.user)).first()
     field = {"pdf": row.pdf, "csv": row.csv}.get(kind) if row is not None else None
-    if not field or not default_storage.exists(field.name):
+    if row is None or not field or not field.name or not default_storage.exists(field.name):
         raise Http404("No such transmittal.")
     return FileResponse(
         default_storage.open(field.name, "rb"),
@@ -48,7 +49,7 @@ def download(request: HttpRequest, transmittal_id: int, kind: str) -> FileRespon
 
 @login_required
 @require_POST
-def close(request: HttpRequest, batch_id: int) -> HttpResponse:
+def close(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
     landed = transmittal.close_batch(batch, request.user)
     if landed is None:

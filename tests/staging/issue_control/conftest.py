@@ -7,7 +7,7 @@ import pytest
 
 from portal.accounts.models import User
 from procore_sandbox.testing import ELI, SAM
-from tests.staging.test_submit_support import fast_pipeline
+from tests.staging.submitting import fast_pipeline
 
 from . import helpers
 

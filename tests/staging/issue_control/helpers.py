@@ -11,13 +11,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from portal.staging import services
 from portal.staging.models import Batch, StagedDocument
 from portal.staging.schema import load_schema
-from tests.staging.test_submit_support import metadata_from, run_task, submit
+from tests.staging.submitting import metadata_from, run_task, submit
 
 
 def stage(batch: Batch, file_name: str, values: dict[str, str] | None, content: bytes) -> StagedDocument:
     """Add a file to the batch as an upload would, then set its metadata (typed values)."""
     schema = load_schema(batch.project)
     user = batch.created_by
+    assert user is not None
     document, _ = services.add_document(batch, user, SimpleUploadedFile(file_name, content, "application/pdf"), schema)
     if values is not None:
         services.set_document_fields(batch, user, document, metadata_from(schema, **values), schema)
@@ -33,7 +34,9 @@ def issue(batch: Batch, *, expect: str = "done") -> Batch:
     return batch
 
 
-def drawing_pdf(changes=(), *, pages: int = 1, size=None, seed: int = 7, title: str = "A-DRW-101") -> bytes:
+def drawing_pdf(
+    changes=(), *, pages: int = 1, size: tuple[float, float] | None = None, seed: int = 7, title: str = "A-DRW-101"
+) -> bytes:
     """A generated drawing (reportlab), A1 landscape unless `size` says: a grid, some boxes and a
     title block; each change (x, y, w, h in points) adds a box with a note on the first page."""
     from reportlab.lib.pagesizes import A1, landscape
@@ -45,8 +48,8 @@ def drawing_pdf(changes=(), *, pages: int = 1, size=None, seed: int = 7, title: 
     for number in range(pages):
         rng = random.Random(seed + number)
         pdf.setLineWidth(0.5)
-        for x in range(0, int(width), 80):
-            pdf.line(x, 0, x, height)
+        for column in range(0, int(width), 80):
+            pdf.line(column, 0, column, height)
         for _ in range(60):
             x, y = rng.uniform(40, width - 300), rng.uniform(200, height - 300)
             pdf.rect(x, y, rng.uniform(20, 160), rng.uniform(20, 160))

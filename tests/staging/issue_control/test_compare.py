@@ -15,7 +15,7 @@ from portal.staging import services
 from portal.staging.issue_control import checks, compare, imaging
 from portal.staging.issue_control.tasks import compare_batch
 from portal.staging.models import LedgerEntry, RevisionFile, SheetCompare
-from tests.staging.test_submit_support import drawing
+from tests.staging.submitting import drawing
 
 WIDTH, HEIGHT = landscape(A1)
 # Two changes in points from the bottom-left corner (PDF space), and the box each makes in the

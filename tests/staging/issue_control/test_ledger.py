@@ -8,7 +8,7 @@ import pytest
 from portal.staging import services
 from portal.staging.issue_control import checks
 from portal.staging.models import LedgerEntry
-from tests.staging.test_submit_support import drawing
+from tests.staging.submitting import drawing
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -21,7 +21,7 @@ from portal.staging.issue_control.revision_order import (
     infer_sequence,
     normalize,
 )
-from tests.staging.test_submit_support import drawing
+from tests.staging.submitting import drawing
 
 LETTER_HISTORY = ["Rev A", "Rev B", "Rev C", "Rev D", "Rev A", "Rev B", "Rev 0"]
 P_HISTORY = ["P01", "P02", "P03", "C01", "C02", "P01", "P02", "C01"]
@@ -159,12 +159,12 @@ def test_it_checks_a_batch_against_revisions_issued_before(eli_at_riverside, sta
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_leaves_a_repeat_to_validation_where_duplicates_are_forbidden(sandbox, media, monkeypatch, stage):
+def test_it_leaves_a_repeat_to_validation_where_duplicates_are_forbidden(synced_project, media, monkeypatch, stage):
     from procore_sandbox.testing import DANA
-    from tests.staging.test_submit_support import fast_pipeline, mirrored
+    from tests.staging.submitting import fast_pipeline
 
     fast_pipeline(monkeypatch)
-    user, project = mirrored(sandbox, DANA, 2307)  # Harbor Bridge: S.201 has Rev A and Rev B
+    user, project = synced_project(DANA, 2307)  # Harbor Bridge: S.201 has Rev A and Rev B
     batch = services.create_batch(project, user, name="Deck")
     values = {"name": "Deck Framing Plan", "type": "DRW", "status": "OPN", "discipline": "S", "number": "201"}
     repeat = stage(batch, "S.201_Deck Framing Plan_Rev B.pdf", {**values, "revision": "Rev B"}, b"%PDF deck B")

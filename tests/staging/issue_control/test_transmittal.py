@@ -24,7 +24,7 @@ from portal.staging.issue_control import distribution, tasks, transmittal
 from portal.staging.models import Batch, StagedDocument, Submission, Transmittal
 from procore_sandbox.pdm import switches as pdm_switches
 from procore_sandbox.testing import JORDAN_NORTHWIND, MARTA
-from tests.staging.test_submit_support import drawing, run_task
+from tests.staging.submitting import drawing, run_task
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -207,7 +207,7 @@ def test_it_issues_a_transmittal_for_what_landed_when_a_partly_landed_batch_is_c
 def test_it_issues_the_transmittal_when_the_last_document_lands_later(eli_at_riverside, stage, monkeypatch):
     from portal.staging import tasks as staging_tasks
     from portal.staging.pipeline import runner
-    from tests.staging.test_submit_support import submit
+    from tests.staging.submitting import submit
 
     user, project = eli_at_riverside
     # Procore's search index shows the new revisions late: nothing has landed when the run ends.
