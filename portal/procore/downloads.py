@@ -97,7 +97,7 @@ def _read(url: str, sink: BinaryIO, max_bytes: int | None) -> Downloaded:
     sink.truncate()
     digest = hashlib.sha256()
     size = 0
-    timeout = float(getattr(settings, "PROCORE_TIMEOUT", 30))
+    timeout = float(settings.PROCORE_TIMEOUT)
     started = time.monotonic()
     with _storage.get(url, stream=True, timeout=(min(10.0, timeout), timeout)) as response:
         log.debug(

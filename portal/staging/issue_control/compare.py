@@ -58,11 +58,11 @@ COPY_CHUNK = 1024 * 1024
 
 
 def dpi() -> float:
-    return float(getattr(settings, "COMPARE_DPI", 100))
+    return float(settings.COMPARE_DPI)
 
 
 def max_pixels() -> int:
-    return int(getattr(settings, "COMPARE_MAX_PIXELS", 12_000_000))
+    return int(settings.COMPARE_MAX_PIXELS)
 
 
 def is_pdf(document: StagedDocument) -> bool:
@@ -246,7 +246,7 @@ def revision_file(client: ProcoreClient, project: Project, revision: Revision) -
         RevisionFile.objects.filter(pk=cached.pk).update(used_at=timezone.now())
         return cached
     path = revision_download_path(project.company_id, project.id, revision.procore_id)
-    limit = int(getattr(settings, "STAGING_MAX_FILE_SIZE", 2 * 1024**3))
+    limit = int(settings.STAGING_MAX_FILE_SIZE)
     with tempfile.TemporaryFile() as sink:
         got = download(client.for_company(project.company_id), path, sink, max_bytes=limit)
         sink.seek(0)
@@ -270,7 +270,7 @@ def revision_file(client: ProcoreClient, project: Project, revision: Revision) -
 def prune_cache() -> int:
     """Remove downloaded revision files unused for COMPARE_CACHE_DAYS, and pictures of compares
     whose documents landed past the staging retention; returns how many files went."""
-    days = int(getattr(settings, "COMPARE_CACHE_DAYS", 30))
+    days = int(settings.COMPARE_CACHE_DAYS)
     cutoff = timezone.now() - timedelta(days=days)
     removed = 0
     for cached in RevisionFile.objects.filter(used_at__lt=cutoff):
@@ -282,7 +282,7 @@ def prune_cache() -> int:
             continue
         cached.delete()
         removed += 1
-    retention = int(getattr(settings, "STAGING_RETENTION_DAYS", 7))
+    retention = int(settings.STAGING_RETENTION_DAYS)
     landed = SheetCompare.objects.filter(document__landed_at__lt=timezone.now() - timedelta(days=retention)).exclude(
         pages=[]
     )
