@@ -2,13 +2,23 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from portal import health
 from portal.mirror import views as mirror_views
 
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers (and pages that name no icon, such as admin's) ask for /favicon.ico."""
+    return redirect(static("portal/favicon.svg"), permanent=True)
+
+
 urlpatterns = [
     path("", mirror_views.dashboard, name="dashboard"),
+    path("favicon.ico", favicon),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

@@ -8,7 +8,20 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 
-from .models import Company, File, Folder, NamingStandard, PdmField, PdmValue, Project, Revision, UploadRule
+from portal.procore.pdm import USER_VARIANTS
+
+from .models import (
+    Company,
+    File,
+    Folder,
+    NamingStandard,
+    PdmField,
+    PdmValue,
+    Project,
+    ProjectPerson,
+    Revision,
+    UploadRule,
+)
 
 FILE_SORTS = {
     "name": "name",
@@ -110,14 +123,33 @@ def setup_view(project: Project) -> dict[str, Any]:
         (standard, [by_id[i] for i in standard.field_ids if i in by_id])
         for standard in NamingStandard.objects.filter(project=project)
     ]
-    required_anywhere = {f.procore_id for r in rules for f in r.required}
     return {
         "rules": rules,
         "standards": standards,
-        "fields": [
-            (f, FIELD_TYPES.get(f.type, f.type), f.procore_id in required_anywhere) for f in fields if f.visible
-        ],
+        "fields": [(f, field_kind(f), required_by(f, rules)) for f in fields if f.visible],
+        "people_count": ProjectPerson.objects.filter(project=project, in_directory=True).count(),
+        "person_variants": sorted(USER_VARIANTS),
     }
+
+
+def field_kind(field: PdmField) -> str:
+    if field.type == "reference" and field.variant in USER_VARIANTS:
+        return "People of the project" if field.variant == "procore_users" else "A person of the project"
+    return FIELD_TYPES.get(field.type, field.type)
+
+
+def required_by(field: PdmField, rules: list[RuleView]) -> str:
+    """Which documents need the field, in words: every document, those some rules apply to, or none."""
+    titles = [
+        "the default rule" if r.rule.is_default else "when " + " and ".join(r.conditions)
+        for r in rules
+        if field in r.required
+    ]
+    if not titles:
+        return ""
+    if len(titles) == len(rules):
+        return "Every document"
+    return "Only " + "; ".join(titles)
 
 
 def revision_view(
@@ -134,7 +166,7 @@ def revision_view(
         if status_id:
             revisions = revisions.filter(status_value_id=status_id)
         revisions = revisions.order_by("name", "-version")
-    revisions = revisions.defer("fields")
+    # `fields` is read for the page's rows only: it names each revision's discipline.
     choices = {
         name: list(PdmValue.objects.filter(field__project=project, field__name=name).order_by("label"))
         for name in ("type", "status")

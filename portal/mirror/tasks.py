@@ -30,6 +30,16 @@ def queue_sync(run: SyncRun) -> None:
         async_task("portal.mirror.tasks.sync_project", run.pk, task_name=f"sync-project-{run.project_id}-{run.pk}")
 
 
+def latest_sync(project: Project, user) -> SyncRun | None:
+    """The project's latest sync. A project never synced starts its first (full) sync on the
+    first visit to any of its tabs, so the tabs fill in while the person watches the progress."""
+    run = project.sync_runs.first()
+    if run is None and project.last_synced_at is None:
+        run = start_sync(project, user, full=True)
+        queue_sync(run)
+    return run
+
+
 def refresh_active_projects() -> int:
     """Scheduled: sync each active project someone uses that is due one.
 

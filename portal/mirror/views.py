@@ -21,7 +21,7 @@ from .access import get_company_for_user, get_project_for_user
 from .dashboard import procore_overview, refresh_memberships_if_stale
 from .models import SyncRun
 from .sync import start_company_sync, start_sync
-from .tasks import queue_sync
+from .tasks import latest_sync, queue_sync
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -32,7 +32,7 @@ def _int_or_none(value: str | None) -> int | None:
 
 
 def _context(request: HttpRequest, project, tab: str) -> dict:
-    return {"project": project, "tab": tab, "last_sync": project.sync_runs.first()}
+    return {"project": project, "tab": tab, "last_sync": latest_sync(project, request.user)}
 
 
 @login_required

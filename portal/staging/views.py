@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from portal.accounts.http import AuthenticatedRequest
 from portal.mirror.access import get_project_for_user
+from portal.mirror.tasks import latest_sync
 
 from . import services
 from .access import batches_for_user, ensure_owner, get_batch_for_user, is_owner
@@ -59,7 +60,7 @@ def project_batches(request: AuthenticatedRequest, project_id: int) -> HttpRespo
         {
             "project": project,
             "tab": "batches",
-            "last_sync": project.sync_runs.first(),
+            "last_sync": latest_sync(project, request.user),
             "form": form,
             "batches": batches,
             "counts": services.batch_counts(batches),

@@ -19,6 +19,7 @@ from portal.accounts.models import ProcoreCredential
 from portal.accounts.service import service_account_configured
 from portal.mirror.access import get_project_for_user
 from portal.mirror.administration import project_administration
+from portal.mirror.tasks import latest_sync
 from portal.procore.errors import ProcoreError, friendly_message
 
 from .models import Delivery, Hook, ProjectRefresh
@@ -58,7 +59,7 @@ def project_settings(request: AuthenticatedRequest, project_id: int) -> HttpResp
         {
             "project": project,
             "tab": "settings",
-            "last_sync": project.sync_runs.first(),
+            "last_sync": latest_sync(project, request.user),
             "hooks": hooks,
             "refresh": refresh,
             "warnings": identity_warnings(project, hooks, refresh),

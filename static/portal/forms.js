@@ -9,17 +9,19 @@
   });
 
   // <fieldset data-shows-when-checked="NAME=VALUE:SELECTOR">: show SELECTOR (inside the fieldset)
-  // only while the radio NAME has VALUE checked.
+  // only while the radio NAME has VALUE checked. Several rules are separated by ";".
   for (const box of document.querySelectorAll("[data-shows-when-checked]")) {
-    const [condition, selector] = box.dataset.showsWhenChecked.split(":");
-    const [name, value] = condition.split("=");
-    const target = box.querySelector(selector);
-    if (!target) continue;
-    const sync = () => {
-      const checked = box.querySelector(`input[name="${name}"]:checked`);
-      target.hidden = !checked || checked.value !== value;
-    };
-    box.addEventListener("change", sync);
-    sync();
+    for (const rule of box.dataset.showsWhenChecked.split(";")) {
+      const [condition, selector] = rule.split(":");
+      const [name, value] = condition.split("=");
+      const target = box.querySelector(selector);
+      if (!target) continue;
+      const sync = () => {
+        const checked = box.querySelector(`input[name="${name}"]:checked`);
+        target.hidden = !checked || checked.value !== value;
+      };
+      box.addEventListener("change", sync);
+      sync();
+    }
   }
 })();

@@ -88,3 +88,41 @@ def screenshots(tmp_path):
     directory = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path / "screenshots")
     directory.mkdir(parents=True, exist_ok=True)
     return directory
+
+
+PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1440, "height": 900}
+
+
+@pytest.fixture
+def signed_in_as(browser, sandbox, settings, tmp_path):
+    """`signed_in_as(LOGIN, viewport=LAPTOP)`: a new browser page of that sandbox person, signed in
+    through Procore's sign-in page as a person does, with Riverside Medical Center mirrored."""
+    from portal.accounts.models import User
+    from portal.mirror.models import Project, SyncRun
+    from portal.mirror.sync import run_sync, start_sync
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    contexts = []
+
+    def sign_in(login: str, viewport: dict | None = None):
+        context = browser.new_context(viewport=viewport or LAPTOP)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(f"{sandbox.portal_url}/")
+        page.get_by_role("button", name="Sign in with Procore").click()
+        page.locator(f'input[name="login"][value="{login}"]').check()
+        page.get_by_label("Password").fill("procore-sandbox")
+        page.get_by_role("button", name="Sign in and allow").click()
+        page.wait_for_url(f"{sandbox.portal_url}/")
+        page.user = User.objects.get(username=login)
+        riverside = Project.objects.filter(pk=2305, memberships__user=page.user).first()
+        if riverside is not None and riverside.last_synced_at is None:
+            run = run_sync(start_sync(riverside, page.user, full=True).pk)
+            assert run.state == SyncRun.State.DONE, run.error
+        return page
+
+    yield sign_in
+    for context in contexts:
+        context.close()

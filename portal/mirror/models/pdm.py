@@ -130,3 +130,12 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"
+
+    @property
+    def discipline(self) -> str:
+        """The discipline as Procore rendered it ("A – Architectural"), so two sheets numbered 201
+        in different disciplines can be told apart; "" when the revision has none."""
+        items = (self.fields or {}).get("discipline") or []
+        item = items[0] if items and isinstance(items[0], dict) else {}
+        code, label = str(item.get("code") or ""), str(item.get("label") or "")
+        return f"{code} – {label}" if code and label and code not in {label, "__"} else (label or code)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.accounts.models import User
+from portal.mirror.models import Revision
 
 from ..contents.checks import blockers as contents_blockers
 from ..folder_target import name_problems
@@ -184,9 +185,16 @@ def _queue(submission: Submission) -> None:
     transaction.on_commit(lambda: queue_submission(submission))
 
 
+def _revision_url(batch: Batch, container_id: str) -> str:
+    """The document's version history in the portal, once its container is known ("" before)."""
+    if not container_id:
+        return ""
+    return reverse("mirror:revisions", args=[batch.project_id]) + f"?container={container_id}"
+
+
 def progress(batch: Batch) -> dict:
     """Counts per step, each document's state and message, elapsed time and an estimate."""
-    submission = batch.submissions.first()
+    submission = batch.submissions.select_related("submitted_by").first()
     documents = list(
         batch.documents.only(
             "id",
@@ -206,6 +214,13 @@ def progress(batch: Batch) -> dict:
     steps: dict[str, int] = {}
     rows = []
     active = [d for d in documents if d.state == StagedDocument.State.SUBMITTING]
+    # A revision Procore named before its container was known: the mirror may know its container.
+    containers = dict(
+        Revision.objects.filter(
+            project_id=batch.project_id,
+            procore_id__in=[d.revision_id for d in documents if d.revision_id and not d.container_id],
+        ).values_list("procore_id", "container_id")
+    )
     for document in documents:
         label = STEP_LABELS.get(document.step, document.step)
         if document.state == StagedDocument.State.FAILED:
@@ -226,11 +241,7 @@ def progress(batch: Batch) -> dict:
                 "revision_id": document.revision_id,
                 "version": document.version,
                 "landed": document.landed_at is not None,
-                "revision_url": (
-                    reverse("mirror:revisions", args=[batch.project_id]) + f"?container={document.container_id}"
-                    if document.container_id
-                    else ""
-                ),
+                "revision_url": _revision_url(batch, document.container_id or containers.get(document.revision_id, "")),
                 "workflow_conflict": bool(document.workflow_conflict) and document.state == StagedDocument.State.FAILED,
                 "document_url": reverse("staging:document", args=[batch.pk, document.pk]),
             }
@@ -253,6 +264,7 @@ def progress(batch: Batch) -> dict:
             "id": submission.pk,
             "state": submission.state,
             "step": submission.step,
+            "submitted_by": str(submission.submitted_by) if submission.submitted_by else "",
             "landed": submission.landed,
             "failed": submission.failed,
         },

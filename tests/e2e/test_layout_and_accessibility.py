@@ -1,0 +1,62 @@
+"""Every main page fits a phone (no sideways page scroll; wide tables scroll inside their card) and
+axe-core finds no critical or serious violation on it."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.mirror.models import Project
+from procore_sandbox.testing import ELI
+from tests.e2e.conftest import LAPTOP, PHONE
+from tests.staging.test_submit_support import drawing, make_batch, specification
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def pages(sandbox, user) -> dict[str, str]:
+    project = Project.objects.get(pk=2305)
+    batch = make_batch(user, project, [drawing(101), specification(102)])
+    document = batch.documents.order_by("position").first()
+    base = sandbox.portal_url
+    return {
+        "projects": f"{base}/",
+        "project batches": f"{base}/projects/{project.pk}/batches/",
+        "batch": f"{base}/batches/{batch.pk}/",
+        "document form": f"{base}/batches/{batch.pk}/documents/{document.pk}/",
+        "progress": f"{base}/batches/{batch.pk}/progress/",
+        "setup": f"{base}/projects/{project.pk}/setup/",
+        "revisions": f"{base}/projects/{project.pk}/revisions/",
+        "folders and files": f"{base}/projects/{project.pk}/",
+    }
+
+
+def test_the_sign_in_page_is_accessible_at_both_sizes(browser, sandbox, axe):
+    for viewport in (LAPTOP, PHONE):
+        context = browser.new_context(viewport=viewport)
+        page = context.new_page()
+        page.goto(f"{sandbox.portal_url}/accounts/login/")
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        assert axe(page) == [], f"the sign-in page at {viewport['width']} px"
+        context.close()
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1440x900", "390x844"])
+def test_every_main_page_fits_and_passes_axe(signed_in_as, sandbox, axe, viewport):
+    page = signed_in_as(ELI, viewport)
+    for name, url in pages(sandbox, page.user).items():
+        assert page.goto(url).status == 200, name
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= viewport["width"], f"{name} is {width} px wide at {viewport['width']} px"
+        sign_out = page.get_by_role("button", name="Sign out").bounding_box()
+        assert sign_out and sign_out["x"] + sign_out["width"] <= viewport["width"], f"Sign out off-screen on {name}"
+        assert axe(page) == [], f"{name} at {viewport['width']} px"
+
+
+def test_a_wide_table_scrolls_inside_its_card_on_a_phone(signed_in_as, sandbox):
+    page = signed_in_as(ELI, PHONE)
+    url = pages(sandbox, page.user)["batch"]
+    page.goto(url)
+    card = page.locator("section.card.grid")
+    sizes = card.evaluate("el => [el.scrollWidth, el.clientWidth]")
+    inner = page.locator(".table-scroll").first.evaluate("el => [el.scrollWidth, el.clientWidth]")
+    assert sizes[1] <= PHONE["width"] and inner[0] > inner[1], (sizes, inner)
