@@ -2,10 +2,14 @@
 
 A batch belongs to its creator and to the people they share it with — chosen project members
 (BatchShare, by Procore user id) or the whole project team (`Batch.shared_with_project`) — as
-Procore's own rule for unpublished uploads is that people work on their own uploads. Everyone
-else is told nothing: the batch is not in their lists and each of its URLs answers 404. The
-project itself must still be visible to them (portal.mirror.access). Django admin shows every
-batch to the portal's administrators.
+Procore's own rule for unpublished uploads is that people work on their own uploads. People the
+portal makes administrators of a project (mirror.ProjectRole, granted in Django admin) see every
+batch of it, and Django admin shows every batch. Everyone else is told nothing: the batch is not
+in their lists and each of its URLs answers 404. The project itself must still be visible to them
+(portal.mirror.access).
+
+Procore's Document Management admins are not given every batch from Procore's permission manifest:
+that would cost a Procore call on every page, and the batch's creator decides whom it is shared with.
 """
 
 from __future__ import annotations
@@ -16,13 +20,15 @@ from django.http import Http404
 
 from portal.accounts.models import User
 from portal.mirror.access import projects_for_user
+from portal.mirror.models import ProjectRole
 
 from .models import Batch
 
 
 def batches_for_user(user: User) -> QuerySet[Batch]:
     """Batches `user` may see and work on."""
-    mine = Q(created_by=user) | Q(shared_with_project=True)
+    administered = ProjectRole.objects.filter(user=user, role=ProjectRole.Role.ADMINISTRATOR).values("project")
+    mine = Q(created_by=user) | Q(shared_with_project=True) | Q(project__in=administered)
     if user.procore_user_id is not None:
         mine |= Q(shares__procore_user_id=user.procore_user_id)
     ids = Batch.objects.filter(mine, project__in=projects_for_user(user)).values("pk")

@@ -108,3 +108,12 @@ def test_someone_unknown_cannot_be_shared_with(eli, batch):
 def test_a_share_waits_for_someone_who_has_not_signed_in_yet(eli, batch, sandbox, signed_in):
     eli.post(f"/batches/{batch.pk}/sharing/", {"action": "add", "person": "jordan.lee@northwind.example"})
     assert batch.shares.get().name == "Jordan Lee <jordan.lee@northwind.example>"
+
+
+def test_someone_the_portal_makes_administrator_of_the_project_sees_every_batch(eli, dana, batch):
+    from portal.mirror.models import ProjectRole
+
+    assert dana.get(f"/batches/{batch.pk}/").status_code == 404
+    ProjectRole.objects.create(user=dana.user, project=batch.project, role=ProjectRole.Role.ADMINISTRATOR)
+    assert dana.get(f"/batches/{batch.pk}/").status_code == 200
+    assert f'data-batch-id="{batch.pk}"' in dana.get("/batches/").content.decode()
