@@ -8,7 +8,7 @@ import pytest
 from portal.mirror.models import Project
 from procore_sandbox.testing import ELI
 from tests.e2e.conftest import LAPTOP, PHONE
-from tests.staging.test_submit_support import drawing, make_batch, specification
+from tests.staging.submitting import drawing, make_batch, specification
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

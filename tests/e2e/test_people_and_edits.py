@@ -12,7 +12,7 @@ from portal.mirror.models import PdmField, Project
 from portal.staging.models import StagedDocument
 from portal.staging.sharing import share_with_project
 from procore_sandbox.testing import DANA, ELI
-from tests.staging.test_submit_support import drawing, make_batch
+from tests.staging.submitting import drawing, make_batch
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

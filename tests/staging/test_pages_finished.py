@@ -12,7 +12,7 @@ from portal.mirror.sync import sync_memberships
 from portal.staging.pipeline.control import progress
 from procore_sandbox.testing import ELI
 from tests.flows import portal_user
-from tests.staging.test_submit_support import drawing, make_batch
+from tests.staging.submitting import drawing, make_batch
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
