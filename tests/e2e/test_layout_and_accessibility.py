@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def pages(sandbox, user) -> dict[str, str]:
     project = Project.objects.get(pk=2305)
     batch = make_batch(user, project, [drawing(101), specification(102)])
-    document = batch.documents.order_by("position").first()
+    document = batch.documents.order_by("position")[0]
     base = sandbox.portal_url
     return {
         "projects": f"{base}/",

@@ -32,7 +32,7 @@ def test_a_project_opens_on_its_batches_and_a_first_visit_starts_its_first_sync(
     run = SyncRun.objects.get(project_id=RIVERSIDE)
     assert run.kind == SyncRun.Kind.FULL and run.state == SyncRun.State.QUEUED and run.requested_by == user
     assert OrmQ.objects.count() == 1  # queued for a worker
-    assert f'data-status-url="/projects/{RIVERSIDE}/sync/{run.pk}/"' in page and "Queued" in page
+    assert f'hx-get="/projects/{RIVERSIDE}/sync/{run.pk}/"' in page and "Queued" in page  # the panel follows it
     client.get(f"/projects/{RIVERSIDE}/setup/")
     assert SyncRun.objects.filter(project_id=RIVERSIDE).count() == 1  # only the first visit starts one
 
