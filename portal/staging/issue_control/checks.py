@@ -126,10 +126,12 @@ def _ledger_findings(document: StagedDocument, label: DocumentLabel, entries: li
     if len(earlier) > 1:
         message += f" (and {len(earlier) - 1} time{'s' if len(earlier) > 2 else ''} before that)"
     if any(_renamed(label, e.number, e.name) for e in earlier):
-        message += (
-            f". It is staged now as {label.title()}: under another number or name it becomes a second "
-            "document in Procore"
+        second = (
+            "a second file in the folder"
+            if document.batch.target == Batch.Target.FOLDER
+            else "a second document in Procore"
         )
+        message += f". It is staged now as {label.title()}: under another number or name it becomes {second}"
     return [Finding(document, ISSUED_BEFORE, message, f"entry {latest.pk}")]
 
 

@@ -34,7 +34,10 @@ class DocumentLabel:
     revision: str
 
     def title(self) -> str:
-        return " ".join(part for part in (self.number, f"({self.name})" if self.name else "") if part) or "a document"
+        """ "A-DRW-101 (Floor Plan)", or “Floor Plan” without a number."""
+        if not self.number:
+            return f"“{self.name}”" if self.name else "a document"
+        return f"{self.number} ({self.name})" if self.name else self.number
 
 
 def _first(metadata: Mapping[str, list[str]], schema: Schema, name: str) -> str:

@@ -8,6 +8,7 @@ import pytest
 from portal.staging import services
 from portal.staging.issue_control import checks
 from portal.staging.models import LedgerEntry
+from tests.staging.issue_control.helpers import issue
 from tests.staging.submitting import drawing
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -148,3 +149,49 @@ def test_it_names_only_the_owner_of_a_batch_the_person_may_not_see(eli_at_rivers
     assert "private set" not in finding.message and "607" not in finding.message
     # Without a reader (the worker, admin), every batch is named.
     assert "“Jordan's private set”" in checks.check_batch(mine).findings[0].message
+
+
+def test_it_remembers_files_issued_to_a_documents_folder(synced_project, media, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from portal.mirror.models import File
+    from portal.staging.models import Batch, Transmittal
+    from portal.staging.schema import load_schema
+    from procore_sandbox.models import DocumentFolder
+    from procore_sandbox.testing import SAM
+    from tests.staging.submitting import fast_pipeline
+
+    fast_pipeline(monkeypatch)
+    user, project = synced_project(SAM, 2306, company_documents=True)
+    folder = (
+        DocumentFolder.objects.filter(project_id=2306, is_deleted=False).exclude(parent=None).order_by("id").first()
+    )
+
+    def folder_batch(name: str, file_name: str) -> Batch:
+        batch = services.create_batch(project, user, name=name, target=Batch.Target.FOLDER, folder_id=folder.id)
+        services.add_document(
+            batch, user, SimpleUploadedFile(file_name, b"%PDF-1.4 site report", "application/pdf"), load_schema(project)
+        )
+        return batch
+
+    first = folder_batch("Site reports", "Site report.pdf")
+    issue(first)
+    entry = LedgerEntry.objects.get(batch=first)
+    assert (entry.target, entry.name, entry.version, entry.issued_by_name) == (
+        "folder",
+        "Site report.pdf",
+        1,
+        "Sam Okafor",
+    )
+    made = Transmittal.objects.get(batch=first)
+    assert made.documents == 1 and made.complete
+    mirrored = File.objects.get(pk=int(entry.container_id))
+    with made.csv.open("rb") as stored:
+        assert mirrored.latest_version_url in stored.read().decode("utf-8-sig")
+
+    again = folder_batch("Site reports, again", "Site report copy.pdf")
+    (finding,) = checks.check_batch(again).findings
+    assert finding.kind == checks.ISSUED_BEFORE
+    assert finding.message.startswith("This file was issued before: “Site report.pdf” in a Documents folder, version 1")
+    assert "by Sam Okafor. It is staged now as “Site report copy.pdf”" in finding.message
+    assert finding.message.endswith("it becomes a second file in the folder")
