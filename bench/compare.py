@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import random
 import subprocess
 import sys
@@ -36,18 +37,20 @@ import django
 django.setup()
 from portal.staging.issue_control import imaging
 from portal.staging.issue_control.compare import run_compares
-spent = []
+spent, cpu = [], []
 real = imaging.compare_pdfs
 def timed(*args, **kwargs):
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     try:
         return real(*args, **kwargs)
     finally:
         spent.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
 imaging.compare_pdfs = timed
-started = time.monotonic()
+started, started_cpu = time.monotonic(), time.process_time()
 done = run_compares(int(sys.argv[1]))
-print(json.dumps({"done": done, "wall_s": time.monotonic() - started, "render_s": spent,
+print(json.dumps({"done": done, "wall_s": time.monotonic() - started, "cpu_s": time.process_time() - started_cpu,
+                  "render_s": spent, "render_cpu_s": cpu,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -233,6 +236,12 @@ def main() -> None:
             f"{len(rows)} sheets in {result['wall_s']:.1f} s: {per_compare:.0f} ms per compare with the download, "
             f"{render_ms:.0f} ms rendering and comparing alone ({len(result['render_s'])} rendered); "
             f"worker peak {result['peak_mb']:.0f} MB"
+        )
+        rendered = max(1, len(result["render_cpu_s"]))
+        print(
+            f"CPU time (less sensitive to a shared machine): {1000 * result['cpu_s'] / max(1, len(rows)):.0f} ms per "
+            f"compare in the worker, {1000 * sum(result['render_cpu_s']) / rendered:.0f} ms rendering and comparing; "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
         )
         print(f"Known changed regions found: {found} of {known}; regions found where nothing changed: {extra}")
         print(
