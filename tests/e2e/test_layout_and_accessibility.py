@@ -8,7 +8,7 @@ import pytest
 from portal.mirror.models import Project
 from procore_sandbox.testing import ELI
 from tests.e2e.conftest import LAPTOP, PHONE
-from tests.staging.submitting import drawing, make_batch, specification
+from tests.staging.submitting import drawing, fast_pipeline, make_batch, run_task, specification, submit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -60,3 +60,15 @@ def test_a_wide_table_scrolls_inside_its_card_on_a_phone(signed_in_as, sandbox):
     sizes = card.evaluate("el => [el.scrollWidth, el.clientWidth]")
     inner = page.locator(".table-scroll").first.evaluate("el => [el.scrollWidth, el.clientWidth]")
     assert sizes[1] <= PHONE["width"] and inner[0] > inner[1], (sizes, inner)
+
+
+def test_a_finished_progress_page_fits_a_phone_and_passes_axe(signed_in_as, sandbox, axe, monkeypatch):
+    page = signed_in_as(ELI, PHONE)
+    fast_pipeline(monkeypatch)
+    batch = make_batch(page.user, Project.objects.get(pk=2305), [drawing(501), drawing(502)])
+    submission = run_task(submit(batch, page.user))
+    assert submission.state == "done", submission.error
+    assert page.goto(f"{sandbox.portal_url}/batches/{batch.pk}/progress/").status == 200
+    assert page.locator("td[data-cell=revision] a").count() == 2  # links, not ids
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert axe(page) == [], "the finished progress page at 390 px"
