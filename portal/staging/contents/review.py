@@ -87,6 +87,13 @@ def conflicts(document: StagedDocument, contents: DocumentContents | None) -> li
     ]
 
 
+def _in_field_order(schema: Schema, proposed: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The proposals in the project's field order: a JSON column need not keep its keys' order
+    (PostgreSQL's jsonb does not), and people read fields in the order the project lists them."""
+    order = {f.id: i for i, f in enumerate(schema.fields)}
+    return sorted(proposed.items(), key=lambda item: order.get(item[0], len(order)))
+
+
 def _shown(schema: Schema, info: FieldInfo, values: list[str]) -> str:
     if info.type == "timestamp":  # a date authored is a day: 2026-03-14, not an instant
         return ", ".join(v[:10] for v in values)
@@ -95,7 +102,7 @@ def _shown(schema: Schema, info: FieldInfo, values: list[str]) -> str:
 
 def review(document: StagedDocument, contents: DocumentContents, schema: Schema) -> list[FieldReview]:
     rows = []
-    for field_id, proposed in contents.proposed.items():
+    for field_id, proposed in _in_field_order(schema, contents.proposed):
         info = schema.fields_by_id.get(field_id)
         if info is None:
             continue  # a field removed from the project since the sheet was read
@@ -112,8 +119,6 @@ def review(document: StagedDocument, contents: DocumentContents, schema: Schema)
                 printed=str(proposed.get("text", "")),
             )
         )
-    order = {f.id: i for i, f in enumerate(schema.fields)}
-    rows.sort(key=lambda r: order.get(r.field.id, 0))
     return rows
 
 
@@ -154,7 +159,7 @@ def accept(
     by_id: dict[int, StagedDocument] = {}
     for document in _editable_with_contents(batch, ids):
         contents = document.contents
-        for field_id, proposed in contents.proposed.items():
+        for field_id, proposed in _in_field_order(schema, contents.proposed):
             info = schema.fields_by_id.get(field_id)
             if info is None or not info.settable or (wanted is not None and field_id not in wanted):
                 continue
