@@ -321,9 +321,15 @@ STORAGES = {
     },
 }
 MEDIA_URL = "media/"
-# Seconds a submit worker's claim on a batch lasts without a heartbeat; a dead worker's batch
-# is resumed by another after it.
-STAGING_SUBMIT_LEASE = envint("STAGING_SUBMIT_LEASE", 300)
+# A submit worker renews its claim on a batch at least every STAGING_SUBMIT_HEARTBEAT seconds, from
+# a thread of its own while its process lives; the progress page says the batch is waiting for a
+# worker when no renewal came for longer. The claim lapses STAGING_SUBMIT_LEASE seconds after the
+# last renewal, and every worker looks for lapsed claims every few seconds, so a dead worker's batch
+# resumes within about LEASE + 5 seconds.
+STAGING_SUBMIT_HEARTBEAT = envint("STAGING_SUBMIT_HEARTBEAT", 10)
+STAGING_SUBMIT_LEASE = envint("STAGING_SUBMIT_LEASE", 30)
+if STAGING_SUBMIT_LEASE <= STAGING_SUBMIT_HEARTBEAT:
+    raise ImproperlyConfigured("STAGING_SUBMIT_LEASE must be longer than STAGING_SUBMIT_HEARTBEAT.")
 # Files a submit worker sends at once.
 STAGING_SUBMIT_THREADS = envint("STAGING_SUBMIT_THREADS", 6)
 STAGING_RETENTION_DAYS = envint("STAGING_RETENTION_DAYS", 7)  # keep landed staged files this long; 0 = at once

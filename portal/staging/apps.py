@@ -5,3 +5,12 @@ class StagingConfig(AppConfig):
     name = "portal.staging"
     label = "staging"
     verbose_name = "Staging"
+
+    def ready(self) -> None:
+        from django_q.signals import post_spawn
+
+        from .pipeline.wakeup import start_watch
+
+        # Every django-q2 worker process looks for stalled submissions at its start and every few
+        # seconds after (pipeline/wakeup.py).
+        post_spawn.connect(start_watch, dispatch_uid="staging-submission-wakeup")

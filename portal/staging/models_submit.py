@@ -31,6 +31,12 @@ class Submission(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     worker = models.CharField(max_length=100, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
+    # When the worker last renewed its lease: older than STAGING_SUBMIT_HEARTBEAT means it is gone.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # When the run was last handed to the task queue, and why the last hand-over failed (the broker
+    # was down). The row is the truth; the queue is only the wake-up (pipeline/wakeup.py).
+    queued_at = models.DateTimeField(null=True, blank=True)
+    queue_error = models.CharField(max_length=300, blank=True)
     landed = models.IntegerField(default=0)
     failed = models.IntegerField(default=0)
     error = models.TextField(blank=True)

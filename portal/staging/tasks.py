@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.db.models import Q
-from django.utils import timezone
-from django_q.tasks import async_task
-
 from .issue_control.tasks import queue_transmittals_due
 from .models import Submission
 from .pipeline.landing import mark_landed, remove_files
 from .pipeline.runner import run_submission
+from .pipeline.wakeup import hand_over, wake_stalled
 
 
 def submit_batch(submission_id: int) -> str:
@@ -21,26 +16,15 @@ def submit_batch(submission_id: int) -> str:
     return f"submission {submission_id}: {submission.state}, {submission.landed} landed, {submission.failed} failed"
 
 
-def queue_submission(submission: Submission) -> None:
-    async_task(
-        "portal.staging.tasks.submit_batch",
-        submission.pk,
-        task_name=f"submit-batch-{submission.batch_id}-{submission.pk}",
-    )
+def queue_submission(submission: Submission) -> bool:
+    """Hand the run to the task queue; False when the broker is down (recorded; it starts later)."""
+    return hand_over(submission)
 
 
 def resume_stalled_submissions() -> int:
-    """Scheduled: queue again every run whose worker died (its lease ran out) or never started."""
-    now = timezone.now()
-    stalled = Submission.objects.filter(
-        Q(state=Submission.State.RUNNING, lease_until__lt=now)
-        | Q(state=Submission.State.QUEUED, created_at__lt=now - timedelta(minutes=10))
-    )
-    count = 0
-    for submission in stalled:
-        queue_submission(submission)
-        count += 1
-    return count
+    """Scheduled backstop of the workers' own watch: queue again every run whose worker died (its
+    lease lapsed), whose hand-over failed, or whose task was lost (pipeline/wakeup.py)."""
+    return wake_stalled()
 
 
 def remove_confirmed_files() -> int:

@@ -13,7 +13,7 @@ from portal.accounts.http import AuthenticatedRequest
 
 from .access import get_batch_for_user
 from .issue_control import checks, distribution
-from .models import Batch, StagedDocument
+from .models import Batch, StagedDocument, Submission
 from .pipeline import control as submitting
 from .schema import load_schema
 
@@ -37,8 +37,22 @@ def submit(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     except submitting.CannotSubmit as exc:
         messages.error(request, str(exc))
         return redirect("staging:batch", batch_id=batch.pk)
-    messages.success(request, f"Submitting {submission.documents} document(s) to Procore.")
+    tell_when_it_starts(request, submission, f"Submitting {submission.documents} document(s) to Procore.")
     return redirect("staging:progress", batch_id=batch.pk)
+
+
+def tell_when_it_starts(request: AuthenticatedRequest, submission: Submission, started: str) -> None:
+    """Say the run is on its way, or, when the task queue could not take it, that it is recorded
+    and starts by itself once the queue is back."""
+    submission.refresh_from_db(fields=["queue_error"])
+    if submission.queue_error:
+        messages.warning(
+            request,
+            f"{submission.documents} document(s) are recorded for Procore, but the task queue cannot be reached "
+            "right now. Nothing is lost: sending starts by itself when the queue is back, and this page shows it.",
+        )
+    else:
+        messages.success(request, started)
 
 
 @login_required
@@ -84,7 +98,7 @@ def retry(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     except submitting.CannotSubmit as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Sending {submission.documents} document(s) again.")
+        tell_when_it_starts(request, submission, f"Sending {submission.documents} document(s) again.")
     return redirect("staging:progress", batch_id=batch.pk)
 
 
@@ -101,9 +115,9 @@ def end_workflows(request: AuthenticatedRequest, batch_id: int, document_id: int
             request.POST.get("termination_reason", ""),
             request.POST.get("terminated_revision_status_id", ""),
         )
-        submitting.retry(batch, request.user, [document])
+        submission = submitting.retry(batch, request.user, [document])
     except submitting.CannotSubmit as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Resubmitting {document.file_name}, ending the existing workflows.")
+        tell_when_it_starts(request, submission, f"Resubmitting {document.file_name}, ending the existing workflows.")
     return redirect("staging:progress", batch_id=batch.pk)

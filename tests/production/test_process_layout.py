@@ -61,6 +61,7 @@ class Deployment(Sandbox):
             "SANDBOX_SEED_LARGE": "0",
             "SANDBOX_RATE_LIMIT_SPIKE": "1000",
             "STAGING_SUBMIT_LEASE": "10",
+            "STAGING_SUBMIT_HEARTBEAT": "3",
             "DATA_DIR": str(tmp_path),
             "LOG_LEVEL": "WARNING",
         }

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
 
 from portal.accounts.models import User
@@ -12,6 +22,7 @@ from procore_sandbox.testing import ELI
 from tests.flows import portal_user
 
 RIVERSIDE = 2305
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -39,3 +50,102 @@ def signed_in(sandbox, riverside):
         return client
 
     return make
+
+
+# A django-q2 cluster in a process of its own, on the test's database and live sandbox.
+QCLUSTER = """
+import os, sys
+sys.path.insert(0, sys.argv[1])
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+from django.conf import settings
+settings.DATABASES["default"]["NAME"] = sys.argv[2]
+settings.PROCORE_API_URL = settings.PROCORE_LOGIN_URL = sys.argv[3]
+settings.MEDIA_ROOT = sys.argv[4]
+import django
+django.setup()
+from django.core.management import call_command
+call_command("qcluster")
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def stop_process_group(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+
+
+@pytest.fixture
+def qcluster(sandbox, media):
+    """`qcluster(**env)` starts `manage.py qcluster` (two workers; the ORM broker unless REDIS_URL is
+    given) in a session of its own; every cluster started is stopped at the end."""
+    started: list[subprocess.Popen] = []
+
+    def start(**env: str) -> subprocess.Popen:
+        environment = {
+            **{k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DJANGO_SETTINGS_MODULE"}},
+            "Q_WORKERS": "2",
+            "LOG_LEVEL": "WARNING",
+            **env,
+        }
+        database = str(django_settings.DATABASES["default"]["NAME"])
+        process = subprocess.Popen(
+            [sys.executable, "-c", QCLUSTER, str(ROOT), database, sandbox.base_url, str(media)],
+            cwd=ROOT,
+            env=environment,
+            start_new_session=True,
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        stop_process_group(process)
+
+
+class PrivateRedis:
+    """A redis-server of the test's own on a free loopback port, to stop and start at will (the
+    machine's shared Redis is never touched)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        pytest.fail("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process_group(self.process)
+            self.process = None
+
+
+@pytest.fixture
+def private_redis():
+    redis = PrivateRedis()
+    redis.start()
+    yield redis
+    redis.stop()

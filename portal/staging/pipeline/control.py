@@ -32,7 +32,9 @@ from .state import (
     SUBMIT_REQUESTED,
     SUBMITTED,
     UPLOADED,
+    heartbeat_interval,
 )
+from .wakeup import hand_over
 
 # Share of the work done once a document reached a step, for the estimate.
 WEIGHT = {
@@ -180,9 +182,35 @@ def set_termination(document: StagedDocument, schema: Schema, reason: str, statu
 
 
 def _queue(submission: Submission) -> None:
-    from ..tasks import queue_submission
+    # After the commit: the row exists whatever the broker does; a failed hand-over is recorded on
+    # it and retried by the workers' watch (pipeline/wakeup.py), never raised to the person.
+    transaction.on_commit(lambda: hand_over(submission))
 
-    transaction.on_commit(lambda: queue_submission(submission))
+
+def waiting_for(submission: Submission | None) -> str:
+    """What an unfinished run waits for, in words, or "" while a worker is on it. A worker renews its
+    lease at least every heartbeat interval: longer without a renewal, it is gone."""
+    if submission is None or submission.is_finished:
+        return ""
+    now = timezone.now()
+    if submission.state == Submission.State.RUNNING:
+        last = submission.heartbeat_at or submission.started_at
+        if last is not None and now - last > heartbeat_interval():
+            silent = int((now - last).total_seconds())
+            return (
+                f"Waiting for a worker: the one sending this batch has not been heard from for {silent} s. "
+                "The batch resumes by itself when another worker takes it over, within a minute; "
+                "nothing already sent is sent twice."
+            )
+        return ""
+    if submission.queue_error:
+        return (
+            "Waiting for the task queue, which cannot be reached right now. The submission is recorded; "
+            "sending starts by itself when the queue is back."
+        )
+    if now - submission.created_at > heartbeat_interval():
+        return "Waiting for a free worker to start sending."
+    return ""
 
 
 def _revision_url(batch: Batch, container_id: str) -> str:
@@ -193,7 +221,8 @@ def _revision_url(batch: Batch, container_id: str) -> str:
 
 
 def progress(batch: Batch) -> dict:
-    """Counts per step, each document's state and message, elapsed time and an estimate."""
+    """Counts per step, each document's state and message, elapsed time and an estimate (none while
+    the run waits for a worker: `waiting` says why)."""
     submission = batch.submissions.select_related("submitted_by").first()
     documents = list(
         batch.documents.only(
@@ -248,10 +277,11 @@ def progress(batch: Batch) -> dict:
         )
     elapsed = estimate = None
     finished = submission is None or submission.is_finished
+    waiting = waiting_for(submission)
     if submission is not None and submission.started_at:
         end = submission.finished_at or timezone.now()
         elapsed = (end - submission.started_at).total_seconds()
-        if not finished and active:
+        if not finished and active and not waiting:
             done = sum(WEIGHT.get(d.step, 0.0) for d in active) / len(active)
             estimate = elapsed * (1 - done) / done if done > 0.05 else None
     return {
@@ -272,5 +302,6 @@ def progress(batch: Batch) -> dict:
         "total": len(documents),
         "elapsed_seconds": elapsed,
         "estimate_seconds": estimate,
+        "waiting": waiting,
         "documents": rows,
     }

@@ -1,11 +1,14 @@
 """Run one submission: claim it, run the steps in order, finish, tell the submitter.
 
 Claiming is a conditional UPDATE on the Submission's lease (queued, or running with a lease
-that has run out): exactly one worker gets the row. The lease is renewed at every heartbeat
-(each chunk, each poll, each file) and the renewal is conditional on still holding it, so a
+that has run out): exactly one worker gets the row. A thread of the worker (LeaseKeeper) renews
+the lease every half heartbeat interval for as long as the process lives, whatever the steps are
+waiting for (a long upload, Procore's processing), so the lease can be short; the steps' own
+heartbeats record what is being done. Renewals are conditional on still holding the lease, so a
 worker presumed dead that wakes up stops instead of racing its successor (LeaseLost). A worker
-that dies leaves its lease to run out; `tasks.resume_stalled_submissions` queues the run again,
-and the steps resume from the rows.
+that dies stops renewing: its lease lapses after STAGING_SUBMIT_LEASE seconds, the progress page
+says the batch waits for a worker once no renewal came for STAGING_SUBMIT_HEARTBEAT seconds, and
+the other workers' watch (pipeline/wakeup.py) queues the run again, which resumes from the rows.
 
 The batch is submitted with the token of the person who pressed Submit, so Procore's history
 names them.
@@ -16,14 +19,14 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import timedelta
 
 from django.conf import settings
-from django.db import connections
+from django.db import connection, connections
 from django.db.models import Q
 from django.utils import timezone
 
@@ -45,18 +48,12 @@ from .landing import confirm_landed
 from .notify import notify
 from .send import send_files
 from .settle import read_event_ids
-from .state import CHUNK, CREATED, PENDING, UPLOADED, LeaseLost, Run, chunked, fail
+from .state import CHUNK, CREATED, PENDING, UPLOADED, LeaseLost, Run, chunked, fail, heartbeat_interval, lease
 from .submit import submit_revisions
 
 log = logging.getLogger(__name__)
 
-
-def lease() -> timedelta:
-    """How long a worker's claim lasts without a heartbeat (STAGING_SUBMIT_LEASE seconds)."""
-    return timedelta(seconds=settings.STAGING_SUBMIT_LEASE)
-
-
-HEARTBEAT_EVERY = 5.0
+HEARTBEAT_EVERY = 5.0  # seconds between two step reports of the same step
 WAVE = CHUNK  # documents per wave of a large batch
 PASSES = 3  # steps 1–3 again for documents sent back (a dropped upload, a file to resend)
 
@@ -76,25 +73,71 @@ def claim(submission_id: int, worker: str) -> bool:
             Q(lease_until__isnull=True) | Q(lease_until__lt=now),
             pk=submission_id,
             state__in=[Submission.State.QUEUED, Submission.State.RUNNING],
-        ).update(worker=worker, lease_until=now + lease(), state=Submission.State.RUNNING)
+        ).update(worker=worker, lease_until=now + lease(), heartbeat_at=now, state=Submission.State.RUNNING)
         == 1
     )
 
 
-class Heartbeat:
+def renew(submission_id: int, worker: str, **values: object) -> bool:
+    """Extend the lease if `worker` still holds it (and the run has not finished)."""
+    now = timezone.now()
+    return bool(
+        Submission.objects.filter(pk=submission_id, worker=worker, state=Submission.State.RUNNING).update(
+            lease_until=now + lease(), heartbeat_at=now, **values
+        )
+    )
+
+
+class LeaseKeeper:
+    """Renews a run's lease from a thread of its own every half heartbeat interval while the worker
+    process lives; notes when another worker has taken the run over."""
+
     def __init__(self, submission_id: int, worker: str) -> None:
         self.submission_id = submission_id
         self.worker = worker
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lease-{submission_id}", daemon=True)
+
+    def __enter__(self) -> LeaseKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        every = heartbeat_interval().total_seconds() / 2
+        try:
+            while not self._stop.wait(every):
+                try:
+                    if not renew(self.submission_id, self.worker):
+                        self.lost = True
+                        return
+                except Exception:  # noqa: BLE001 - the database away for a moment: try at the next beat
+                    log.warning("Renewing the lease of submission %s failed", self.submission_id, exc_info=True)
+        finally:
+            connection.close()  # this thread's own connection
+
+
+class Heartbeat:
+    """What the steps call as they go: records the step for people (at most every HEARTBEAT_EVERY
+    seconds for the same step) and stops the run when its lease was taken over."""
+
+    def __init__(self, submission_id: int, worker: str, keeper: LeaseKeeper | None = None) -> None:
+        self.submission_id = submission_id
+        self.worker = worker
+        self.keeper = keeper
         self.last = 0.0
         self.step = ""
 
     def __call__(self, step: str) -> None:
+        if self.keeper is not None and self.keeper.lost:
+            raise LeaseLost(f"submission {self.submission_id} was taken over")
         if step == self.step and time.monotonic() - self.last < HEARTBEAT_EVERY:
             return
-        renewed = Submission.objects.filter(pk=self.submission_id, worker=self.worker).update(
-            lease_until=timezone.now() + lease(), step=step
-        )
-        if not renewed:
+        if not renew(self.submission_id, self.worker, step=step):
             raise LeaseLost(f"submission {self.submission_id} was taken over")
         self.last = time.monotonic()
         self.step = step
@@ -125,7 +168,12 @@ def run_submission(submission_id: int, *, stop_after: str | None = None) -> Subm
     submission = Submission.objects.select_related("batch__project", "submitted_by").get(pk=submission_id)
     if submission.started_at is None:
         Submission.objects.filter(pk=submission_id).update(started_at=timezone.now())
-    heartbeat = Heartbeat(submission_id, worker)
+    with LeaseKeeper(submission_id, worker) as keeper:
+        return _run(submission, Heartbeat(submission_id, worker, keeper), stop_after)
+
+
+def _run(submission: Submission, heartbeat: Heartbeat, stop_after: str | None) -> Submission | None:
+    submission_id = submission.pk
     try:
         run = build_run(submission, heartbeat)
         if submission.batch.target == Batch.Target.FOLDER:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TypeVar
 
+from django.conf import settings
 from django.utils import timezone
 
 from portal.procore.http import ProcoreClient
@@ -40,6 +42,17 @@ STEP_LABELS = {
 CHUNK = 100  # procore-api.md §7.2: at most 100 items per bulk request
 
 T = TypeVar("T")
+
+
+def lease() -> timedelta:
+    """How long a worker's claim on a run lasts after its last renewal (STAGING_SUBMIT_LEASE)."""
+    return timedelta(seconds=settings.STAGING_SUBMIT_LEASE)
+
+
+def heartbeat_interval() -> timedelta:
+    """A live worker renews its claim at least this often (STAGING_SUBMIT_HEARTBEAT); longer without a
+    renewal, the run is waiting for a worker."""
+    return timedelta(seconds=settings.STAGING_SUBMIT_HEARTBEAT)
 
 
 class LeaseLost(Exception):
