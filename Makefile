@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_ADDR ?= 127.0.0.1:8000
+# Serving the demo beyond this machine needs DEMO_PUBLIC=i-understand (DEBUG pages, a sandbox that
+# signs anyone in): the demo refuses a non-loopback DEMO_ADDR without it.
+DEMO_PUBLIC ?=
 # The sandbox registers the demo's callback URL from this, so sign-in works on any DEMO_ADDR.
 PORTAL_PUBLIC_URL ?= http://$(DEMO_ADDR)
 CHROMIUM ?= /usr/bin/chromium
@@ -41,7 +44,12 @@ check: install
 
 ## make demo: the portal and its embedded Procore sandbox on http://$(DEMO_ADDR), with a worker.
 demo: export PORTAL_PUBLIC_URL := $(PORTAL_PUBLIC_URL)
+ifeq ($(DEMO_PUBLIC),i-understand)
+# The person said they understand: the sandbox answers clients beyond this machine too.
+demo: export SANDBOX_ALLOWED_CLIENTS := *
+endif
 demo: install
+	$(BIN)/python manage.py demo_check_address "$(DEMO_ADDR)" --public "$(DEMO_PUBLIC)"
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py sandbox_seed
 	$(BIN)/python manage.py demo_banner --url "http://$(DEMO_ADDR)"

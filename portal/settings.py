@@ -243,19 +243,20 @@ PROCORE_LOGIN_URL = env("PROCORE_LOGIN_URL", _sandbox_base if PROCORE_SANDBOX el
     "/"
 )
 PROCORE_API_URL = env("PROCORE_API_URL", _sandbox_base if PROCORE_SANDBOX else "https://api.procore.com").rstrip("/")
+# With the sandbox on and no secret set, the secrets stay empty here and the sandbox fills them in
+# from its database, where the seed made them random (procore_sandbox/credentials.py: at each
+# process's first database connection, and after every seed).
 PROCORE_CLIENT_ID = env("PROCORE_CLIENT_ID", "portal-sandbox-client" if PROCORE_SANDBOX else "")
-PROCORE_CLIENT_SECRET = env("PROCORE_CLIENT_SECRET", "portal-sandbox-secret" if PROCORE_SANDBOX else "")
+PROCORE_CLIENT_SECRET = env("PROCORE_CLIENT_SECRET")
 # A Developer Managed Service Account (client credentials), used for background work such
 # as webhook processing when set.
 PROCORE_SERVICE_CLIENT_ID = env("PROCORE_SERVICE_CLIENT_ID", "portal-sandbox-service" if PROCORE_SANDBOX else "")
-PROCORE_SERVICE_CLIENT_SECRET = env(
-    "PROCORE_SERVICE_CLIENT_SECRET", "portal-sandbox-service-secret" if PROCORE_SANDBOX else ""
-)
+PROCORE_SERVICE_CLIENT_SECRET = env("PROCORE_SERVICE_CLIENT_SECRET")
 PROCORE_TIMEOUT = envfloat("PROCORE_TIMEOUT", 30.0)
 # Refresh an access token this many seconds before Procore would reject it.
 PROCORE_TOKEN_REFRESH_MARGIN = envint("PROCORE_TOKEN_REFRESH_MARGIN", 300)
 
-if not DEBUG and not (PROCORE_CLIENT_ID and PROCORE_CLIENT_SECRET):
+if not DEBUG and not PROCORE_SANDBOX and not (PROCORE_CLIENT_ID and PROCORE_CLIENT_SECRET):
     raise ImproperlyConfigured("PROCORE_CLIENT_ID and PROCORE_CLIENT_SECRET must be set when DEBUG is off.")
 
 SOCIALACCOUNT_PROVIDERS = {
@@ -278,6 +279,9 @@ SANDBOX_RATE_LIMIT_HOURLY = envint("SANDBOX_RATE_LIMIT_HOURLY", 3600)
 SANDBOX_RATE_LIMIT_SPIKE = envint("SANDBOX_RATE_LIMIT_SPIKE", 25)
 # Sandbox: /sandbox/_control/ answers loopback clients only, and needs this token when set.
 SANDBOX_CONTROL_TOKEN = env("SANDBOX_CONTROL_TOKEN")
+# Sandbox: the client networks it answers at all (comma-separated; "*" for any). Loopback only by
+# default: a demo reachable by others must say so (`make demo DEMO_PUBLIC=i-understand`).
+SANDBOX_ALLOWED_CLIENTS = envlist("SANDBOX_ALLOWED_CLIENTS", "127.0.0.0/8,::1/128")
 # The seed's large project (Metro Line Extension: 500+ folders, 10,000+ files) for benchmarks.
 SANDBOX_SEED_LARGE = envbool("SANDBOX_SEED_LARGE", True)
 # Sandbox: seconds an access token lives (Procore: 5,400).

@@ -1,5 +1,10 @@
 """The sandbox's API gateway: what Procore does before a REST request reaches an endpoint.
 
+First, who may talk to the sandbox at all: only clients in SANDBOX_ALLOWED_CLIENTS (loopback by
+default), judged by the connection's own address (REMOTE_ADDR, never a forwarded header). Anyone
+else gets 403 on every /sandbox/ path: the sandbox signs anyone in with a printed password and
+issues tokens, so a demo reachable from a network must be opened to it on purpose.
+
 Every `/sandbox/rest/` request is counted by the rate limiter (procore_sandbox.limits.ratelimit), answered
 429 when a window is full, then offered to the fault injector (procore_sandbox.limits.faults); every
 answer carries the `X-Rate-Limit-*` headers. /sandbox/oauth and the control area pass through.
@@ -7,15 +12,36 @@ answer carries the `X-Rate-Limit-*` headers. /sandbox/oauth and the control area
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
+from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from procore_sandbox.limits import faults, ratelimit
 
+PREFIX = "/sandbox/"
 REST_PREFIX = "/sandbox/rest/"
+
+
+@cache
+def _networks(entries: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries if entry != "*")
+
+
+def client_allowed(address: str) -> bool:
+    entries = tuple(settings.SANDBOX_ALLOWED_CLIENTS)
+    if "*" in entries:
+        return True
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if getattr(ip, "ipv4_mapped", None):
+        ip = ip.ipv4_mapped
+    return any(ip.version == network.version and ip in network for network in _networks(entries))
 
 
 class GatewayMiddleware:
@@ -25,6 +51,11 @@ class GatewayMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(PREFIX) and not client_allowed(request.META.get("REMOTE_ADDR", "")):
+            return JsonResponse(
+                {"errors": "The Procore sandbox answers only the clients in SANDBOX_ALLOWED_CLIENTS (loopback)."},
+                status=403,
+            )
         if not request.path.startswith(REST_PREFIX):
             return self.get_response(request)
         app_key, company_key = ratelimit.budget_key(request)

@@ -16,7 +16,7 @@ import pytest
 
 from procore_sandbox.limits import clock
 from procore_sandbox.snapshot import Snapshot, tables_of
-from procore_sandbox.testing import Sandbox
+from procore_sandbox.testing import PASSWORD, Sandbox
 
 # 2027-01-15 08:00:00 UTC: the start of an hour, so of a 10-second window too.
 SIMULATED_START = 1_800_000_000.0
@@ -37,6 +37,10 @@ def sandbox(live_server, settings, transactional_db) -> Sandbox:
     settings.SANDBOX_SEED_LARGE = False  # project 2308's 10,000-file tree: only for tests that seed it themselves
     if _seeded.taken:
         _seeded.restore()
+        # The seed's random app secrets are back in the database; this test's settings learn them.
+        from procore_sandbox import credentials
+
+        credentials.adopt()
     else:
         _seed(live_server.url)
     return Sandbox(portal_url=live_server.url, base_url=base)
@@ -46,7 +50,7 @@ def _seed(portal_url: str) -> None:
     from procore_sandbox.models import App, RateLimitSettings, RateWindow
     from procore_sandbox.seed import seed
 
-    seed()
+    seed(PASSWORD)  # the people's password tests sign in with; the apps' secrets stay random
     from django.conf import settings
 
     App.objects.get(client_id=settings.PROCORE_CLIENT_ID).add_redirect_uri(

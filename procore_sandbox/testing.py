@@ -20,6 +20,7 @@ MARTA = "marta.quinn@acme-architects.example"  # Riverside and Oakridge, Acme Ar
 JORDAN_NORTHWIND = "jordan.lee@northwind.example"  # Riverside and Harbor Bridge
 JORDAN_BROOKS = "jordan.lee@brooks-structural.example"  # Riverside; a namesake of the one above
 RAVI = "ravi.shah@northwind.example"  # every Northwind and Harbor Civil project but Alpine
+# The password the `sandbox` fixture gives the seeded people (`seed(PASSWORD)`); a demo's is random.
 PASSWORD = "procore-sandbox"
 
 

@@ -10,6 +10,7 @@ from .core import (  # noqa: F401
     Person,
     Project,
     ProjectMembership,
+    SeedSecret,
 )
 from .documents import DocumentFile, DocumentFileVersion, DocumentFolder, LegacyUpload, SandboxClock  # noqa: F401
 from .limits import Fault, RateLimitSettings, RateWindow  # noqa: F401

@@ -85,6 +85,17 @@ class Person(models.Model):
         return bool(self.password) and check_password(raw, self.password)
 
 
+class SeedSecret(models.Model):
+    """A secret the seed generated for this database (the seeded people's password), kept in clear so
+    the demo banner can print it again. The sandbox is a demo: it never holds a real secret."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    value = models.CharField(max_length=200)
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class CompanyMembership(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="company_memberships")
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")

@@ -1,19 +1,26 @@
 """The demo world: companies, projects, people and the portal's OAuth apps.
 
 `seed()` is idempotent: fixed ids, update-or-create, passwords re-hashed only when they changed.
+Its secrets — the apps' client secrets and the people's password — are random per database, made
+at the first seed and kept after it (procore_sandbox.credentials tells the portal's settings);
+a client secret set in the environment, or a password given to the seed, is used instead.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 
-from procore_sandbox.models import App, Company, CompanyMembership, Person, Project, ProjectMembership
+from procore_sandbox import credentials as sandbox_credentials
+from procore_sandbox.models import App, Company, CompanyMembership, Person, Project, ProjectMembership, SeedSecret
 
-DEMO_PASSWORD = "procore-sandbox"
+# Fixed values earlier seeds used: a database that still has them gets random ones.
+LEGACY_SECRETS = {"portal-sandbox-secret", "portal-sandbox-service-secret"}
+PASSWORD_SECRET = "people_password"
 
 COMPANIES: list[dict[str, Any]] = [
     {"id": 8089, "name": "Northwind Builders"},
@@ -197,8 +204,35 @@ def _company_ids_for(person: SeedPerson) -> set[int]:
     return set(person.admin_of) | {by_project[p] for p in person.projects}
 
 
+def seed_password(given: str | None = None) -> str:
+    """The seeded people's password: `given` (kept from then on), else this database's, else new."""
+    if given:
+        SeedSecret.objects.update_or_create(name=PASSWORD_SECRET, defaults={"value": given})
+        return given
+    row = SeedSecret.objects.filter(name=PASSWORD_SECRET).first()
+    if row is not None:
+        return row.value
+    value = secrets.token_urlsafe(12)
+    SeedSecret.objects.create(name=PASSWORD_SECRET, value=value)
+    return value
+
+
+def app_secret(setting: str) -> str:
+    """An app's client secret: the environment's, else this database's, else a new random one."""
+    configured = sandbox_credentials.configured_secret(setting)
+    if configured:
+        return configured
+    existing = App.objects.filter(client_id=sandbox_credentials.client_id(setting)).first()
+    if existing is not None and existing.client_secret and existing.client_secret not in LEGACY_SECRETS:
+        return existing.client_secret
+    return secrets.token_urlsafe(32)
+
+
 @transaction.atomic
-def seed() -> None:
+def seed(password: str | None = None) -> None:
+    """Create or update the demo world. `password` sets the people's password (tests and scripts
+    that sign in as them); otherwise it is random per database."""
+    password = seed_password(password)
     for data in COMPANIES:
         Company.objects.update_or_create(id=data["id"], defaults={k: v for k, v in data.items() if k != "id"})
     for data in PROJECTS:
@@ -222,8 +256,8 @@ def seed() -> None:
                 "vendor_name": spec.vendor,
             },
         )
-        if spec.signs_in and not spec.service_account and not person.check_password(DEMO_PASSWORD):
-            person.set_password(DEMO_PASSWORD)
+        if spec.signs_in and not spec.service_account and not person.check_password(password):
+            person.set_password(password)
             person.save(update_fields=["password"])
         for company_id in _company_ids_for(spec):
             CompanyMembership.objects.update_or_create(
@@ -242,21 +276,23 @@ def seed() -> None:
 
     _seed_app(
         name="Document Portal",
-        client_id=settings.PROCORE_CLIENT_ID or "portal-sandbox-client",
-        client_secret=settings.PROCORE_CLIENT_SECRET or "portal-sandbox-secret",
+        client_id=sandbox_credentials.client_id("PROCORE_CLIENT_SECRET"),
+        client_secret=app_secret("PROCORE_CLIENT_SECRET"),
         redirect_uris=settings.SANDBOX_REDIRECT_URIS,
         service_account=None,
     )
     _seed_app(
         name="Document Portal (DMSA)",
-        client_id=settings.PROCORE_SERVICE_CLIENT_ID or "portal-sandbox-service",
-        client_secret=settings.PROCORE_SERVICE_CLIENT_SECRET or "portal-sandbox-service-secret",
+        client_id=sandbox_credentials.client_id("PROCORE_SERVICE_CLIENT_SECRET"),
+        client_secret=app_secret("PROCORE_SERVICE_CLIENT_SECRET"),
         redirect_uris=[],
         service_account=Person.objects.get(id=SERVICE_ACCOUNT_ID),
     )
     # Each area of the sandbox seeds its own data.
     for area_seed in _area_seeds():
         area_seed()
+    # This process's settings learn the apps' secrets at once (other processes at their first connection).
+    sandbox_credentials.adopt()
 
 
 def _area_seeds() -> list:
@@ -309,8 +345,9 @@ def credentials() -> dict:
             entry["redirect_uris"] = app.redirect_uri_list()
         apps.append(entry)
     roles = {p.id: p.role for p in PEOPLE}
+    password = SeedSecret.objects.filter(name=PASSWORD_SECRET).values_list("value", flat=True).first() or ""
     users = [
-        {"id": p.id, "login": p.login, "name": p.name, "password": DEMO_PASSWORD, "role": roles.get(p.id, "")}
+        {"id": p.id, "login": p.login, "name": p.name, "password": password, "role": roles.get(p.id, "")}
         for p in Person.objects.filter(is_service_account=False).exclude(password="").order_by("id")
     ]
     return {"apps": apps, "users": users}

@@ -54,9 +54,9 @@ def gunicorn(tmp_path, production):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                requests.get(f"{url}/healthz", timeout=2)
+                requests.get(f"{url}/healthz", timeout=10)
                 return url
-            except requests.ConnectionError:
+            except requests.RequestException:
                 assert process.poll() is None, "gunicorn exited"
                 time.sleep(0.2)
         pytest.fail("gunicorn did not start")

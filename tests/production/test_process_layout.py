@@ -22,7 +22,7 @@ import psycopg
 import pytest
 import requests
 
-from procore_sandbox.testing import ELI, Sandbox
+from procore_sandbox.testing import ELI, PASSWORD, Sandbox
 from tests.flows import csrf_from, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,7 +70,7 @@ class Deployment(Sandbox):
     def start(self) -> None:
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{self.name}"')
-        for args in (["migrate", "--noinput", "-v0"], ["sandbox_seed"]):
+        for args in (["migrate", "--noinput", "-v0"], ["sandbox_seed", "--password", PASSWORD]):
             subprocess.run(
                 [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=True, capture_output=True
             )

@@ -12,11 +12,13 @@ import pytest
 import requests
 from django.test import Client
 from django.utils import timezone
+from django_q.brokers import get_broker
 from django_q.conf import Conf
+from django_q.tasks import async_task
 
 from portal.staging.models import Batch, StagedDocument, Submission
 from procore_sandbox.models import DocumentRevision
-from tests.staging.test_submit_support import drawing, fast_pipeline, make_batch, mirrored
+from tests.staging.submitting import drawing, fast_pipeline, make_batch
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,7 +43,7 @@ def browser_session(sandbox, user) -> requests.Session:
 
 
 def test_a_submit_while_redis_is_down_is_recorded_and_starts_when_it_returns(
-    sandbox, qcluster, private_redis, monkeypatch
+    sandbox, qcluster, private_redis, monkeypatch, synced_project
 ):
     fast_pipeline(monkeypatch)
     name = f"portal-broker-{uuid.uuid4().hex[:8]}"
@@ -50,7 +52,11 @@ def test_a_submit_while_redis_is_down_is_recorded_and_starts_when_it_returns(
     monkeypatch.setattr(Conf, "ORM", None)
     monkeypatch.setattr(Conf, "REDIS", private_redis.url)
     monkeypatch.setattr(Conf, "CLUSTER_NAME", name)
-    user, project = mirrored(sandbox)
+    # The cluster is up once it takes a task from Redis.
+    async_task("math.floor", 1.5)
+    wait_for(lambda: get_broker().queue_size() == 0, 60, "the cluster to start")
+    synced = synced_project()
+    user, project = synced.user, synced.project
     batch = make_batch(user, project, [drawing(570), drawing(571)])
     session = browser_session(sandbox, user)
     page = session.get(f"{sandbox.portal_url}/batches/{batch.pk}/", timeout=10)

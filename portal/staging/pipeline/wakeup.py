@@ -27,6 +27,7 @@ from datetime import timedelta
 from django.db import close_old_connections
 from django.db.models import Q
 from django.utils import timezone
+from django_q.conf import Conf
 from django_q.tasks import async_task
 
 from ..models import Submission
@@ -83,9 +84,10 @@ _watch_started = False
 
 
 def start_watch(**_: object) -> None:
-    """django-q2 `post_spawn` receiver: in each worker process, look at once and every WATCH_EVERY s."""
+    """django-q2 `post_spawn` receiver: in each worker process, look at once and every WATCH_EVERY s.
+    Not when tasks run inline (Q_CLUSTER sync, tests): no worker process is there to watch from."""
     global _watch_started
-    if _watch_started:
+    if _watch_started or Conf.SYNC:
         return
     _watch_started = True
     threading.Thread(target=_watch, name="submission-wakeup", daemon=True).start()

@@ -8,6 +8,11 @@ from procore_sandbox.seed import seed
 class Command(BaseCommand):
     help = "Create the sandbox's demo companies, projects, users and apps (safe to run again)."
 
-    def handle(self, *args: object, **options: object) -> None:
-        seed()
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--password", help="the seeded people's password (default: random per database, kept once made)"
+        )
+
+    def handle(self, *args: object, password: str | None = None, **options: object) -> None:
+        seed(password)
         self.stdout.write(self.style.SUCCESS("Sandbox seeded."))
