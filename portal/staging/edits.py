@@ -162,7 +162,7 @@ def apply_edits(
         # Row locks, taken in id order, so two saves of the same documents queue instead of interleaving.
         documents = {
             d.pk: d
-            for d in StagedDocument.objects.select_for_update()
+            for d in StagedDocument.objects.select_for_update(of=("self",))
             .select_related("batch")
             .filter(batch=batch, pk__in=ids, state__in=EDITABLE_STATES)
             .order_by("pk")
