@@ -337,6 +337,11 @@ if STAGING_SUBMIT_LEASE <= STAGING_SUBMIT_HEARTBEAT:
 # Files a submit worker sends at once.
 STAGING_SUBMIT_THREADS = envint("STAGING_SUBMIT_THREADS", 6)
 STAGING_RETENTION_DAYS = envint("STAGING_RETENTION_DAYS", 7)  # keep landed staged files this long; 0 = at once
+# How a typed or pasted date such as 03/04/2026 is read when its numbers do not tell: "DMY" (day
+# first, 3 April) or "MDY" (month first, 4 March). 14/03/2026 and 03/14/2026 are read either way.
+STAGING_DATE_ORDER = env("STAGING_DATE_ORDER", "DMY").upper()
+if STAGING_DATE_ORDER not in {"DMY", "MDY"}:
+    raise ImproperlyConfigured("STAGING_DATE_ORDER is DMY or MDY")
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(DATA_DIR / "media")))
 # The largest file a person may stage, in bytes (2 GiB), and the largest CSV import (20 MiB).
 STAGING_MAX_FILE_SIZE = envint("STAGING_MAX_FILE_SIZE", 2 * 1024**3)

@@ -9,6 +9,9 @@ procore_sandbox.pytest_plugin.
   the same state, in milliseconds instead of seconds.
 - `media`: staged files go to a directory of the test's own.
 - `worker`: runs what was queued for documents' contents; `sheet_pdf`: writes a sheet PDF.
+- `riverside_person` / `person_client`: Eli with Riverside mirrored, and a test client as Eli;
+  `stage(names, target=...)`: a batch of documents as uploads leave them (metadata proposed from
+  the names); `riverside_field(name)` / `riverside_value(field, code)`: Procore ids.
 """
 
 from __future__ import annotations
@@ -162,3 +165,77 @@ def _sync(sandbox, login: str, project_id: int, company_documents: bool) -> Snap
     )
     snapshot.take()
     return snapshot
+
+
+# --- a staged batch on Riverside (2305), as uploads leave it --------------------------------------
+
+
+@pytest.fixture
+def riverside_person(synced_project, media):
+    """Eli, signed in with sandbox tokens, with Riverside's Document Management setup mirrored."""
+    return synced_project().user
+
+
+@pytest.fixture
+def person_client(riverside_person):
+    """A test client signed in as the Riverside person."""
+    client = Client()
+    client.force_login(riverside_person)
+    return client
+
+
+@pytest.fixture
+def stage(riverside_person):
+    """Make a batch of documents as uploads leave them: `stage(["A-DRW-101_Plan_Rev B.pdf", ...])`."""
+    from portal.mirror.models import Project
+    from portal.staging.models import Batch, StagedDocument
+    from portal.staging.naming import propose
+    from portal.staging.schema import load_schema
+    from portal.staging.validation import revalidate_batch
+
+    def make(names: list[str], *, target: str = Batch.Target.DOCUMENT_MANAGEMENT) -> Batch:
+        project = Project.objects.get(pk=RIVERSIDE)
+        batch = Batch.objects.create(project=project, name="Grid batch", created_by=riverside_person, target=target)
+        schema = load_schema(project)
+        folder = target == Batch.Target.FOLDER
+        documents = []
+        for n, name in enumerate(names):
+            proposal = propose(name, schema)
+            documents.append(
+                StagedDocument(
+                    batch=batch,
+                    file=f"staged/test/{batch.pk}/{n}",
+                    file_name=name,
+                    title=name if folder else "",
+                    size=100,
+                    sha256=f"{n:064x}",
+                    mime_type="application/pdf",
+                    position=n,
+                    metadata={} if folder else proposal.metadata,
+                    proposals={} if folder else proposal.sources,
+                )
+            )
+        StagedDocument.objects.bulk_create(documents, batch_size=500)
+        if not folder:
+            revalidate_batch(batch, schema)
+        return batch
+
+    return make
+
+
+@pytest.fixture
+def riverside_field():
+    """The Procore id of a Riverside field by name: `riverside_field("status")`."""
+    from portal.mirror.models import PdmField
+
+    return lambda name: PdmField.objects.get(project_id=RIVERSIDE, name=name).procore_id
+
+
+@pytest.fixture
+def riverside_value():
+    """The Procore id of a Riverside list value: `riverside_value("status", "OPN")`."""
+    from portal.mirror.models import PdmValue
+
+    return lambda field, code: (
+        PdmValue.objects.get(field__project_id=RIVERSIDE, field__name=field, code=code).procore_id
+    )

@@ -89,6 +89,8 @@ class EditResult:
     conflicts: list[Conflict] = field(default_factory=list)
     versions: dict[int, int] = field(default_factory=dict)  # document id → metadata_version now
     missing: list[int] = field(default_factory=list)  # not in the batch, or no longer editable
+    # Other documents whose problems or state changed with these edits (a batch-wide re-check).
+    rechecked: set[int] = field(default_factory=set)
 
     @property
     def documents_changed(self) -> int:
@@ -203,7 +205,7 @@ def apply_edits(
             document.field_stamps = stamps
             result.changed[document.pk] = list(planned[document.pk])
             result.versions[document.pk] = document.metadata_version
-        _save(batch, changed, schema)
+        _save(batch, changed, schema, result.rechecked)
         AuditEntry.objects.create(
             batch=batch,
             user=user,
@@ -273,18 +275,19 @@ def apply_validation(document: StagedDocument, schema: Schema) -> None:
         document.state = StagedDocument.State.ERRORS if problems else StagedDocument.State.READY
 
 
-def _save(batch: Batch, documents: list[StagedDocument], schema: Schema | None) -> None:
+def _save(batch: Batch, documents: list[StagedDocument], schema: Schema | None, rechecked: set[int]) -> None:
     """Store the changed documents and re-check: the changed ones, or the whole batch when
-    documents can conflict with each other (or go to a folder, where names must be unique)."""
+    documents can conflict with each other (or go to a folder, where names must be unique);
+    `rechecked` receives the documents a batch-wide re-check changed."""
     versioning = ["metadata_version", "field_stamps"]
     if batch.target == Batch.Target.FOLDER:
         StagedDocument.objects.bulk_update(documents, ["title", "description", *versioning], batch_size=500)
-        revalidate_folder_batch(batch)
+        revalidate_folder_batch(batch, changed_ids=rechecked)
         return
     assert schema is not None
     if checks_across_documents(schema):
         StagedDocument.objects.bulk_update(documents, ["metadata", "proposals", *versioning], batch_size=500)
-        revalidate_batch(batch, schema)
+        revalidate_batch(batch, schema, changed_ids=rechecked)
         return
     for document in documents:
         apply_validation(document, schema)

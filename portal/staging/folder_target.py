@@ -89,8 +89,9 @@ def name_problems(title: str) -> list[str]:
     return []
 
 
-def revalidate_folder_batch(batch: Batch) -> dict[str, int]:
-    """Check every document of a folder batch and store its problems and state."""
+def revalidate_folder_batch(batch: Batch, *, changed_ids: set[int] | None = None) -> dict[str, int]:
+    """Check every document of a folder batch and store its problems and state; `changed_ids`,
+    when given, receives the ids of documents whose problems or state changed."""
     documents = list(batch.documents.only("id", "title", "file_name", "problems", "state"))
     seen: dict[str, str] = {}
     changed = []
@@ -109,6 +110,8 @@ def revalidate_folder_batch(batch: Batch) -> dict[str, int]:
             document.problems, document.state = problems, state
             changed.append(document)
     StagedDocument.objects.bulk_update(changed, ["problems", "state"], batch_size=500)
+    if changed_ids is not None:
+        changed_ids.update(document.pk for document in changed)
     counts: dict[str, int] = {}
     for document in documents:
         counts[document.state] = counts.get(document.state, 0) + 1

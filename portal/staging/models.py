@@ -172,6 +172,30 @@ class MetadataTemplate(models.Model):
         return self.name
 
 
+class GridLayout(models.Model):
+    """The grid columns a person chose for a project's batches, in their order.
+
+    ``columns`` is ``[{"id": "<column id>", "shown": true, "width": 180}, ...]``; columns missing
+    from it (a field added in Procore since) are shown as the grid would show them by default.
+    Batches going to a folder have other columns than Document Management batches, so each
+    target has its own layout.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grid_layouts")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="grid_layouts")
+    target = models.CharField(max_length=20, choices=Batch.Target.choices, default=Batch.Target.DOCUMENT_MANAGEMENT)
+    columns = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "project", "target"], name="staging_grid_layout_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.project} · {self.get_target_display()}"
+
+
 class AuditEntry(models.Model):
     """Who changed what in a batch, and when."""
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views, views_contents, views_sharing, views_submit
+from . import views, views_contents, views_grid, views_sharing, views_submit
 from .issue_control import urls as issue_control_urls
 
 app_name = "staging"
@@ -12,6 +12,9 @@ urlpatterns = [
     path("projects/<int:project_id>/batches/", views.project_batches, name="project_batches"),
     path("batches/<int:batch_id>/", views.batch_detail, name="batch"),
     path("batches/<int:batch_id>/upload/", views.upload, name="upload"),
+    path("batches/<int:batch_id>/grid.json", views_grid.grid_data, name="grid_data"),
+    path("batches/<int:batch_id>/grid/changes.json", views_grid.grid_changes, name="grid_changes"),
+    path("batches/<int:batch_id>/grid/layout.json", views_grid.grid_layout, name="grid_layout"),
     path("batches/<int:batch_id>/documents/", views.bulk_action, name="bulk"),
     path("batches/<int:batch_id>/documents/<int:document_id>/", views.document_detail, name="document"),
     path(

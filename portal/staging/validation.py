@@ -22,13 +22,13 @@ import re
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from time import perf_counter
 from typing import Any
 
 from django.db import connection, transaction
 
+from .dates import parse_date_text, parse_instant
 from .models import Batch, StagedDocument
 from .persons import find_person, person_problem
 from .rules import applicable_rule, rule_title
@@ -135,7 +135,7 @@ def _value_problem(field: FieldInfo, raw: str, schema: Schema) -> str:
             number = None
         return "" if number is not None and number.is_finite() else f"{field.label} must be a number (e.g. 42)"
     if field.type == "timestamp":
-        return "" if _parse_instant(raw) is not None else f"{field.label} must be a date, e.g. 2025-12-15"
+        return "" if parse_instant(raw) is not None else f"{field.label} must be a date, e.g. 2025-12-15"
     return ""
 
 
@@ -207,9 +207,11 @@ def parse_input(field: FieldInfo, raw: str, schema: Schema) -> list[str]:
     if field.type == "numeric":
         return [_number(field, text)]
     if field.type == "timestamp":
-        instant = _parse_instant(text)
+        instant = parse_date_text(text)
         if instant is None:
-            raise ValueError(f"{field.label}: “{text}” is not a date; write it as 2025-12-15 (or 2025-12-15T14:30:00Z)")
+            raise ValueError(
+                f"{field.label}: “{text}” is not a date; write it as 2025-12-15, 15/12/2025 or 15 DEC 2025"
+            )
         return [instant.strftime("%Y-%m-%dT%H:%M:%SZ")]
     return [text]
 
@@ -259,27 +261,17 @@ def _number(field: FieldInfo, text: str) -> str:
     return format(number.normalize(), "f")
 
 
-def _parse_instant(text: str) -> datetime | None:
-    value = text.strip()
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?", value):
-        return None
-    try:
-        instant = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if instant.tzinfo is None:
-        return instant.replace(tzinfo=UTC)
-    return instant.astimezone(UTC)
-
-
 # --- a whole batch --------------------------------------------------------------------------
 
 
-def revalidate_batch(batch: Batch, schema: Schema | None = None) -> dict[str, int]:
+def revalidate_batch(
+    batch: Batch, schema: Schema | None = None, *, changed_ids: set[int] | None = None
+) -> dict[str, int]:
     """Check every document of the batch and store problems, rule and state in bulk.
 
     Documents being submitted or submitted keep their state; a failed one keeps its state (the
-    submit pipeline owns it) but gets fresh problems. Returns the number of documents by state.
+    submit pipeline owns it) but gets fresh problems. Returns the number of documents by state;
+    `changed_ids`, when given, receives the ids of documents whose problems, rule or state changed.
     Rows are read as tuples, not model instances: building 1,000 models costs more than checking them.
     """
     schema = schema if schema is not None else load_schema(batch.project)
@@ -310,6 +302,8 @@ def revalidate_batch(batch: Batch, schema: Schema | None = None) -> dict[str, in
         counts[state] = counts.get(state, 0) + 1
     if changed:
         _store(changed)
+    if changed_ids is not None:
+        changed_ids.update(row["id"] for row in changed)
     return counts
 
 

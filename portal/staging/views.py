@@ -5,7 +5,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,12 +17,11 @@ from portal.mirror.tasks import latest_sync
 
 from . import services
 from .access import batches_for_user, ensure_owner, get_batch_for_user, is_owner
-from .contents.display import batch_summary, sheet_context, sheet_infos
+from .contents.display import batch_summary, sheet_context
 from .csv_io import export_csv, import_csv
 from .edits import Conflict, FieldEdit, apply_edits
 from .folder_target import existing_files, landing, target_label
-from .forms import BatchForm, document_fields, form_edits
-from .grid import folder_grid_context, grid_context
+from .forms import BatchForm, document_fields, editable_fields, form_edits
 from .models import Batch, MetadataTemplate, StagedDocument
 from .persons import person_choices
 from .schema import load_schema
@@ -71,14 +69,8 @@ def project_batches(request: AuthenticatedRequest, project_id: int) -> HttpRespo
 @login_required
 @require_GET
 def batch_detail(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
+    """The batch page; its grid reads the rows from `views_grid.grid_data`."""
     batch = get_batch_for_user(request.user, batch_id)
-    documents = batch.documents.all()
-    only_errors = request.GET.get("show") == "errors"
-    if only_errors:
-        documents = documents.filter(state__in=[StagedDocument.State.ERRORS, StagedDocument.State.FAILED])
-    if query := request.GET.get("q", "").strip():
-        documents = documents.filter(Q(file_name__icontains=query))
-    page = Paginator(documents, 100).get_page(request.GET.get("page", 1))
     counts = services.batch_counts([batch]).get(batch.pk, {})
     schema = load_schema(batch.project)
     return render(
@@ -87,26 +79,19 @@ def batch_detail(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
         {
             "batch": batch,
             "project": batch.project,
-            "page": page,
-            "only_errors": only_errors,
-            "q": query,
             "counts": counts,
             "total": sum(counts.values()),
             "can_submit": bool(counts) and set(counts) == {StagedDocument.State.READY},
-            "templates": MetadataTemplate.objects.filter(project=batch.project),
             "audit": batch.audit.select_related("user")[:15],
             "is_owner": is_owner(request.user, batch),
             "shares": list(batch.shares.all()),
             "max_file_size": max_file_size(),
             "people": person_choices(schema),
             "people_note": schema.people.note,
-            "sheets": sheet_infos(page.object_list, None if batch.target == Batch.Target.FOLDER else schema),
             "contents_summary": batch_summary(batch),
-            **(
-                folder_grid_context(batch, page.object_list)
-                if batch.target == Batch.Target.FOLDER
-                else grid_context(schema, page.object_list)
-            ),
+            "folder_target": target_label(batch) if batch.target == Batch.Target.FOLDER else "",
+            # Fields a template may keep ("Save a template") or title blocks may fill ("Accept").
+            "settable": [] if batch.target == Batch.Target.FOLDER else editable_fields(schema),
         },
     )
 

@@ -17,7 +17,7 @@ from portal.accounts.http import AuthenticatedRequest
 from .access import get_batch_for_user
 from .contents import review, sheets
 from .contents.display import batch_summary, sheet_context, sheet_infos
-from .grid import folder_grid_context, grid_context
+from .grid_table import folder_grid_context, grid_context
 from .models import Batch, DocumentContents, StagedDocument
 from .schema import load_schema
 from .services import BatchLocked

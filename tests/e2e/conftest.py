@@ -126,3 +126,33 @@ def signed_in_as(browser, sandbox, settings, tmp_path):
     yield sign_in
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def person_page(browser, sandbox, riverside_person):
+    """A page at 1440×900 signed in as the Riverside person (session cookie), allowed the clipboard."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(riverside_person)
+    context = browser.new_context(
+        viewport={"width": 1440, "height": 900}, permissions=["clipboard-read", "clipboard-write"]
+    )
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": sandbox.portal_url}])
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def open_grid(person_page, sandbox):
+    """Open a batch's page and wait for its grid: `grid = open_grid(batch)`."""
+    from tests.e2e.grid import Grid
+
+    def open_it(batch) -> Grid:
+        person_page.goto(f"{sandbox.portal_url}/batches/{batch.pk}/")
+        person_page.wait_for_selector("[data-grid].is-ready")
+        return Grid(person_page)
+
+    return open_it

@@ -31,18 +31,20 @@ def test_review_what_the_title_block_says(signed_in_page, sandbox, worker, sheet
         path.write_bytes(sheet_pdf(f"A-DRW-{number}", ["A", "B", "C"], title=title))
         files.append(str(path))
     page.locator("[data-file-input]").set_input_files(files)
-    page.wait_for_function("document.querySelectorAll('tr.doc').length === 2", timeout=30_000)
-    page.wait_for_selector("tr.doc[data-reading] .thumb.reading")  # read in the worker, not in the request
+    rows = "[data-grid].is-ready [data-grid-host] .tabulator-row"
+    page.wait_for_function(f"document.querySelectorAll('{rows}').length === 2", timeout=30_000)
+    sheet = "[data-grid-host] .tabulator-cell[tabulator-field='c_sheet']"
+    page.wait_for_selector(f"{sheet} >> text=Reading…")  # read in the worker, not in the request
 
-    # The worker reads both; the rows change in place (the marker survives: no reload).
+    # The worker reads both; the grid's rows change in place (the marker survives: no reload).
     page.evaluate("window.__stillThisPage = true")
     worker()
-    page.wait_for_function("document.querySelectorAll('tr.doc img.thumb').length === 2", timeout=20_000)
+    page.wait_for_function(f'document.querySelectorAll("{sheet} img").length === 2', timeout=20_000)
     assert page.evaluate("window.__stillThisPage === true")
     page.wait_for_selector("text=2 documents")
     revision = PdmField.objects.get(project_id=RIVERSIDE, name="revision").procore_id
-    conflict = page.locator(f'tr.doc td.cell.conflict[data-field="{revision}"]')
-    assert conflict.count() == 2 and "Title block: Rev C" in conflict.first.inner_text()
+    conflict = page.locator(f"[data-grid-host] .tabulator-cell.has-flag[tabulator-field='c_{revision}']")
+    assert conflict.count() == 2 and "Title block: Rev C" in conflict.first.get_attribute("title")
     page.set_viewport_size(WIDE)
     page.screenshot(path=str(screenshots / "contents-batch-1440.png"), full_page=True)
     assert axe(page, exclude=LAYOUT) == []
@@ -85,8 +87,10 @@ def test_review_what_the_title_block_says(signed_in_page, sandbox, worker, sheet
     # The rest of the batch at once, from the grid.
     page.goto(f"{sandbox.portal_url}/batches/{batch.pk}/")
     page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_text("Title blocks", exact=True).click()
     page.get_by_role("button", name="Accept for the whole batch").click()
     page.wait_for_selector("text=Title-block values accepted")
     assert {tuple(d.metadata[revision]) for d in StagedDocument.objects.filter(batch=batch)} == {("Rev C",)}
-    assert page.locator("td.cell.conflict").count() == 0
+    page.wait_for_selector("[data-grid].is-ready")
+    assert page.locator("[data-grid-host] .tabulator-cell.has-flag").count() == 0
     assert AuditEntry.objects.filter(batch=batch, action="Accepted title-block values").count() == 2

@@ -29,24 +29,32 @@ def test_stage_fix_and_round_trip_csv(signed_in_page, sandbox, tmp_path):
         path.write_bytes(f"%PDF-1.4 {name}".encode())
         files.append(str(path))
     page.locator("[data-file-input]").set_input_files(files)
-    # The page reloads once every upload has finished.
-    page.wait_for_function("document.querySelectorAll('tr.doc').length === 3", timeout=30_000)
+    # The page reloads once every upload has finished; the grid then reads the rows.
+    page.wait_for_function(
+        "document.querySelectorAll('[data-grid].is-ready .tabulator-row').length === 3", timeout=30_000
+    )
 
     batch = Batch.objects.get(name="Issue 3 drawings")
     type_id = PdmField.objects.get(project_id=RIVERSIDE, name="type").procore_id
-    type_cells = page.locator(f'td.cell[data-field="{type_id}"]')
+    type_cells = page.locator(f'.tabulator-cell[tabulator-field="c_{type_id}"]')
     assert all("DRW" in text for text in type_cells.all_inner_texts())  # proposed from the names
-    assert page.locator("td.cell .proposed").count() >= 3
+    assert page.locator(".tabulator-cell .proposed").count() >= 3
     assert StagedDocument.objects.filter(batch=batch, state=StagedDocument.State.ERRORS).count() == 3
 
-    # Fix an error for every document at once: set Status on all of them.
-    page.locator("[data-select-all]").check()
+    # Fix an error for every document at once: type Status on the first, fill it down.
     status_id = PdmField.objects.get(project_id=RIVERSIDE, name="status").procore_id
-    page.locator("[data-field-select]").select_option(status_id)
-    page.locator("[data-value-input]").fill("Open")
-    page.get_by_role("button", name="Set for selected").click()
-    page.wait_for_selector("text=Status set on 3 document(s).")
-    status_cells = page.locator(f'td.cell[data-field="{status_id}"]')
+    status_cells = page.locator(f'.tabulator-cell[tabulator-field="c_{status_id}"]')
+    status_cells.first.click()
+    page.keyboard.type("Open")
+    page.keyboard.press("Enter")
+    status_cells.first.click()
+    page.keyboard.press("Shift+ArrowDown")
+    page.keyboard.press("Shift+ArrowDown")
+    page.keyboard.press("Control+d")
+    page.wait_for_function(
+        "document.querySelector('[data-save-state]').dataset.state === 'saved'"
+        " && !document.querySelector('.tabulator-cell.is-pending')"
+    )
     assert all("Open" in text for text in status_cells.all_inner_texts())
     assert all(
         not d.problems or all(p["field"] != status_id for p in d.problems)

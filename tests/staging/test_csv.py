@@ -176,7 +176,7 @@ def set_cell(row: int, column: str, value: str):
                 s,
                 lambda rows: [
                     set_cell(0, "Sheet Count", "many")(rows),
-                    set_cell(2, "Date Authored", "13/01/2026")(rows),
+                    set_cell(2, "Date Authored", "13/13/2026")(rows),
                 ],
             ),
             [
@@ -184,7 +184,7 @@ def set_cell(row: int, column: str, value: str):
                 CsvError(
                     4,
                     "Date Authored",
-                    "Date Authored: “13/01/2026” is not a date; write it as 2025-12-15 (or 2025-12-15T14:30:00Z)",
+                    "Date Authored: “13/13/2026” is not a date; write it as 2025-12-15, 15/12/2025 or 15 DEC 2025",
                 ),
             ],
         ),

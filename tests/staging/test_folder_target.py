@@ -41,13 +41,18 @@ def test_a_folder_batch_shows_what_each_file_becomes(client):
 
     assert upload(client, batch, existing.name).json()["state"] == "ready"
     assert upload(client, batch, "Brand new.pdf", b"%PDF other").json()["state"] == "ready"
-    page = client.get(f"/batches/{batch.pk}/").content.decode()
-    assert f"New version {(existing.latest_version_number or 1) + 1} of {existing.name}" in page
-    assert "New file" in page
+    grid = client.get(f"/batches/{batch.pk}/grid.json").json()
+    landings = {row["file"]: row["cells"]["landing"][0] for row in grid["rows"]}
+    assert landings[existing.name] == f"New version {(existing.latest_version_number or 1) + 1} of {existing.name}"
+    assert landings["Brand new.pdf"] == "New file"
 
     batch.on_name_clash = Batch.NameClash.KEEP_BOTH
     batch.save()
-    assert "Procore gives it a unique name" in client.get(f"/batches/{batch.pk}/").content.decode()
+    grid = client.get(f"/batches/{batch.pk}/grid.json").json()
+    assert (
+        "Procore gives it a unique name"
+        in {row["file"]: row for row in grid["rows"]}[existing.name]["cells"]["landing"][0]
+    )
 
 
 def test_names_and_descriptions_are_edited_in_bulk_and_checked(client):

@@ -258,13 +258,13 @@ def test_it_parses_typed_in_values_into_procore_values(field, raw, expected):
         ("sheets", "NaN", "Sheet Count: “NaN” is not a number (write e.g. 42 or 3.5)"),
         (
             "date_authored",
-            "12/15/2025",
-            "Date Authored: “12/15/2025” is not a date; write it as 2025-12-15 (or 2025-12-15T14:30:00Z)",
+            "15/15/2025",
+            "Date Authored: “15/15/2025” is not a date; write it as 2025-12-15, 15/12/2025 or 15 DEC 2025",
         ),
         (
             "date_authored",
             "2025-02-30",
-            "Date Authored: “2025-02-30” is not a date; write it as 2025-12-15 (or 2025-12-15T14:30:00Z)",
+            "Date Authored: “2025-02-30” is not a date; write it as 2025-12-15, 15/12/2025 or 15 DEC 2025",
         ),
         (
             "authored_by",

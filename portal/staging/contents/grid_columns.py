@@ -1,0 +1,55 @@
+"""What documents' contents add to the batch grid (a column source, see `staging.grid`): a Sheet
+column with each document's thumbnail, and on the metadata cells what the title block says where
+it differs from the document (amber) or would fill an empty field. A row whose document is still
+being read is `pending`, so the grid asks for it again until the reading is done."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..grid import GridColumn, GridContext
+from ..models import DocumentContents
+from .display import SheetInfo
+from .review import CONFLICT, FILLS, review
+
+SHEET = "sheet"
+
+
+class ContentsColumns:
+    def columns(self, context: GridContext) -> list[GridColumn]:
+        if not DocumentContents.objects.filter(document__batch=context.batch).exists():
+            return []  # nothing was read for this batch: no column of empty pictures
+        return [GridColumn(SHEET, "Sheet", "image", width=76, help="Page 1 of the document, as read")]
+
+    def fill(self, context: GridContext, rows: list[dict[str, Any]]) -> None:
+        wanted = {row["id"] for row in rows}
+        contents = {
+            c.document_id: c
+            for c in DocumentContents.objects.filter(document__batch=context.batch, document_id__in=wanted)
+            .select_related("document")
+            .defer("document__problems", "document__field_stamps")
+        }
+        for row in rows:
+            found = contents.get(row["id"])
+            if found is None:
+                continue
+            reviews = []
+            if context.schema is not None and found.state == DocumentContents.State.DONE:
+                reviews = review(found.document, found, context.schema)
+            info = SheetInfo(found.document, found, reviews)
+            if info.thumbnail_url:
+                row["cells"][SHEET] = [info.thumbnail_url]
+            if info.reading:
+                row["pending"] = True
+                row["flags"].append({"field": SHEET, "message": "Reading…", "level": "info"})
+            elif found.state in {DocumentContents.State.FAILED, DocumentContents.State.REFUSED}:
+                row["flags"].append({"field": SHEET, "message": found.message or "Unreadable", "level": "warning"})
+            for item in reviews:
+                if item.status == CONFLICT:
+                    row["flags"].append(
+                        {"field": item.field.id, "message": f"Title block: {item.proposed}", "level": "warning"}
+                    )
+                elif item.status == FILLS:
+                    row["flags"].append(
+                        {"field": item.field.id, "message": f"Title block: {item.proposed}", "level": "info"}
+                    )

@@ -1,0 +1,75 @@
+"""The grid's JSON endpoints: read a batch's rows, write cell changes in bulk, keep the column choice."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET, require_POST
+
+from .access import get_batch_for_user
+from .grid import grid_columns, grid_for, grid_payload_json
+from .grid_changes import BadRequest, apply_changes, read_changes
+from .grid_layout import BadLayout, load_layout, save_layout
+from .models import Batch, MetadataTemplate
+from .services import BatchLocked
+
+# A pasted block of 20,000 cells as JSON stays well under this; anything larger is not the grid.
+MAX_BODY = 8 * 1024 * 1024
+
+
+@login_required
+@require_GET
+def grid_data(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = get_batch_for_user(request.user, batch_id)
+    """Every row of the batch, or with ``?ids=1,2,3`` only those documents' rows (rows still pending)."""
+    ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.strip().isdigit()][:1000] or None
+    extra = {"layout": {"columns": load_layout(request.user, batch)}, "templates": _templates(batch)}
+    return HttpResponse(grid_payload_json(grid_for(batch), extra, ids), content_type="application/json")
+
+
+def _templates(batch: Batch) -> list[dict[str, Any]]:
+    if batch.target == Batch.Target.FOLDER:
+        return []
+    return [
+        {"id": t.pk, "name": t.name, "values": t.values}
+        for t in MetadataTemplate.objects.filter(project=batch.project).only("id", "name", "values")
+    ]
+
+
+def _json_body(request: HttpRequest) -> Any:
+    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY:
+        raise BadRequest("Too many changes at once; change fewer cells per step.")
+    try:
+        return json.loads(request.body or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadRequest("The request is not JSON.") from exc
+
+
+@login_required
+@require_POST
+def grid_changes(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = get_batch_for_user(request.user, batch_id)
+    try:
+        changes = read_changes(_json_body(request))
+        outcome = apply_changes(grid_for(batch), request.user, changes)
+    except BadRequest as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    except BatchLocked as exc:
+        return JsonResponse({"error": str(exc)}, status=409)
+    return HttpResponse(outcome.as_json(), content_type="application/json")
+
+
+@login_required
+@require_POST
+def grid_layout(request: HttpRequest, batch_id: int) -> JsonResponse:
+    batch = get_batch_for_user(request.user, batch_id)
+    try:
+        body = _json_body(request)
+        known = {c.id for c in grid_columns(grid_for(batch))}
+        columns = save_layout(request.user, batch, body.get("columns") if isinstance(body, dict) else None, known)
+    except (BadRequest, BadLayout) as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    return JsonResponse({"columns": columns})
