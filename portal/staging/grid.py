@@ -298,7 +298,7 @@ def grid_rows(context: GridContext, document_ids: Iterable[int] | None = None) -
         "unmatched_text",
         "proposed_text",
     )
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": pk,
             "version": version,

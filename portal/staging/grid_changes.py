@@ -96,6 +96,7 @@ def read_changes(payload: Any) -> list[CellChange]:
             raise BadRequest("A change's values are a list of strings.")
         if (text is None) == (values is None):
             raise BadRequest("A change has either text or values.")
+        assert isinstance(document, int) and isinstance(version, int)  # checked by _whole above
         changes.append(CellChange(document, version, column, text, tuple(values) if values is not None else None))
     return changes
 

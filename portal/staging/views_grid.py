@@ -9,6 +9,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
+from portal.accounts.http import AuthenticatedRequest
+
 from .access import get_batch_for_user
 from .grid import grid_columns, grid_for, grid_payload_json
 from .grid_changes import BadRequest, apply_changes, read_changes
@@ -22,7 +24,7 @@ MAX_BODY = 8 * 1024 * 1024
 
 @login_required
 @require_GET
-def grid_data(request: HttpRequest, batch_id: int) -> HttpResponse:
+def grid_data(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
     """Every row of the batch, or with ``?ids=1,2,3`` only those documents' rows (rows still pending)."""
     ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.strip().isdigit()][:1000] or None
@@ -50,7 +52,7 @@ def _json_body(request: HttpRequest) -> Any:
 
 @login_required
 @require_POST
-def grid_changes(request: HttpRequest, batch_id: int) -> HttpResponse:
+def grid_changes(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
     try:
         changes = read_changes(_json_body(request))
@@ -64,7 +66,7 @@ def grid_changes(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def grid_layout(request: HttpRequest, batch_id: int) -> JsonResponse:
+def grid_layout(request: AuthenticatedRequest, batch_id: int) -> JsonResponse:
     batch = get_batch_for_user(request.user, batch_id)
     try:
         body = _json_body(request)
