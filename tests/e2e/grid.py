@@ -44,6 +44,13 @@ class Grid:
             "[data-grid-host] .tabulator-row .tabulator-cell[tabulator-field='file']"
         ).all_inner_texts()
 
+    def show_column(self, title: str) -> None:
+        """Show a column with the Columns menu (and close the menu again)."""
+        chooser = self.page.locator("[data-column-chooser]")
+        chooser.locator("summary").click()
+        chooser.get_by_role("checkbox", name=title, exact=True).check()
+        chooser.locator("summary").click()
+
     def saved(self) -> None:
         """Wait until every change was answered by the server."""
         self.page.wait_for_function(

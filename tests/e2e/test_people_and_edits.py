@@ -12,6 +12,7 @@ from portal.mirror.models import PdmField, Project
 from portal.staging.models import StagedDocument
 from portal.staging.sharing import share_with_project
 from procore_sandbox.testing import DANA, ELI
+from tests.e2e.grid import Grid
 from tests.staging.submitting import drawing, make_batch
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -42,27 +43,28 @@ def test_it_sets_a_person_by_name_in_the_grid_and_the_form_keeps_it_when_saving_
     first, second = batch.documents.order_by("position")
     page = eli
     page.goto(f"{sandbox.portal_url}/batches/{batch.pk}/")
-    # The grid's bulk edit: a person by name, offered by the people list as one types.
-    page.get_by_label(f"Select {first.file_name}").check()
-    page.get_by_label("Field", exact=True).select_option(label="Authored By")
-    value = page.get_by_label("Value", exact=True)
-    assert value.get_attribute("list") == "people-list"
-    assert (
-        "marta.quinn@acme-architects.example" in page.locator('#people-list option[value="Marta Quinn"]').inner_text()
-    )
-    value.fill("Jordan Lee")
-    page.get_by_role("button", name="Set for selected").click()
-    assert "is 2 people in this project; write the e-mail address" in page.locator(".messages").inner_text()
+    page.wait_for_selector("[data-grid].is-ready")
+    grid = Grid(page)
+    # The grid: a person by name, offered by the project's people as one types.
+    grid.show_column("Authored By")
+    options = page.locator(f"#grid-choices-{field_id('authored_by')} option")
+    assert "Marta Quinn" in options.evaluate_all("(all) => all.map((o) => o.value)")
+    grid.cell(0, "Authored By").click()
+    page.keyboard.type("Jordan Lee")
+    page.keyboard.press("Enter")
+    grid.saved()
+    assert "is 2 people in this project; write the e-mail address" in grid.cell(0, "Authored By").get_attribute("title")
     assert metadata(first, "authored_by") == []
-    page.get_by_label(f"Select {first.file_name}").check()
-    page.get_by_label("Field", exact=True).select_option(label="Authored By")
-    page.get_by_label("Value", exact=True).fill("Marta Quinn")
-    page.get_by_role("button", name="Set for selected").click()
-    assert "Authored By set on 1 document(s)." in page.locator(".messages").inner_text()
+    grid.cell(0, "Authored By").click()
+    page.keyboard.type("Marta Quinn")
+    page.keyboard.press("Enter")
+    grid.saved()
+    assert grid.text(0, "Authored By") == "Marta Quinn"
     assert metadata(first, "authored_by") == ["5461"]
 
-    # The form: change Status only; Authored By, set in the grid, stays.
-    page.get_by_role("link", name=first.file_name).click()
+    # The form (linked from the grid's side panel): change Status only; Authored By, set in the grid, stays.
+    grid.cell(0, "State").click()
+    page.get_by_role("link", name="Open the document's form").click()
     author = page.get_by_label("Authored By")
     assert author.input_value() == "Marta Quinn"
     assert "Left empty, Procore fills it with the person who submits the batch." in page.content()
@@ -89,10 +91,14 @@ def test_a_csv_round_trip_writes_and_reads_people_by_name(eli, batch, sandbox, t
     first, _ = batch.documents.order_by("position")
     page = eli
     page.goto(f"{sandbox.portal_url}/batches/{batch.pk}/")
-    page.get_by_label(f"Select {first.file_name}").check()
-    page.get_by_label("Field", exact=True).select_option(label="Reviewers")
-    page.get_by_label("Value", exact=True).fill("Marta Quinn; jordan.lee@northwind.example")
-    page.get_by_role("button", name="Set for selected").click()
+    page.wait_for_selector("[data-grid].is-ready")
+    grid = Grid(page)
+    grid.show_column("Reviewers")
+    grid.cell(0, "Reviewers").click()
+    page.keyboard.type("Marta Quinn; jordan.lee@northwind.example")
+    page.keyboard.press("Enter")
+    grid.cell(0, "Reviewers").locator(".chip", has_text="Jordan Lee").wait_for()
+    grid.saved()
     with page.expect_download() as download:
         page.get_by_role("link", name="Export CSV").click()
     rows = list(csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8-sig"))))

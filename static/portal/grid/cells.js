@@ -40,8 +40,9 @@ export function cellNotes(row, columnId, mark) {
 export function formatCell(cell, column, mark) {
   const row = cell.getRow().getData();
   const element = cell.getElement();
-  // Tabulator makes editable cells tabbable; the rows take the keyboard as one stop instead.
-  element.tabIndex = -1;
+  // Tabulator makes editable cells focusable; the rows take the keyboard as one stop instead (a
+  // focusable cell would also take the focus from an editor opened by typing right after a click).
+  element.removeAttribute("tabindex");
   const notes = cellNotes(row, column.id, mark);
   element.classList.toggle("has-problem", notes.some((n) => n.level === "error"));
   element.classList.toggle("has-flag", notes.some((n) => n.level === "warning"));
@@ -143,9 +144,19 @@ export function makeEditor({ columnOf, takeTypedStart, onCommit, onMove }) {
       else if (e.key === "Escape") { e.preventDefault(); finished = true; cancel(); onMove(null); }
       e.stopPropagation();
     });
-    input.addEventListener("blur", () => commit(undefined));
+    const openedAt = performance.now();
+    input.addEventListener("blur", (event) => {
+      // Tabulator may take the focus back to the grid right after opening an editor (its click
+      // handling): keep typing in the editor then, instead of ending the edit mid-word.
+      const toGrid = !event.relatedTarget || event.relatedTarget.closest("[data-grid-host]");
+      if (!finished && toGrid && performance.now() - openedAt < 400) {
+        setTimeout(() => { if (!finished) input.focus({ preventScroll: true }); });
+        return;
+      }
+      commit(undefined);
+    });
     onRendered(() => {
-      input.focus();
+      input.focus({ preventScroll: true });
       if (input.type === "text") {
         if (typed !== null) input.setSelectionRange(input.value.length, input.value.length);
         else input.select();

@@ -55,7 +55,7 @@ export class LayoutKeeper {
     const list = this.chooser.querySelector("[data-column-list]");
     const items = this.current();
     // Re-drawing the list must not lose the keyboard's place in it.
-    const focused = list.contains(document.activeElement) ? document.activeElement : null;
+    const focused = this.chooser.open && list.contains(document.activeElement) ? document.activeElement : null;
     const focusKey = focused ? focused.dataset.columnId || focused.getAttribute("aria-label") : null;
     list.replaceChildren(...items.map((item, index) => {
       const column = this.columnsById.get(item.id);

@@ -78,6 +78,7 @@ function redrawRows(ids) {
 function drawCell(cell) {
   const field = cell.getField();
   const element = cell.getElement();
+  if (element.classList.contains("tabulator-editing")) return; // an answer must not close an open editor
   if (field === "state") element.replaceChildren(formatState(cell));
   else if (field === "file") element.replaceChildren(formatFile(cell));
   else if (columnsByField.has(field)) {
