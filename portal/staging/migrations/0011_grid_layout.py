@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("mirror", "0003_company_documents"),
-        ("staging", "0009_compare_schedule"),
+        ("staging", "0010_submission_wakeup"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
