@@ -54,6 +54,8 @@ TITLES = {
     revision_order.SKIP: "Revision skips",
     revision_order.UNEXPECTED: "Revision written differently",
 }
+# What the checks read of a staged document (not its contents, proposals or problems).
+FIELDS = ("id", "batch_id", "file_name", "title", "sha256", "mime_type", "metadata", "state", "rule_id", "position")
 # Documents still to be sent: the ones warnings are about.
 OPEN_STATES = (StagedDocument.State.READY, StagedDocument.State.ERRORS, StagedDocument.State.FAILED)
 
@@ -138,14 +140,14 @@ def _ledger_findings(document: StagedDocument, label: DocumentLabel, entries: li
 def _staged_findings(
     document: StagedDocument,
     label: DocumentLabel,
-    others: list[tuple[StagedDocument, DocumentLabel]],
+    others: Mapping[str, list[tuple[StagedDocument, DocumentLabel]]],
     visible: set[int] | None,
 ) -> list[Finding]:
     """`visible`: the batches the person reading may see (None: all). Of a batch they may not see
     (someone else's, not shared with them) only its owner is named, never its name or numbers."""
     findings = []
-    for other, other_label in others:
-        if other.pk == document.pk or other.sha256 != document.sha256:
+    for other, other_label in others.get(document.sha256, ()):
+        if other.pk == document.pk:
             continue
         who = person_name(other.batch.created_by)
         renamed = _renamed(label, other_label.number, other_label.name)
@@ -219,7 +221,8 @@ def _pdm_findings(
     current_ids = [c.current["procore_id"] for c in containers.values() if c.current]
     hashes = hash_of_revision(project, current_ids)
     compares = {
-        c.document_id: c for c in SheetCompare.objects.filter(document__in=documents, state=SheetCompare.State.DONE)
+        c.document_id: c
+        for c in SheetCompare.objects.filter(document_id__in=[d.pk for d in documents], state=SheetCompare.State.DONE)
     }
     rules = {r.id: r for r in schema.rules}
     revision_field = schema.fields_by_name.get("revision")
@@ -285,7 +288,7 @@ def check_batch(
 ) -> Report:
     """Every warning on the batch's documents still to be sent, with the decisions taken; worded
     for `viewer` (what they may not see of other batches is not named)."""
-    rows = documents if documents is not None else batch.documents.filter(state__in=OPEN_STATES)
+    rows = documents if documents is not None else batch.documents.filter(state__in=OPEN_STATES).only(*FIELDS)
     documents = [d for d in rows if d.state in OPEN_STATES]
     for document in documents:
         document.batch = batch
@@ -299,9 +302,19 @@ def check_batch(
         .exclude(batch=batch)
         .filter(state__in=OPEN_STATES, batch__state__in=[Batch.State.DRAFT, Batch.State.FAILED])
         .select_related("batch", "batch__created_by")
+        .only(
+            *FIELDS,
+            "batch__name",
+            "batch__target",
+            "batch__created_by__first_name",
+            "batch__created_by__last_name",
+            "batch__created_by__username",
+        )
     )
     other_schema = schema or (load_schema(batch.project) if others else None)
-    other_labels = [(o, document_label(o, other_schema)) for o in others]
+    other_labels: dict[str, list[tuple[StagedDocument, DocumentLabel]]] = defaultdict(list)
+    for other in others:
+        other_labels[other.sha256].append((other, document_label(other, other_schema)))
     visible = (
         set(batches_for_user(viewer).filter(pk__in={o.batch_id for o in others}).values_list("pk", flat=True))
         if viewer is not None and others
@@ -316,8 +329,10 @@ def check_batch(
         sequence, pdm = _pdm_findings(batch, documents, schema)
         findings += pdm
     decisions = {
-        (d.document_id, d.kind, d.subject): d
-        for d in IssueDecision.objects.filter(document__in=documents).select_related("decided_by")
+        (decision.document_id, decision.kind, decision.subject): decision
+        for decision in IssueDecision.objects.filter(document_id__in=[d.pk for d in documents]).select_related(
+            "decided_by"
+        )
     }
     for finding in findings:
         finding.decision = decisions.get((finding.document.pk, finding.kind, finding.subject))

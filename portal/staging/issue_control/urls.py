@@ -9,6 +9,7 @@ from . import views, views_compare, views_transmittals
 urlpatterns = [
     path("batches/<int:batch_id>/issue-check/", views.issue_check, name="issue_check"),
     path("batches/<int:batch_id>/issue-check/decide/", views.decide, name="issue_decide"),
+    path("batches/<int:batch_id>/issue-check/panel/", views.issue_panel, name="issue_panel"),
     path("batches/<int:batch_id>/compare/", views_compare.start, name="compare_start"),
     path("batches/<int:batch_id>/documents/<int:document_id>/compare/", views_compare.sheet, name="compare_sheet"),
     path(

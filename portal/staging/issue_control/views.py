@@ -34,6 +34,19 @@ def issue_check(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def issue_panel(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
+    """The batch page's issue check panel (asked for by the page once it has loaded)."""
+    batch = get_batch_for_user(request.user, batch_id)
+    report = checks.check_batch(batch, viewer=request.user) if batch.is_editable else checks.Report(None)
+    return render(
+        request,
+        "staging/issue_control/_batch_panel.html",
+        {"batch": batch, "report": report, "counts": report.counts()},
+    )
+
+
+@login_required
 @require_POST
 def decide(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     """Keep one document despite a warning, keep every remaining one, or remove a document."""

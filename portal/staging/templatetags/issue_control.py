@@ -7,18 +7,17 @@ from typing import Any
 
 from django import template
 
-from portal.staging.issue_control import checks, distribution
+from portal.staging.issue_control import distribution
 from portal.staging.models import Batch, Transmittal
 
 register = template.Library()
 
 
-@register.inclusion_tag("staging/issue_control/_batch_panel.html", takes_context=True)
-def issue_panel(context: template.Context, batch: Batch) -> dict[str, Any]:
-    request = context.get("request")
-    viewer = request.user if request is not None and request.user.is_authenticated else None
-    report = checks.check_batch(batch, viewer=viewer) if batch.is_editable else checks.Report(None)
-    return {"batch": batch, "report": report, "counts": report.counts()}
+@register.inclusion_tag("staging/issue_control/_batch_panel_placeholder.html")
+def issue_panel(batch: Batch) -> dict[str, Any]:
+    """A placeholder the page swaps for the checked panel (views.issue_panel) once it has loaded:
+    checking a large batch against everything issued takes longer than the page itself."""
+    return {"batch": batch}
 
 
 @register.inclusion_tag("staging/issue_control/_distribution.html")

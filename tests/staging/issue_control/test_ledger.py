@@ -101,6 +101,9 @@ def test_it_waits_for_a_decision_and_writes_it_in_the_history(eli_at_riverside, 
     assert answer.status_code == 302 and answer["Location"] == f"/batches/{second.pk}/issue-check/"
     page = client.get(answer["Location"]).content.decode()
     assert "2 warnings to review before submitting" in page and "Also staged elsewhere" in page
+    # The batch page asks for its issue check panel once loaded; the panel counts the same.
+    assert f'hx-get="/batches/{second.pk}/issue-check/panel/"' in client.get(f"/batches/{second.pk}/").content.decode()
+    assert "Review warnings (2)" in client.get(f"/batches/{second.pk}/issue-check/panel/").content.decode()
     assert second.submissions.count() == 0
 
     (finding,) = [f for f in checks.check_batch(second).findings if f.document.pk == kept.pk]
