@@ -94,7 +94,10 @@ def test_it_shows_warnings_compares_and_transmittals(page, sandbox, media, synce
 
     changed = batch.documents.get(file_name__startswith="A-DRW-640")
     page.goto(f"{base}/batches/{batch.pk}/documents/{changed.pk}/compare/")
-    assert page.locator("img[alt^='Overlay of page 1']").evaluate("img => img.complete && img.naturalWidth") > 0
+    overlay = page.locator("img[alt^='Overlay of page 1']")
+    overlay.scroll_into_view_if_needed()
+    loaded = "img => img.complete ? img.naturalWidth : new Promise(done => img.onload = () => done(img.naturalWidth))"
+    assert overlay.evaluate(loaded) > 0
     assert "Changed region (2)" in page.locator(".compare-legend").inner_text()
     assert look(page, "compare") == []
 
