@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -111,6 +112,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.throttle.middleware.InteractiveLane",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -255,6 +257,10 @@ PROCORE_SERVICE_CLIENT_SECRET = env("PROCORE_SERVICE_CLIENT_SECRET")
 PROCORE_TIMEOUT = envfloat("PROCORE_TIMEOUT", 30.0)
 # Refresh an access token this many seconds before Procore would reject it.
 PROCORE_TOKEN_REFRESH_MARGIN = envint("PROCORE_TOKEN_REFRESH_MARGIN", 300)
+# The rate-limit budget (portal/throttle): the share of every window (10-second and hourly) kept
+# for calls a person is waiting for, and how many days of hourly call counts admin keeps.
+THROTTLE_INTERACTIVE_RESERVE = envfloat("THROTTLE_INTERACTIVE_RESERVE", 0.1)
+THROTTLE_USAGE_DAYS = envint("THROTTLE_USAGE_DAYS", 90)
 
 if not DEBUG and not PROCORE_SANDBOX and not (PROCORE_CLIENT_ID and PROCORE_CLIENT_SECRET):
     raise ImproperlyConfigured("PROCORE_CLIENT_ID and PROCORE_CLIENT_SECRET must be set when DEBUG is off.")

@@ -8,6 +8,7 @@ procore_sandbox.pytest_plugin.
   rows restored for every later test (procore_sandbox.snapshot), so each test still starts from
   the same state, in milliseconds instead of seconds.
 - `media`: staged files go to a directory of the test's own.
+- `simulated_time`: the rate-limit budget and the sandbox's windows on one simulated clock.
 - `worker`: runs what was queued for documents' contents; `sheet_pdf`: writes a sheet PDF.
 - `riverside_person` / `person_client`: Eli with Riverside mirrored, and a test client as Eli;
   `stage(names, target=...)`: a batch of documents as uploads leave them (metadata proposed from
@@ -97,6 +98,23 @@ def sheet_pdf(tmp_path):
         return path.read_bytes()
 
     return write
+
+
+@pytest.fixture
+def simulated_time():
+    """The rate-limit budget (portal.throttle.clock) and the sandbox's rate-limit windows on one
+    simulated clock, from the start of an hour: a wait for the budget moves it at once instead of
+    sleeping, and the sandbox sees the same moment."""
+    from portal.throttle import clock
+    from procore_sandbox.limits import clock as sandbox_clock
+    from procore_sandbox.pytest_plugin import SIMULATED_START
+
+    with clock.simulated(SIMULATED_START) as simulated:
+        sandbox_clock.use(simulated.now)
+        try:
+            yield simulated
+        finally:
+            sandbox_clock.use(None)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from portal.accounts.tokens import UserTokenSource
 from portal.procore import core
 from portal.procore.errors import NotFound, PermissionDenied, ProcoreError, friendly_message
 from portal.procore.http import ProcoreClient
+from portal.throttle.budget import name_company
 
 from .models import Company, Membership, Project, SyncRun
 from .people import sync_people
@@ -44,6 +45,7 @@ def sync_memberships(user: User) -> list[Project]:
             projects = list(core.projects(client, company.id))
         except (NotFound, PermissionDenied):
             continue
+        name_company(company.id, company.name)  # the rate-limit budget's admin page shows names
         for p in projects:
             project, _ = Project.objects.update_or_create(
                 id=p["id"],

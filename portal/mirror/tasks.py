@@ -9,17 +9,41 @@ from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from portal.throttle import lanes
+from portal.throttle.lanes import Lane, Ticket
+
 from .models import Project, SyncRun
 from .sync import run_company_sync, run_sync, start_sync
 
 
+def sync_ticket(run_id: int) -> Ticket:
+    """ "Sync now" is interactive (someone is watching it); a scheduled refresh is background."""
+    run = SyncRun.objects.select_related("project", "company", "requested_by").get(pk=run_id)
+    if run.project is not None:
+        where = run.project.name
+    else:
+        where = f"{run.company.name if run.company else 'Company'} documents"
+    if run.requested_by is not None:
+        person = run.requested_by
+        return Ticket(
+            Lane.INTERACTIVE,
+            f"sync:{run.pk}",
+            f"Sync now · {where}",
+            person.pk,
+            person.get_full_name() or person.get_username(),
+        )
+    return Ticket(Lane.BACKGROUND, f"sync:{run.pk}", f"Scheduled sync · {where}")
+
+
 def sync_project(run_id: int) -> str:
-    run = run_sync(run_id)
+    with lanes.serving(sync_ticket(run_id)):
+        run = run_sync(run_id)
     return f"{run.kind} sync of project {run.project_id}: {run.state}"
 
 
 def sync_company(run_id: int) -> str:
-    run = run_company_sync(run_id)
+    with lanes.serving(sync_ticket(run_id)):
+        run = run_company_sync(run_id)
     return f"sync of company {run.company_id} documents: {run.state}"
 
 

@@ -4,8 +4,10 @@ A `ProcoreClient` serves one identity (a user or the service account) in one com
 `requests.Session`. For every call it:
 
 - waits for the shared rate-limit budget of (app client id, company) and folds each response's
-  `X-Rate-Limit-*` headers back into it (portal.procore.ratelimit), so every process of the
-  portal together stays under Procore's hourly and spike limits;
+  `X-Rate-Limit-*` headers back into it (portal.throttle.budget), so every process of the
+  portal together stays under Procore's hourly and spike limits. The client draws on the budget
+  in the lane and flow of the context it was built in (`ticket`, portal.throttle.lanes): a web
+  request, a submission, a sync or webhook processing;
 - adds the bearer token and `Procore-Company-Id`, with connect and read timeouts;
 - refreshes the token once on a 401 (expiry ahead of time is the TokenSource's job);
 - retries where that is safe: 429 (the gateway refused it before anything happened) after
@@ -35,6 +37,9 @@ import requests
 import urllib3
 from django.conf import settings
 from django.db import transaction
+
+from portal.throttle import budget, lanes
+from portal.throttle.lanes import Ticket
 
 from . import ratelimit
 from .errors import AuthenticationError, ProcoreError, RateLimited, TransportError, from_response, parse_retry_after
@@ -108,6 +113,7 @@ class ProcoreClient:
         client_id: str | None = None,
         rate_limit: bool = True,
         max_wait: float = MAX_WAIT,
+        ticket: Ticket | None = None,
     ) -> None:
         self.tokens = tokens
         self.company_id = str(company_id) if company_id is not None else None
@@ -118,6 +124,9 @@ class ProcoreClient:
         self.client_id = client_id or getattr(tokens, "client_id", None) or settings.PROCORE_CLIENT_ID
         self.rate_limit = rate_limit
         self.max_wait = max_wait
+        # The lane and flow this client's calls draw on the budget in: the caller's context when
+        # the client is built (a worker thread builds its own client with its parent's ticket).
+        self.ticket = ticket or lanes.current()
         self._origin = _origin(self.base_url)
 
     @property
@@ -135,6 +144,7 @@ class ProcoreClient:
             client_id=self.client_id,
             rate_limit=self.rate_limit,
             max_wait=self.max_wait,
+            ticket=self.ticket,
         )
 
     def url(self, path_or_url: str) -> str:
@@ -192,7 +202,7 @@ class ProcoreClient:
                 failures += 1
                 never_sent = _never_sent(exc)
                 if self.rate_limit:
-                    ratelimit.release(self.budget_key, never_sent=never_sent)
+                    budget.release(self.budget_key, never_sent=never_sent)
                 if (safe or (never_sent and replayable)) and failures < MAX_ATTEMPTS:
                     time.sleep(backoff(failures))
                     continue
@@ -237,8 +247,8 @@ class ProcoreClient:
             # process (and, on SQLite, the embedded sandbox itself).
             log.warning("Procore call %s %s made inside a database transaction", method, _log_path(url))
         try:
-            waited = ratelimit.acquire(self.budget_key, max_wait=self.max_wait)
-        except ratelimit.BudgetExhausted as exc:
+            waited = budget.acquire(self.budget_key, self.ticket, max_wait=self.max_wait)
+        except budget.BudgetExhausted as exc:
             raise RateLimited(str(exc), status=429, method=method, path=_log_path(url), retry_after=exc.wait) from None
         if waited > 0.5:
             log.debug("%s %s waited %.1f s for the rate-limit budget", method, _log_path(url), waited)
@@ -295,8 +305,12 @@ class ProcoreClient:
             response.headers.get("X-Rate-Limit-Remaining", "-"),
         )
         if self.rate_limit:
-            ratelimit.observe(
-                self.budget_key, response.headers, status=response.status_code, retry_after=_retry_after(response)
+            budget.observe(
+                self.budget_key,
+                ratelimit.parse(response.headers),
+                status=response.status_code,
+                retry_after=_retry_after(response),
+                lane=self.ticket.lane,
             )
         return response
 

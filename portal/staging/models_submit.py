@@ -26,6 +26,8 @@ class Submission(models.Model):
     state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
     step = models.CharField(max_length=200, blank=True)  # what the worker is doing now, for people
     documents = models.IntegerField(default=0)  # documents this run set out to send
+    # A retry pressed by hand: its Procore calls go in the interactive lane of the rate-limit budget.
+    interactive = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

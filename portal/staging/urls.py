@@ -36,6 +36,7 @@ urlpatterns = [
     path("batches/<int:batch_id>/submit/", views_submit.submit, name="submit"),
     path("batches/<int:batch_id>/progress/", views_submit.progress, name="progress"),
     path("batches/<int:batch_id>/progress.json", views_submit.progress_json, name="progress_json"),
+    path("batches/<int:batch_id>/estimate/", views_submit.estimate, name="estimate"),
     path("batches/<int:batch_id>/retry/", views_submit.retry, name="retry"),
     path(
         "batches/<int:batch_id>/documents/<int:document_id>/end-workflows/",

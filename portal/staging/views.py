@@ -20,6 +20,7 @@ from .access import batches_for_user, ensure_owner, get_batch_for_user, is_owner
 from .contents.display import batch_summary, sheet_context
 from .csv_io import export_csv, import_csv
 from .edits import Conflict, FieldEdit, apply_edits
+from .estimate import estimate_context
 from .folder_target import existing_files, landing, target_label
 from .forms import BatchForm, document_fields, editable_fields, form_edits
 from .models import Batch, MetadataTemplate, StagedDocument
@@ -85,6 +86,7 @@ def batch_detail(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
             "audit": batch.audit.select_related("user")[:15],
             "is_owner": is_owner(request.user, batch),
             "shares": list(batch.shares.all()),
+            **estimate_context(batch),
             "max_file_size": max_file_size(),
             "people": person_choices(schema),
             "people_note": schema.people.note,

@@ -12,6 +12,8 @@ from django_htmx.http import HttpResponseClientRefresh
 from portal.accounts.http import AuthenticatedRequest
 
 from .access import get_batch_for_user
+from .estimate import estimate as estimate_of
+from .estimate import estimate_context
 from .issue_control import checks, distribution
 from .models import Batch, StagedDocument, Submission
 from .pipeline import control as submitting
@@ -65,7 +67,13 @@ def progress(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     report = submitting.progress(batch)
     if request.htmx and report["finished"]:
         return HttpResponseClientRefresh()
-    context = {"batch": batch, "project": batch.project, "report": report, "statuses": _statuses(batch, report)}
+    context = {
+        "batch": batch,
+        "project": batch.project,
+        "report": report,
+        "statuses": _statuses(batch, report),
+        **estimate_context(batch),
+    }
     return render(request, "staging/_progress.html" if request.htmx else "staging/progress.html", context)
 
 
@@ -80,9 +88,19 @@ def _statuses(batch: Batch, report: dict) -> list:
 
 @login_required
 @require_GET
+def estimate(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
+    """The submit estimate alone, for the batch page to refresh it in place (htmx)."""
+    batch = get_batch_for_user(request.user, batch_id)
+    return render(request, "staging/_estimate.html", {**estimate_context(batch), "refresh": True})
+
+
+@login_required
+@require_GET
 def progress_json(request: AuthenticatedRequest, batch_id: int) -> JsonResponse:
     batch = get_batch_for_user(request.user, batch_id)
-    return JsonResponse(submitting.progress(batch))
+    report = submitting.progress(batch)
+    report["estimate_seconds"] = None if report["finished"] or report["waiting"] else estimate_of(batch).seconds
+    return JsonResponse(report)
 
 
 @login_required

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from portal.mirror.models import Project
+from portal.throttle import lanes
+from portal.throttle.lanes import Lane, Ticket
 
 from . import processing
 from .models import Delivery, Hook, ProcessingQueue, ProjectRefresh
@@ -23,6 +25,8 @@ from .processing import (
 )
 
 STUCK_AFTER = timedelta(minutes=5)
+# Webhook processing has a lane of its own: after what people wait for, before background work.
+WEBHOOKS = Ticket(Lane.WEBHOOKS, "webhooks", "Webhook processing")
 
 
 def queue_drain() -> None:
@@ -34,15 +38,18 @@ def queue_refresh(project_id: int) -> None:
 
 
 def drain() -> str:
-    return f"{processing.drain()} deliveries processed"
+    with lanes.serving(WEBHOOKS):
+        return f"{processing.drain()} deliveries processed"
 
 
 def process(delivery_id: int) -> str:
-    return f"delivery {delivery_id}: {process_delivery(delivery_id)}"
+    with lanes.serving(WEBHOOKS):
+        return f"delivery {delivery_id}: {process_delivery(delivery_id)}"
 
 
 def refresh(project_id: int) -> str:
-    return f"project {project_id}: {run_refresh(project_id)}"
+    with lanes.serving(WEBHOOKS):
+        return f"project {project_id}: {run_refresh(project_id)}"
 
 
 def reconcile() -> str:

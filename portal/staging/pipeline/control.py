@@ -23,32 +23,15 @@ from ..services import audit
 from ..validation import validate
 from .folder import BYTES_SENT, FILE_REQUESTED
 from .state import (
-    COMPLETED,
     CREATE_REQUESTED,
     CREATED,
     PENDING,
-    READY,
     STEP_LABELS,
     SUBMIT_REQUESTED,
-    SUBMITTED,
     UPLOADED,
     heartbeat_interval,
 )
 from .wakeup import hand_over
-
-# Share of the work done once a document reached a step, for the estimate.
-WEIGHT = {
-    PENDING: 0.0,
-    CREATE_REQUESTED: 0.02,
-    CREATED: 0.05,
-    UPLOADED: 0.6,
-    COMPLETED: 0.7,
-    READY: 0.85,
-    SUBMIT_REQUESTED: 0.9,
-    SUBMITTED: 1.0,
-    BYTES_SENT: 0.8,
-    FILE_REQUESTED: 0.9,
-}
 
 
 class CannotSubmit(Exception):
@@ -113,7 +96,9 @@ def retry(batch: Batch, user: User, documents: list[StagedDocument]) -> Submissi
                 pdm_upload_id="" if step == PENDING else document.pdm_upload_id,
                 updated_at=timezone.now(),
             )
-        submission = Submission.objects.create(batch=batch, submitted_by=user, documents=len(documents))
+        submission = Submission.objects.create(
+            batch=batch, submitted_by=user, documents=len(documents), interactive=True
+        )
         audit(batch, user, "Retried failed documents", ", ".join(d.file_name for d in documents)[:500])
     _queue(submission)
     return submission
@@ -138,7 +123,9 @@ def _retry_to_folder(batch: Batch, user: User, documents: list[StagedDocument]) 
                 failure_code="",
                 updated_at=timezone.now(),
             )
-        submission = Submission.objects.create(batch=batch, submitted_by=user, documents=len(documents))
+        submission = Submission.objects.create(
+            batch=batch, submitted_by=user, documents=len(documents), interactive=True
+        )
         audit(batch, user, "Retried failed documents", ", ".join(d.file_name for d in documents)[:500])
     _queue(submission)
     return submission
@@ -221,8 +208,8 @@ def _revision_url(batch: Batch, container_id: str) -> str:
 
 
 def progress(batch: Batch) -> dict:
-    """Counts per step, each document's state and message, elapsed time and an estimate (none while
-    the run waits for a worker: `waiting` says why)."""
+    """Counts per step, each document's state and message, elapsed time, and `waiting` (why the run
+    waits for a worker, if it does); the time left is staging.estimate's."""
     submission = batch.submissions.select_related("submitted_by").first()
     documents = list(
         batch.documents.only(
@@ -242,7 +229,6 @@ def progress(batch: Batch) -> dict:
     )
     steps: dict[str, int] = {}
     rows = []
-    active = [d for d in documents if d.state == StagedDocument.State.SUBMITTING]
     # A revision Procore named before its container was known: the mirror may know its container.
     containers = dict(
         Revision.objects.filter(
@@ -275,15 +261,12 @@ def progress(batch: Batch) -> dict:
                 "document_url": reverse("staging:document", args=[batch.pk, document.pk]),
             }
         )
-    elapsed = estimate = None
+    elapsed = None
     finished = submission is None or submission.is_finished
     waiting = waiting_for(submission)
     if submission is not None and submission.started_at:
         end = submission.finished_at or timezone.now()
         elapsed = (end - submission.started_at).total_seconds()
-        if not finished and active and not waiting:
-            done = sum(WEIGHT.get(d.step, 0.0) for d in active) / len(active)
-            estimate = elapsed * (1 - done) / done if done > 0.05 else None
     return {
         "batch": batch.pk,
         "batch_state": batch.state,
@@ -301,7 +284,6 @@ def progress(batch: Batch) -> dict:
         "steps": steps,
         "total": len(documents),
         "elapsed_seconds": elapsed,
-        "estimate_seconds": estimate,
         "waiting": waiting,
         "documents": rows,
     }

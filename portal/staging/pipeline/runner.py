@@ -35,6 +35,7 @@ from portal.procore.errors import ProcoreError, ReauthorizationRequired
 from portal.procore.http import ProcoreClient
 from portal.procore.pdm import Pdm
 from portal.procore.uploads import UnifiedUploads
+from portal.throttle.lanes import Lane, Ticket
 
 from ..issue_control.ledger import record_submitted
 from ..issue_control.transmittal import issue_when_landed
@@ -143,10 +144,25 @@ class Heartbeat:
         self.step = step
 
 
+def submission_ticket(submission: Submission) -> Ticket:
+    """A batch goes in the background lane as a flow of its own (its submitter's share); a retry
+    pressed by hand is interactive: someone is waiting for it."""
+    person = submission.submitted_by
+    return Ticket(
+        Lane.INTERACTIVE if submission.interactive else Lane.BACKGROUND,
+        f"submission:{submission.pk}",
+        f"{'Retry' if submission.interactive else 'Submission'} {submission.pk} · “{submission.batch.name}”"[:200],
+        person.pk if person else None,
+        (person.get_full_name() or person.get_username()) if person else "",
+    )
+
+
 def build_run(submission: Submission, heartbeat: Heartbeat) -> Run:
     project = submission.batch.project
     assert submission.submitted_by is not None, "a submission is made by someone"
-    client = ProcoreClient(UserTokenSource.for_user(submission.submitted_by), project.company_id)
+    client = ProcoreClient(
+        UserTokenSource.for_user(submission.submitted_by), project.company_id, ticket=submission_ticket(submission)
+    )
     return Run(
         submission=submission,
         batch=submission.batch,

@@ -54,6 +54,7 @@ def _thread_run(run: Run, local: threading.local) -> Run:
             base_url=run.client.base_url,
             timeout=run.client.timeout,
             client_id=run.client.client_id,
+            ticket=run.client.ticket,  # context variables do not follow work into pool threads
         )
         local.run = replace(run, client=client, uploads=UnifiedUploads(client, project.company_id, project.id))
     return local.run

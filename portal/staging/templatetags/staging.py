@@ -4,6 +4,8 @@ from typing import Any
 
 from django import template
 
+from portal.throttle.templatetags.budget import duration
+
 register = template.Library()
 
 
@@ -12,10 +14,5 @@ def get_item(mapping: dict, key: Any) -> Any:
     return (mapping or {}).get(key)
 
 
-@register.filter
-def duration(seconds: float | None) -> str:
-    """45 s; 2 min 5 s from 90 seconds on."""
-    if seconds is None:
-        return ""
-    whole = round(seconds)
-    return f"{whole // 60} min {whole % 60} s" if whole >= 90 else f"{whole} s"
+# One way to say a time on every page: the rate-limit budget's (which the admin uses too).
+register.filter("duration", duration)

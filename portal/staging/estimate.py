@@ -1,0 +1,90 @@
+"""The submit estimate a person sees: how many Procore calls, how long at the company's current
+limits with the work queued ahead, and the place in the company's queue.
+
+Calls come from the pipeline's known costs (pipeline/costs.py), time from the rate-limit budget
+(portal.throttle.estimate: Procore's reported limits, the lanes people use first, round-robin
+shares with the other submissions of the same company). Before Submit every unfinished
+submission of the company is ahead; while a batch is sent, the estimate is recomputed from
+where its documents are, so the progress page stays current.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from portal.throttle import clock
+from portal.throttle.estimate import Limits, limits_for, seconds_for, shared_calls
+
+from .models import Batch, Submission
+from .pipeline import costs, settle
+
+UNFINISHED = [Submission.State.QUEUED, Submission.State.RUNNING]
+HOURLY_CAVEAT_AFTER = 600  # seconds: a shorter send does not come near an hourly limit
+
+
+@dataclass(frozen=True)
+class SubmitEstimate:
+    calls: int  # Procore calls this batch (still) needs
+    seconds: float | None  # at the company's current limits; None while Procore has not reported them
+    position: int  # in the company's queue of unfinished submissions: 1 = nothing ahead
+    ahead: int  # submissions of the company started earlier and still sending
+    ahead_calls: int  # what they still need
+    sharing: int  # other submissions of the company sending at the same time (before or after)
+    limits: Limits
+    company: str
+    running: bool  # a submission of this batch is under way
+
+    @property
+    def hourly_unknown(self) -> bool:
+        """Procore reports its hourly limit only when it is nearly spent; until then the time
+        assumes the 10-second limit alone, which a send of more than ten minutes may well meet."""
+        return self.limits.known and self.limits.hour_limit is None and (self.seconds or 0) > HOURLY_CAVEAT_AFTER
+
+    @property
+    def spike_rate(self) -> str:
+        return f"{self.limits.spike_limit} calls per 10 s" if self.limits.spike_limit else ""
+
+
+def _others(company_id: int, exclude: int | None) -> list[Submission]:
+    rows = Submission.objects.filter(batch__project__company_id=company_id, state__in=UNFINISHED)
+    if exclude is not None:
+        rows = rows.exclude(pk=exclude)
+    return list(rows.select_related("batch").order_by("created_at", "id"))
+
+
+def _waits(batch: Batch) -> float:
+    """Waits that are not the rate limit: Procore's ML is read FIRST_READ seconds after the last wave."""
+    return 0.0 if batch.target == Batch.Target.FOLDER else settle.FIRST_READ
+
+
+def estimate(batch: Batch) -> SubmitEstimate:
+    """The estimate for sending `batch` now, or for the rest of its submission under way."""
+    company_id = batch.project.company_id
+    current = batch.submissions.filter(state__in=UNFINISHED).first()
+    if current is not None:
+        calls = costs.calls_left(current)
+        others = _others(company_id, current.pk)
+        ahead = [o for o in others if (o.created_at, o.pk) < (current.created_at, current.pk)]
+    else:
+        calls = costs.calls_for_batch(batch)
+        others = _others(company_id, None)
+        ahead = others
+    left = {o.pk: costs.calls_left(o) for o in others}
+    limits = limits_for(company_id)
+    budget_seconds = seconds_for(shared_calls(calls, left.values()), limits, clock.now())
+    return SubmitEstimate(
+        calls=calls,
+        seconds=None if budget_seconds is None else budget_seconds + (_waits(batch) if calls else 0.0),
+        position=len(ahead) + 1,
+        ahead=len(ahead),
+        ahead_calls=sum(left[o.pk] for o in ahead),
+        sharing=len(others),
+        limits=limits,
+        company=batch.project.company.name,
+        running=current is not None,
+    )
+
+
+def estimate_context(batch: Batch) -> dict:
+    """What templates/staging/_estimate.html needs."""
+    return {"batch": batch, "estimate": estimate(batch)}
