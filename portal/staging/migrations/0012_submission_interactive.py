@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("staging", "0009_compare_schedule"),
+        ("staging", "0011_grid_layout"),
     ]
 
     operations = [
