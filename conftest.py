@@ -2,9 +2,9 @@
 
 Tests are put in layers by what they use, so nobody has to remember a marker:
 
-- `live`: a live server (the `sandbox` fixture, or `live_server`);
+- `live`: a live server (the `sandbox` fixture, or `live_server`), or the S3 server (`s3_server`);
 - `e2e`: a real browser (`browser`, `page`);
-- `deploy`: the product's own processes as production runs them (`production`, `deployment`).
+- `deploy`: the product's own processes as production runs them (`production`, `deployment`, `gunicorn`).
 
 The rest is the fast layer, `make test-fast` (`pytest -m "not live and not e2e and not deploy"`).
 """
@@ -21,9 +21,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytest_plugins = ["procore_sandbox.pytest_plugin"]
 
 LAYERS = {
-    "live": ({"live_server"}, "uses a live server"),
+    "live": ({"live_server", "s3_server"}, "uses a live server (the portal's, or an S3 server)"),
     "e2e": ({"browser", "page"}, "drives a real browser"),
-    "deploy": ({"production", "deployment"}, "runs the product's own processes as production does"),
+    "deploy": ({"production", "deployment", "gunicorn"}, "runs the product's own processes as production does"),
 }
 
 

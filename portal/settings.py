@@ -106,6 +106,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a body over the limit is refused from its Content-Length (a chunked one is cut off)
+    # before anything — CSRF's check of a form post included — reads it to a temporary file.
+    "portal.staging.incoming.body_limit.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -322,15 +325,54 @@ WEBHOOKS_KEEP_DAYS = envint("WEBHOOKS_KEEP_DAYS", 30)  # processed deliveries ar
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(DATA_DIR / "media")))
+# Staged files live in an S3-compatible object store when S3_BUCKET is set (production: every web
+# and worker process on any host reads the same files; browsers upload straight to it in signed
+# parts), and under MEDIA_ROOT otherwise (one machine, `make demo`: parts go through the portal).
+S3_BUCKET = env("S3_BUCKET")
+S3_ENDPOINT_URL = env("S3_ENDPOINT_URL")  # empty = AWS S3 itself
+# The address browsers reach the store at, when it differs from the one the portal uses
+# (in compose the portal calls http://s3:8333 while browsers come through the public proxy).
+S3_PUBLIC_URL = env("S3_PUBLIC_URL", S3_ENDPOINT_URL)
+S3_REGION = env("S3_REGION", "us-east-1")
+S3_ACCESS_KEY = env("S3_ACCESS_KEY")
+S3_SECRET_KEY = env("S3_SECRET_KEY")
+
+
+def s3_storage(bucket: str, endpoint_url: str, region: str, access_key: str, secret_key: str) -> dict:
+    """The STORAGES entry for staged files in an S3 bucket (django-storages, path-style, SigV4)."""
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url or None,
+            "region_name": region,
+            "access_key": access_key or None,
+            "secret_key": secret_key or None,
+            "addressing_style": "path",
+            "signature_version": "s3v4",
+            "file_overwrite": False,
+            "default_acl": None,
+        },
+    }
+
+
+_default_storage = (
+    s3_storage(S3_BUCKET, S3_ENDPOINT_URL, S3_REGION, S3_ACCESS_KEY, S3_SECRET_KEY)
+    if S3_BUCKET
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-MEDIA_URL = "media/"
+# The embedded sandbox keeps what is uploaded to "Procore" apart from the portal's own storage.
+SANDBOX_STORAGE_DIR = Path(env("SANDBOX_STORAGE_DIR", str(DATA_DIR / "sandbox-storage")))
 # A submit worker renews its claim on a batch at least every STAGING_SUBMIT_HEARTBEAT seconds, from
 # a thread of its own while its process lives; the progress page says the batch is waiting for a
 # worker when no renewal came for longer. The claim lapses STAGING_SUBMIT_LEASE seconds after the
@@ -348,7 +390,6 @@ STAGING_RETENTION_DAYS = envint("STAGING_RETENTION_DAYS", 7)  # keep landed stag
 STAGING_DATE_ORDER = env("STAGING_DATE_ORDER", "DMY").upper()
 if STAGING_DATE_ORDER not in {"DMY", "MDY"}:
     raise ImproperlyConfigured("STAGING_DATE_ORDER is DMY or MDY")
-MEDIA_ROOT = Path(env("MEDIA_ROOT", str(DATA_DIR / "media")))
 # The largest file a person may stage, in bytes (2 GiB), and the largest CSV import (20 MiB).
 STAGING_MAX_FILE_SIZE = envint("STAGING_MAX_FILE_SIZE", 2 * 1024**3)
 STAGING_MAX_CSV_SIZE = envint("STAGING_MAX_CSV_SIZE", 20 * 1024**2)
@@ -367,7 +408,13 @@ STAGING_ZIP_MAX_RATIO = envint("STAGING_ZIP_MAX_RATIO", 100)
 COMPARE_DPI = envint("COMPARE_DPI", 100)
 COMPARE_MAX_PIXELS = envint("COMPARE_MAX_PIXELS", 12_000_000)
 COMPARE_CACHE_DAYS = envint("COMPARE_CACHE_DAYS", 30)
-# Staged files arrive one per request; let Django spool them to disk, never into memory.
+# Browsers send files in parts of this size (bytes; S3 needs at least 5 MiB but for the last part).
+STAGING_UPLOAD_PART_SIZE = envint("STAGING_UPLOAD_PART_SIZE", 16 * 1024**2)
+# An upload not finished within this many hours is aborted and its parts removed.
+STAGING_UPLOAD_EXPIRY_HOURS = envint("STAGING_UPLOAD_EXPIRY_HOURS", 24)
+# Any other request body over this many bytes is refused before it is read.
+REQUEST_MAX_BODY_SIZE = envint("REQUEST_MAX_BODY_SIZE", 25 * 1024**2)
+# Files arrive in parts; whatever multipart form is left (a CSV import) spools to disk, never memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- Security -----------------------------------------------------------------------------

@@ -25,7 +25,7 @@ _seeded = Snapshot("seeded sandbox", [])
 
 
 @pytest.fixture
-def sandbox(live_server, settings, transactional_db) -> Sandbox:
+def sandbox(live_server, settings, transactional_db, tmp_path_factory) -> Sandbox:
     """The live server's sandbox, seeded, with the portal pointed at it."""
     base = f"{live_server.url}/sandbox"
     settings.PROCORE_LOGIN_URL = base
@@ -34,6 +34,7 @@ def sandbox(live_server, settings, transactional_db) -> Sandbox:
     # of the limiter opt into the real defaults with procore_sandbox.limits.ratelimit.configure().
     settings.SANDBOX_RATE_LIMIT_HOURLY = 1_000_000
     settings.SANDBOX_RATE_LIMIT_SPIKE = 100_000
+    settings.SANDBOX_STORAGE_DIR = tmp_path_factory.mktemp("sandbox-storage")  # "Procore's" files, apart from ours
     settings.SANDBOX_SEED_LARGE = False  # project 2308's 10,000-file tree: only for tests that seed it themselves
     if _seeded.taken:
         _seeded.restore()

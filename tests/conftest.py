@@ -257,3 +257,36 @@ def riverside_value():
     return lambda field, code: (
         PdmValue.objects.get(field__project_id=RIVERSIDE, field__name=field, code=code).procore_id
     )
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """A real S3 server (SeaweedFS) on loopback for the whole test session."""
+    from bench.support.s3 import SeaweedS3
+
+    server = SeaweedS3(tmp_path_factory.mktemp("seaweedfs"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_storage(s3_server, settings):
+    """Staged files in S3 for this test: a bucket of its own on the session's server."""
+    import uuid
+
+    from portal.settings import s3_storage
+
+    bucket = f"test-{uuid.uuid4().hex[:12]}"
+    s3_server.create_bucket(bucket)
+    env = s3_server.env(bucket)
+    settings.S3_BUCKET = bucket
+    settings.S3_PUBLIC_URL = env["S3_PUBLIC_URL"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": s3_storage(
+            bucket, env["S3_ENDPOINT_URL"], env["S3_REGION"], env["S3_ACCESS_KEY"], env["S3_SECRET_KEY"]
+        ),
+    }
+    s3_server.bucket = bucket
+    return s3_server

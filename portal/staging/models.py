@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from ulid import ULID
 
 from portal.mirror.models import Project
 
@@ -86,7 +87,12 @@ class BatchShare(models.Model):
 
 
 def staged_file_path(document: StagedDocument, filename: str) -> str:
-    return f"staged/{document.batch.project_id}/{document.batch_id}/{document.sha256[:2]}/{document.sha256}"
+    """Where a staged file is stored: a new key per file (the bytes arrive before their hash is known)."""
+    return staged_key(document.batch)
+
+
+def staged_key(batch: Batch) -> str:
+    return f"staged/{batch.project_id}/{batch.pk}/{ULID()}"
 
 
 class StagedDocument(models.Model):
@@ -213,6 +219,7 @@ class AuditEntry(models.Model):
 
 
 from .models_contents import DocumentContents  # noqa: E402,F401  (what the worker read from each document)
+from .models_incoming import IncomingFile  # noqa: E402,F401  (files arriving in parts)
 from .models_issue import (  # noqa: E402,F401  (issue control models)
     IssueDecision,
     LedgerEntry,

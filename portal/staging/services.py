@@ -27,7 +27,7 @@ from .edits import (
     stored,
 )
 from .folder_target import revalidate_folder_batch, target_label
-from .models import AuditEntry, Batch, MetadataTemplate, StagedDocument
+from .models import AuditEntry, Batch, MetadataTemplate, StagedDocument, staged_key
 from .naming import propose
 from .schema import Schema
 from .uploads import UploadRefused, check_upload, clean_file_name, mime_type_of, sha256_of
@@ -67,7 +67,8 @@ def create_batch(
 
 
 def add_document(batch: Batch, user: User, upload: UploadedFile, schema: Schema) -> tuple[StagedDocument, list[str]]:
-    """Store an uploaded file in the batch with metadata proposed from its name; returns notes for the person."""
+    """Stage a file the portal already holds (e.g. one taken out of a zip): store it, then record
+    it as an upload from a browser is recorded. Returns the document and notes for the person."""
     ensure_editable(batch)
     check_upload(upload)
     clean = clean_file_name(upload.name or "")
@@ -77,49 +78,79 @@ def add_document(batch: Batch, user: User, upload: UploadedFile, schema: Schema)
         else []
     )
     digest = sha256_of(upload)
-    original = batch.documents.filter(sha256=digest).only("file_name").first()
-    if original is not None:
-        raise UploadRefused(
-            f"{clean.name} is the same file as {original.file_name}, already in this batch. It was not added again."
-        )
-    if batch.target == Batch.Target.FOLDER:
-        document = StagedDocument(
-            batch=batch,
-            file_name=clean.name,
-            title=clean.name,
+    refuse_copy(batch, clean.name, digest)
+    key = default_storage.save(staged_key(batch), upload)
+    try:
+        document = record_document(
+            batch,
+            user,
+            name=clean.name,
+            key=key,
             size=upload.size or 0,
             sha256=digest,
             mime_type=mime_type_of(clean.name, upload.content_type),
-            position=(batch.documents.order_by("-position").values_list("position", flat=True).first() or 0) + 1,
+            schema=schema,
         )
-        document.file.save(clean.name, upload, save=False)
-        document.save()
-        revalidate_folder_batch(batch)
-        document.refresh_from_db(fields=["problems", "state"])
-        queue_reading(document, requested_by=user)
-        audit(batch, user, "Added a file", f"{document.file_name} ({document.size} bytes)")
-        return document, notes
-    proposal = propose(clean.name, schema)
-    document = StagedDocument(
-        batch=batch,
-        file_name=clean.name,
-        size=upload.size or 0,
-        sha256=digest,
-        mime_type=mime_type_of(clean.name, upload.content_type),
-        metadata=proposal.metadata,
-        proposals=proposal.sources,
-        unmatched=proposal.unmatched,
-        position=(batch.documents.order_by("-position").values_list("position", flat=True).first() or 0) + 1,
-    )
-    document.file.save(clean.name, upload, save=False)
-    apply_validation(document, schema)
-    document.save()
-    if checks_across_documents(schema):
-        revalidate_batch(batch, schema)
-        document.refresh_from_db(fields=["problems", "rule_id", "state"])
-    queue_reading(document, requested_by=user)
-    audit(batch, user, "Added a file", f"{document.file_name} ({document.size} bytes)")
+    except (UploadRefused, BatchLocked):
+        default_storage.delete(key)
+        raise
     return document, notes
+
+
+def refuse_copy(batch: Batch, name: str, digest: str) -> None:
+    """A file whose bytes are already in the batch is not added twice."""
+    original = batch.documents.filter(sha256=digest).only("file_name").first()
+    if original is not None:
+        raise UploadRefused(
+            f"{name} is the same file as {original.file_name}, already in this batch. It was not added again."
+        )
+
+
+def record_document(
+    batch: Batch,
+    user: User | None,
+    *,
+    name: str,
+    key: str,
+    size: int,
+    sha256: str,
+    mime_type: str,
+    schema: Schema,
+) -> StagedDocument:
+    """Add a stored, hashed file to the batch with metadata proposed from its name, and check it.
+
+    The batch row is locked meanwhile, so two copies of one file arriving at once cannot both
+    pass the duplicate check. Both ways in — a browser's upload recorded by the worker, and
+    `add_document` — end here, hashed and typed: this is where a staged file has arrived."""
+    with transaction.atomic():
+        batch = Batch.objects.select_for_update().get(pk=batch.pk)
+        ensure_editable(batch)
+        refuse_copy(batch, name, sha256)
+        position = (batch.documents.order_by("-position").values_list("position", flat=True).first() or 0) + 1
+        document = StagedDocument(
+            batch=batch, file_name=name, size=size, sha256=sha256, mime_type=mime_type, position=position
+        )
+        document.file.name = key
+        if batch.target == Batch.Target.FOLDER:
+            document.title = name
+            document.save()
+            revalidate_folder_batch(batch)
+            document.refresh_from_db(fields=["problems", "state"])
+        else:
+            proposal = propose(name, schema)
+            document.metadata = proposal.metadata
+            document.proposals = proposal.sources
+            document.unmatched = proposal.unmatched
+            apply_validation(document, schema)
+            document.save()
+            if checks_across_documents(schema):
+                revalidate_batch(batch, schema)
+                document.refresh_from_db(fields=["problems", "rule_id", "state"])
+        audit(batch, user, "Added a file", f"{document.file_name} ({document.size} bytes)")
+        # The file has arrived: its contents (title block, sheets, a zip's files) are read by the
+        # worker once this commits. Work that starts from an arrived file starts here.
+        queue_reading(document, requested_by=user)
+    return document
 
 
 def _documents(batch: Batch, ids: Iterable[int]) -> list[StagedDocument]:

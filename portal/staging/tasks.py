@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from django_q.tasks import async_task
+
+from .incoming import service as incoming_service
+from .incoming.sweep import sweep_storage
 from .issue_control.tasks import queue_transmittals_due
-from .models import Submission
+from .models import IncomingFile, Submission
 from .pipeline.landing import mark_landed, remove_files
 from .pipeline.runner import run_submission
 from .pipeline.wakeup import hand_over, wake_stalled
@@ -36,3 +40,25 @@ def remove_confirmed_files() -> int:
     if mark_landed(pending.select_related("batch")):
         queue_transmittals_due(batch_ids)  # batches now wholly landed get their transmittal
     return remove_files()
+
+
+def record_incoming(incoming_id: int) -> str:
+    """A file finished uploading: hash it from storage and add it to its batch."""
+    incoming = incoming_service.record(incoming_id)
+    if incoming is None:
+        return f"incoming file {incoming_id}: gone"
+    return f"incoming file {incoming_id}: {incoming.state}"
+
+
+def queue_record(incoming: IncomingFile) -> None:
+    async_task(
+        "portal.staging.tasks.record_incoming",
+        incoming.pk,
+        task_name=f"record-incoming-{incoming.pk}",
+    )
+
+
+def sweep_uploads() -> str:
+    """Scheduled: abort uploads nobody finished and remove stored files nothing refers to."""
+    result = sweep_storage()
+    return f"{result.aborted} upload(s) aborted, {result.removed} orphaned file(s) removed"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views, views_contents, views_grid, views_sharing, views_submit
+from . import views, views_contents, views_grid, views_incoming, views_sharing, views_submit
 from .issue_control import urls as issue_control_urls
 
 app_name = "staging"
@@ -11,7 +11,15 @@ urlpatterns = [
     path("batches/", views.all_batches, name="batches"),
     path("projects/<int:project_id>/batches/", views.project_batches, name="project_batches"),
     path("batches/<int:batch_id>/", views.batch_detail, name="batch"),
-    path("batches/<int:batch_id>/upload/", views.upload, name="upload"),
+    path("batches/<int:batch_id>/uploads/", views_incoming.create, name="incoming_create"),
+    path("batches/<int:batch_id>/uploads/states/", views_incoming.states, name="incoming_states"),
+    path("batches/<int:batch_id>/uploads/<int:incoming_id>/sign/", views_incoming.sign, name="incoming_sign"),
+    path("batches/<int:batch_id>/uploads/<int:incoming_id>/parts/", views_incoming.parts, name="incoming_parts"),
+    path(
+        "batches/<int:batch_id>/uploads/<int:incoming_id>/complete/", views_incoming.complete, name="incoming_complete"
+    ),
+    path("batches/<int:batch_id>/uploads/<int:incoming_id>/abort/", views_incoming.abort, name="incoming_abort"),
+    path("uploads/parts/<str:upload_id>/<int:number>", views_incoming.put_part, name="incoming_part"),
     path("batches/<int:batch_id>/grid.json", views_grid.grid_data, name="grid_data"),
     path("batches/<int:batch_id>/grid/changes.json", views_grid.grid_changes, name="grid_changes"),
     path("batches/<int:batch_id>/grid/layout.json", views_grid.grid_layout, name="grid_layout"),

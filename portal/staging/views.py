@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,7 +26,7 @@ from .forms import BatchForm, document_fields, editable_fields, form_edits
 from .models import Batch, MetadataTemplate, StagedDocument
 from .persons import person_choices
 from .schema import load_schema
-from .uploads import UploadRefused, max_file_size
+from .uploads import max_file_size
 from .validation import parse_input
 
 
@@ -94,34 +94,8 @@ def batch_detail(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
             "folder_target": target_label(batch) if batch.target == Batch.Target.FOLDER else "",
             # Fields a template may keep ("Save a template") or title blocks may fill ("Accept").
             "settable": [] if batch.target == Batch.Target.FOLDER else editable_fields(schema),
+            "upload_part_size": settings.STAGING_UPLOAD_PART_SIZE,
         },
-    )
-
-
-@login_required
-@require_POST
-def upload(request: AuthenticatedRequest, batch_id: int) -> JsonResponse:
-    """One file per request, so the page can show a progress bar per file."""
-    batch = get_batch_for_user(request.user, batch_id)
-    declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    if declared > max_file_size() + 1024 * 1024:
-        return JsonResponse({"ok": False, "error": "The file is over the size limit. Nothing was added."}, status=413)
-    upload_file = request.FILES.get("file")
-    if upload_file is None:
-        return JsonResponse({"ok": False, "error": "No file arrived. Try adding it again."}, status=400)
-    try:
-        document, notes = services.add_document(batch, request.user, upload_file, load_schema(batch.project))
-    except (UploadRefused, services.BatchLocked) as exc:
-        return JsonResponse({"ok": False, "error": str(exc)}, status=400)
-    return JsonResponse(
-        {
-            "ok": True,
-            "id": document.pk,
-            "name": document.file_name,
-            "state": document.state,
-            "problems": [p["message"] for p in document.problems],
-            "notes": notes,
-        }
     )
 
 

@@ -8,7 +8,6 @@ is generated on the fly, deterministic, exactly `size` bytes long.
 
 from __future__ import annotations
 
-from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
@@ -16,6 +15,7 @@ from procore_sandbox.core.views import company_for
 from procore_sandbox.documents.serializers import project_for
 from procore_sandbox.http import ApiError, api_view
 from procore_sandbox.models import AccessToken, DocumentFileVersion
+from procore_sandbox.storage import sandbox_storage
 
 
 def seeded_bytes(version: DocumentFileVersion) -> bytes:
@@ -38,7 +38,7 @@ def download(request: HttpRequest, token: AccessToken, version_id: int) -> HttpR
     disposition = f'attachment; filename="{version.filename}"'
     if version.storage_name:
         response: HttpResponseBase = FileResponse(
-            default_storage.open(version.storage_name, "rb"), content_type=version.content_type
+            sandbox_storage().open(version.storage_name, "rb"), content_type=version.content_type
         )
     else:
         response = HttpResponse(seeded_bytes(version), content_type=version.content_type)

@@ -31,7 +31,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -39,6 +38,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from procore_sandbox.limits.clock import now
 from procore_sandbox.models import LegacyUpload
+from procore_sandbox.storage import sandbox_storage
 
 STORAGE_PREFIX = "sandbox/legacy"
 STORAGE_WINDOW = timedelta(hours=1)
@@ -91,7 +91,7 @@ def _spool(chunks: Any, name: str) -> tuple[str, int, str, str]:
             size += len(chunk)
             spool.write(chunk)
         spool.seek(0)
-        stored = default_storage.save(name, File(spool))
+        stored = sandbox_storage().save(name, File(spool))
     return stored, size, sha256.hexdigest(), md5.hexdigest()
 
 
@@ -165,13 +165,17 @@ def put_segment(request: HttpRequest, uuid: str, number: int) -> HttpResponse:
         or sha256 != segment["sha256"]
         or (declared_md5 and declared_md5 != base64.b64encode(bytes.fromhex(md5)).decode())
     ):
-        default_storage.delete(stored)
+        sandbox_storage().delete(stored)
         return s3_error(400, "BadDigest", "The digest of the body did not match the declared digest")
     etag = f'"{md5}"'
     record_segment(upload, number, stored, etag)
     response = HttpResponse(status=200)
     response["ETag"] = etag
     return response
+
+
+# Storage takes bodies up to S3's 5 GiB per request; the portal's body-limit middleware reads these.
+post_object.max_body_size = put_segment.max_body_size = 5 * 1024**3  # type: ignore[attr-defined]
 
 
 def upload_fields(upload: LegacyUpload) -> dict[str, str]:
@@ -208,4 +212,4 @@ def record_segment(upload: LegacyUpload, number: int, storage_name: str, etag: s
     upload.segments[number].update({"storage_name": storage_name, "stored_etag": etag})
     upload.save(update_fields=["segments"])
     if previous and previous != storage_name:
-        default_storage.delete(previous)
+        sandbox_storage().delete(previous)

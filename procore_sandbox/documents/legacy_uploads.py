@@ -31,7 +31,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.files import File
-from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ulid import ULID
 
@@ -40,6 +39,7 @@ from procore_sandbox.documents.serializers import Scope, company_scope, project_
 from procore_sandbox.http import ApiError, api_view
 from procore_sandbox.limits.clock import now
 from procore_sandbox.models import AccessToken, LegacyUpload, Person
+from procore_sandbox.storage import sandbox_storage
 
 ASSOCIATION_WINDOW = timedelta(weeks=1)
 MIN_SEGMENT = 5 * 1024 * 1024
@@ -168,14 +168,14 @@ def _complete(request: HttpRequest, token: AccessToken, scope: Scope, uuid: str)
 def _assemble(upload: LegacyUpload) -> None:
     with tempfile.TemporaryFile() as joined:
         for segment in upload.segments:
-            with default_storage.open(segment["storage_name"], "rb") as part:
+            with sandbox_storage().open(segment["storage_name"], "rb") as part:
                 while chunk := part.read(64 * 1024):
                     joined.write(chunk)
         size = joined.tell()
         joined.seek(0)
-        stored = default_storage.save(f"{STORAGE_PREFIX}/{upload.uuid}/object", File(joined))
+        stored = sandbox_storage().save(f"{STORAGE_PREFIX}/{upload.uuid}/object", File(joined))
     for segment in upload.segments:
-        default_storage.delete(segment["storage_name"])
+        sandbox_storage().delete(segment["storage_name"])
         segment["etag"] = segment["stored_etag"]
     mark_complete(upload, stored, size)
 

@@ -14,12 +14,12 @@ import re
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from ulid import ULID
 
 from procore_sandbox.models import DocumentFile, DocumentFileVersion, DocumentFolder, Person
+from procore_sandbox.storage import sandbox_storage
 from procore_sandbox.webhooks import events
 
 STORAGE_PREFIX = "sandbox/documents"
@@ -49,7 +49,7 @@ def child_path(folder: DocumentFolder, name: str) -> str:
 def store_bytes(filename: str, content: bytes) -> str:
     """Save `content` in Django's default storage under sandbox/; return the storage name."""
     safe = re.sub(r"[^A-Za-z0-9._ ()-]", "_", filename) or "file"
-    return default_storage.save(f"{STORAGE_PREFIX}/{ULID()}/{safe}", ContentFile(content))
+    return sandbox_storage().save(f"{STORAGE_PREFIX}/{ULID()}/{safe}", ContentFile(content))
 
 
 def unique_file_name(folder: DocumentFolder, name: str) -> str:

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
@@ -24,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from procore_sandbox.models import DocumentRevision, FileUpload
+from procore_sandbox.storage import sandbox_storage
 
 DOWNLOAD_URL_LIFETIME = 300
 CHUNK = 1024 * 1024
@@ -82,7 +82,7 @@ def storage_error(status: int, code: str, message: str) -> HttpResponse:
 
 def upload_chunks(upload: FileUpload) -> Iterator[bytes]:
     for part in upload.parts.order_by("number"):
-        with default_storage.open(part.storage_name, "rb") as handle:
+        with sandbox_storage().open(part.storage_name, "rb") as handle:
             while chunk := handle.read(CHUNK):
                 yield chunk
 

@@ -27,7 +27,6 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
@@ -38,6 +37,7 @@ from procore_sandbox.core.views import company_for, visible_projects
 from procore_sandbox.http import ApiError, api_view
 from procore_sandbox.models import AccessToken, Company, FileUpload, FileUploadPart, Project
 from procore_sandbox.pdm.common import json_body
+from procore_sandbox.storage import sandbox_storage
 from procore_sandbox.uploads.storage import CHUNK, check_signed, sandbox_now, signed_url, storage_error, unix
 
 MAX_PART = 104_857_600
@@ -181,7 +181,7 @@ def purge_expired() -> int:
     count = 0
     for upload in expired:
         for part in upload.parts.exclude(storage_name=""):
-            default_storage.delete(part.storage_name)
+            sandbox_storage().delete(part.storage_name)
         upload.delete()
         count += 1
     return count
@@ -257,7 +257,7 @@ def _complete(request: HttpRequest, upload: FileUpload) -> HttpResponse:
     digest = hashlib.sha256()
     size = 0
     for part in parts:
-        with default_storage.open(part.storage_name, "rb") as handle:
+        with sandbox_storage().open(part.storage_name, "rb") as handle:
             while chunk := handle.read(CHUNK):
                 digest.update(chunk)
                 size += len(chunk)
@@ -344,10 +344,10 @@ def put_part(request: HttpRequest, upload_id: str, number: int = 1) -> HttpRespo
         spool.seek(0)
         name = f"sandbox/unified/{upload.id}/part-{number:05d}"
         if part.storage_name:
-            default_storage.delete(part.storage_name)
-        if default_storage.exists(name):
-            default_storage.delete(name)
-        part.storage_name = default_storage.save(name, spool)
+            sandbox_storage().delete(part.storage_name)
+        if sandbox_storage().exists(name):
+            sandbox_storage().delete(name)
+        part.storage_name = sandbox_storage().save(name, spool)
     finally:
         spool.close()
     part.etag = md5.hexdigest()
@@ -356,3 +356,7 @@ def put_part(request: HttpRequest, upload_id: str, number: int = 1) -> HttpRespo
     response = HttpResponse(status=200)
     response["ETag"] = f'"{part.etag}"'
     return response
+
+
+# Storage takes bodies up to a part's size; the portal's body-limit middleware reads this.
+put_part.max_body_size = MAX_PART  # type: ignore[attr-defined]

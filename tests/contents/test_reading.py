@@ -8,7 +8,6 @@ import io
 
 import pytest
 from django.core.files.storage import default_storage
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django_q.models import OrmQ
 from PIL import Image
 
@@ -16,6 +15,7 @@ from portal.mirror.models import PdmField, PdmValue
 from portal.staging.contents.review import AGREE, CONFLICT, FILLS, review
 from portal.staging.models import DocumentContents, StagedDocument
 from portal.staging.schema import load_schema
+from tests.flows import stage_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
 RIVERSIDE = 2305
@@ -30,9 +30,9 @@ def value_id(field: str, code: str) -> str:
 
 
 def upload(client, batch, name: str, content: bytes, content_type="application/pdf"):
-    answer = client.post(f"/batches/{batch.pk}/upload/", {"file": SimpleUploadedFile(name, content, content_type)})
-    assert answer.status_code == 200, answer.content
-    return StagedDocument.objects.get(pk=answer.json()["id"])
+    answer = stage_file(client, batch.pk, name, content, content_type)
+    assert answer["ok"], answer
+    return StagedDocument.objects.get(pk=answer["id"])
 
 
 def test_it_reads_a_staged_drawing_in_the_worker_not_in_the_request(member_client, drawings_batch, worker, sheet_pdf):

@@ -5,10 +5,10 @@ the history."""
 from __future__ import annotations
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from portal.mirror.models import PdmField
 from portal.staging.models import AuditEntry, DocumentContents, StagedDocument
+from tests.flows import stage_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
 RIVERSIDE = 2305
@@ -24,11 +24,9 @@ def staged(member_client, drawings_batch, worker, sheet_pdf):
     ids = []
     for n in (101, 102, 103):
         content = sheet_pdf(f"A-DRW-{n}", ["A", "B", "C"])
-        answer = member_client.post(
-            f"/batches/{drawings_batch.pk}/upload/",
-            {"file": SimpleUploadedFile(f"A-DRW-{n}_Ground Floor Plan_Rev B.pdf", content, "application/pdf")},
+        ids.append(
+            stage_file(member_client, drawings_batch.pk, f"A-DRW-{n}_Ground Floor Plan_Rev B.pdf", content)["id"]
         )
-        ids.append(answer.json()["id"])
     worker()
     return ids
 

@@ -4,10 +4,10 @@ until the split is confirmed, and the batch not submitted meanwhile."""
 from __future__ import annotations
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from portal.mirror.models import PdmField, PdmValue
 from portal.staging.models import AuditEntry, DocumentContents, StagedDocument
+from tests.flows import stage_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
 RIVERSIDE = 2305
@@ -20,12 +20,9 @@ def field_id(name: str) -> str:
 @pytest.fixture
 def the_set(member_client, drawings_batch, worker, sheet_pdf):
     content = sheet_pdf("A-DRW-101", ["A", "B"], pages=4)
-    answer = member_client.post(
-        f"/batches/{drawings_batch.pk}/upload/",
-        {"file": SimpleUploadedFile("Architectural set.pdf", content, "application/pdf")},
-    )
+    answer = stage_file(member_client, drawings_batch.pk, "Architectural set.pdf", content)
     worker()
-    document = StagedDocument.objects.get(pk=answer.json()["id"])
+    document = StagedDocument.objects.get(pk=answer["id"])
     open_id = PdmValue.objects.get(field__project_id=RIVERSIDE, field__name="status", label="Open").procore_id
     member_client.post(
         f"/batches/{drawings_batch.pk}/documents/",
@@ -99,13 +96,10 @@ def test_a_split_that_stopped_half_way_resumes_without_making_a_sheet_twice(
 
 
 def test_only_a_read_pdf_of_several_pages_can_be_split(member_client, drawings_batch, worker, sheet_pdf):
-    answer = member_client.post(
-        f"/batches/{drawings_batch.pk}/upload/",
-        {"file": SimpleUploadedFile("A-DRW-201.pdf", sheet_pdf("A-DRW-201", ["A"]), "application/pdf")},
-    )
+    answer = stage_file(member_client, drawings_batch.pk, "A-DRW-201.pdf", sheet_pdf("A-DRW-201", ["A"]))
     worker()
     refused = member_client.post(
-        f"/batches/{drawings_batch.pk}/documents/{answer.json()['id']}/split/", {"action": "split"}, follow=True
+        f"/batches/{drawings_batch.pk}/documents/{answer['id']}/split/", {"action": "split"}, follow=True
     )
     assert "cannot be split" in refused.content.decode()
     assert StagedDocument.objects.filter(batch=drawings_batch).count() == 1

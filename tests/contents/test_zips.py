@@ -9,10 +9,10 @@ import zipfile
 
 import pytest
 from django.core.files.storage import default_storage
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from portal.staging.contents.zips import Limits, ZipRefused, _unpack
 from portal.staging.models import AuditEntry, DocumentContents, StagedDocument
+from tests.flows import stage_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,9 +26,9 @@ def make_zip(members: dict[str, bytes], *, compression=zipfile.ZIP_DEFLATED) -> 
 
 
 def drop(client, batch, name: str, content: bytes):
-    answer = client.post(f"/batches/{batch.pk}/upload/", {"file": SimpleUploadedFile(name, content, "application/zip")})
-    assert answer.status_code == 200, answer.content
-    return StagedDocument.objects.get(pk=answer.json()["id"])
+    answer = stage_file(client, batch.pk, name, content, "application/zip")
+    assert answer["ok"], answer
+    return StagedDocument.objects.get(pk=answer["id"])
 
 
 def test_a_zip_becomes_its_documents_with_their_folders_in_the_history(

@@ -156,3 +156,12 @@ def open_grid(person_page, sandbox):
         return Grid(person_page)
 
     return open_it
+
+
+@pytest.fixture
+def tasks_run_at_once(monkeypatch):
+    """django-q2 runs each queued task at once, in the process that queued it (its `sync` mode): the
+    real task functions, with no cluster to start."""
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", True)

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 RIVERSIDE = 2305
 
 
-def test_stage_fix_and_round_trip_csv(signed_in_page, sandbox, tmp_path):
+def test_stage_fix_and_round_trip_csv(signed_in_page, sandbox, tmp_path, tasks_run_at_once):
     page = signed_in_page
     page.get_by_role("link", name="Riverside Medical Center").click()
     page.locator("nav.tabs").get_by_role("link", name="Batches").click()

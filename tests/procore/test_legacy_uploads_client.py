@@ -8,13 +8,13 @@ from datetime import timedelta
 
 import pytest
 import requests
-from django.core.files.storage import default_storage
 
 from portal.accounts.tokens import UserTokenSource
 from portal.procore.http import ProcoreClient
 from portal.procore.legacy_uploads import SEGMENT_THRESHOLD, DocumentsUploads, Place
 from procore_sandbox.limits.clock import advance_clock, reset_clock
 from procore_sandbox.models import DocumentFile, DocumentFolder, LegacyUpload
+from procore_sandbox.storage import sandbox_storage
 from procore_sandbox.testing import DANA
 from tests.flows import portal_user
 
@@ -32,7 +32,7 @@ def client(sandbox, settings, tmp_path):
 
 def stored_bytes(file: DocumentFile) -> bytes:
     version = file.versions.latest("number")
-    return default_storage.open(version.storage_name).read()
+    return sandbox_storage().open(version.storage_name).read()
 
 
 def opener(data: bytes):

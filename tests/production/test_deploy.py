@@ -85,7 +85,7 @@ def test_the_compose_file_is_valid(tmp_path):
         if created:
             env_file.unlink()
     assert result.returncode == 0, result.stderr
-    for service in ("web:", "worker:", "db:", "redis:", "migrate:"):
+    for service in ("web:", "worker:", "db:", "redis:", "s3:", "migrate:"):
         assert service in result.stdout
 
 

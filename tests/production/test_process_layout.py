@@ -1,12 +1,16 @@
-"""The production process layout without Docker: gunicorn and qcluster on PostgreSQL and Redis.
+"""The production process layout without Docker: gunicorn and qcluster on PostgreSQL, Redis and an
+S3 server (SeaweedFS), as on many hosts: every web and worker process has a data directory, a
+MEDIA_ROOT and a temporary directory of its own — they share no disk.
 
-Everything goes through HTTP as a person would: sign in, sync, stage, submit; the work runs in
-qcluster processes reached through Redis. Runs where PostgreSQL and Redis are configured
-(DATABASE_URL and REDIS_URL, as on CI).
+Everything goes through HTTP as a person would: sign in, sync, stage (files in parts, straight to
+S3), submit; the work runs in qcluster processes reached through Redis. Runs where PostgreSQL and
+Redis are configured (DATABASE_URL and REDIS_URL, as on CI).
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 import re
 import signal
@@ -22,6 +26,7 @@ import psycopg
 import pytest
 import requests
 
+from bench.support.upload_client import UploadClient
 from procore_sandbox.testing import ELI, PASSWORD, Sandbox
 from tests.flows import csrf_from, sign_in
 
@@ -41,76 +46,103 @@ def free_port() -> int:
 
 
 class Deployment(Sandbox):
-    """A fresh database, migrated and seeded, with gunicorn and any number of qclusters."""
+    """A fresh database, migrated and seeded, with gunicorns and qclusters that share no disk."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, s3) -> None:
         base = urlsplit(os.environ["DATABASE_URL"])
         self.name = f"portal_layout_{uuid.uuid4().hex[:8]}"
         self.admin_url = urlunsplit(base._replace(path="/postgres"))
         self.database_url = urlunsplit(base._replace(path=f"/{self.name}"))
-        port = free_port()
+        self.tmp_path = tmp_path
+        port, self.second_port = free_port(), free_port()
         super().__init__(portal_url=f"http://127.0.0.1:{port}", base_url=f"http://127.0.0.1:{port}/sandbox")
         self.port = port
+        self.second_url = f"http://127.0.0.1:{self.second_port}"
+        s3.create_bucket(self.name.replace("_", "-"))
         self.env = {
             **{k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}},
+            **s3.env(self.name.replace("_", "-")),
             "DATABASE_URL": self.database_url,
             "REDIS_URL": os.environ["REDIS_URL"],
             "Q_CLUSTER_NAME": self.name,  # a queue of its own on the shared Redis
             "Q_WORKERS": "1",
             "PORTAL_PUBLIC_URL": self.portal_url,
+            # Procore (the sandbox) is served by the first web process, for every process.
+            "PROCORE_API_URL": self.base_url,
+            "PROCORE_LOGIN_URL": self.base_url,
+            "CSRF_TRUSTED_ORIGINS": f"{self.portal_url},{self.second_url}",
+            # What is uploaded to "Procore" is Procore's, kept apart from every host of ours.
+            "SANDBOX_STORAGE_DIR": str(tmp_path / "procore-storage"),
             "SANDBOX_SEED_LARGE": "0",
             "SANDBOX_RATE_LIMIT_SPIKE": "1000",
             "STAGING_SUBMIT_LEASE": "10",
             "STAGING_SUBMIT_HEARTBEAT": "3",
-            "DATA_DIR": str(tmp_path),
+            "STAGING_UPLOAD_PART_SIZE": str(5 * 1024 * 1024),
             "LOG_LEVEL": "WARNING",
         }
         self.processes: list[subprocess.Popen] = []
+        self.hosts: list[Path] = []
+
+    def host(self, name: str) -> dict[str, str]:
+        """The environment of a process on a host of its own: its own data, media and temporary dirs."""
+        root = self.tmp_path / name
+        for folder in ("data", "media", "tmp"):
+            (root / folder).mkdir(parents=True, exist_ok=True)
+        self.hosts.append(root)
+        return {
+            **self.env,
+            "DATA_DIR": str(root / "data"),
+            "MEDIA_ROOT": str(root / "media"),
+            "TMPDIR": str(root / "tmp"),
+        }
 
     def start(self) -> None:
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{self.name}"')
+        setup = self.host("setup")
         for args in (["migrate", "--noinput", "-v0"], ["sandbox_seed", "--password", PASSWORD]):
-            subprocess.run(
-                [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=True, capture_output=True
-            )
-        self.spawn(
+            subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=setup, check=True, capture_output=True)
+        self.web("web-1", self.port)
+
+    def web(self, name: str, port: int) -> subprocess.Popen:
+        process = self.spawn(
             [
                 sys.executable,
                 "-m",
                 "gunicorn",
                 "portal.wsgi:application",
                 "--bind",
-                f"127.0.0.1:{self.port}",
+                f"127.0.0.1:{port}",
                 "--workers",
                 "2",
                 "--threads",
                 "4",
-            ]
+            ],
+            self.host(name),
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                if requests.get(f"{self.portal_url}/healthz", timeout=2).status_code == 200:
-                    return
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    return process
             except requests.RequestException:
                 time.sleep(0.3)
         pytest.fail("gunicorn did not become healthy")
 
-    def spawn(self, args: list[str]) -> subprocess.Popen:
+    def spawn(self, args: list[str], env: dict[str, str]) -> subprocess.Popen:
         # A session of its own, so a whole qcluster (it forks workers) can be killed at once.
-        process = subprocess.Popen(args, cwd=ROOT, env=self.env, start_new_session=True)
+        process = subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True)
         self.processes.append(process)
         return process
 
     def worker(self) -> subprocess.Popen:
-        return self.spawn([sys.executable, "manage.py", "qcluster"])
+        return self.spawn([sys.executable, "manage.py", "qcluster"], self.host(f"worker-{len(self.processes)}"))
 
     def manage(self, code: str) -> str:
         return subprocess.run(
             [sys.executable, "manage.py", "shell", "-c", code],
             cwd=ROOT,
-            env=self.env,
+            env=self.host("shell"),
             check=True,
             capture_output=True,
             text=True,
@@ -139,8 +171,8 @@ class Deployment(Sandbox):
 
 
 @pytest.fixture
-def deployment(tmp_path):
-    deployment = Deployment(tmp_path)
+def deployment(tmp_path, s3_server):
+    deployment = Deployment(tmp_path, s3_server)
     try:
         deployment.start()
         yield deployment
@@ -178,7 +210,8 @@ def wait_for(predicate, timeout: float, what: str):
 
 def sync_project(deployment: Deployment, session: requests.Session) -> None:
     answer = post(session, f"{deployment.portal_url}/projects/{RIVERSIDE}/sync/")
-    found = re.search(r'data-status-url="([^"]+)"', answer.text)
+    # The sync panel polls its run's status URL (htmx); asked without htmx, that URL answers JSON.
+    found = re.search(r'id="sync-panel" hx-get="([^"]+)"', answer.text)
     assert found, answer.text
     status_url = found.group(1)
     status = wait_for(
@@ -208,13 +241,9 @@ def test_a_batch_is_split_between_two_workers_with_no_document_handled_twice(dep
     post(session, f"{deployment.portal_url}/projects/{RIVERSIDE}/batches/", {"name": "Two workers"})
     batch_id = deployment.query("SELECT id FROM staging_batch WHERE name = 'Two workers'")[0][0]
     names = [f"A-DRW-{700 + n}_Plan {n}_Rev A.pdf" for n in range(12)]
-    for name in names:
-        answer = post(
-            session,
-            f"{deployment.portal_url}/batches/{batch_id}/upload/",
-            files={"file": (name, f"%PDF-1.4 {name}".encode(), "application/pdf")},
-        )
-        assert answer.json()["ok"], answer.text
+    uploads = UploadClient(session, deployment.portal_url, batch_id)
+    sent = [uploads.send(name, io.BytesIO(f"%PDF-1.4 {name}".encode()), len(f"%PDF-1.4 {name}")) for name in names]
+    assert {f["state"] for f in uploads.wait_recorded([u.id for u in sent], 120)} == {"added"}
     ids = [
         str(row[0]) for row in deployment.query("SELECT id FROM staging_stageddocument WHERE batch_id = %s", batch_id)
     ]
@@ -279,3 +308,69 @@ def test_a_batch_is_split_between_two_workers_with_no_document_handled_twice(dep
     )
     assert sorted(uploads) == sorted((name, 1) for name in names)
     assert sorted(revisions) == sorted((name, 1) for name in names)
+
+
+def files_under(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file()]
+
+
+def test_a_file_sent_in_parts_is_finished_by_a_second_web_process_and_submitted_by_the_worker(deployment):
+    deployment.worker()
+    deployment.web("web-2", deployment.second_port)
+    session, _ = sign_in(deployment, ELI)
+    sync_project(deployment, session)
+    post(session, f"{deployment.portal_url}/projects/{RIVERSIDE}/batches/", {"name": "Many hosts"})
+    batch_id = deployment.query("SELECT id FROM staging_batch WHERE name = 'Many hosts'")[0][0]
+
+    # 12 MiB in three 5 MiB parts: the first web process starts the upload and signs the first part...
+    name = "A-DRW-801_Site Plan_Rev A.pdf"
+    data = (b"%PDF-1.4 site plan\n" + bytes(range(256)) * 4096)[: 12 * 1024 * 1024]
+    data += b"\n" * (12 * 1024 * 1024 - len(data))
+    first = UploadClient(session, deployment.portal_url, batch_id, part_size=5 * 1024 * 1024)
+    upload = first.start(name, len(data))
+    first.put_part(upload, 1, io.BytesIO(data))
+    # ...then the page is reloaded against the second web process, which finishes what storage lacks.
+    second = UploadClient(session, deployment.second_url, batch_id, part_size=5 * 1024 * 1024)
+    second.resume(upload, io.BytesIO(data))
+    assert first.parts_sent == [(upload.id, 1)] and second.parts_sent == [(upload.id, 2), (upload.id, 3)]
+
+    # The worker hashes the file streaming from S3 and adds it to the batch.
+    [recorded] = second.wait_recorded([upload.id], 120)
+    assert recorded["state"] == "added", recorded
+    digest = hashlib.sha256(data).hexdigest()
+    assert deployment.query("SELECT sha256, size FROM staging_stageddocument WHERE batch_id = %s", batch_id) == [
+        (digest, len(data))
+    ]
+
+    fields = dict(deployment.query("SELECT name, procore_id FROM mirror_pdmfield WHERE project_id = %s", RIVERSIDE))
+    document_id = str(recorded["document"]["id"])
+    for field, value in (("status", "Open"), ("date_authored", "2026-01-15")):
+        post(
+            session,
+            f"{deployment.second_url}/batches/{batch_id}/documents/",
+            {"action": "set", "field": fields[field], "value": value, "documents": [document_id]},
+        )
+    post(session, f"{deployment.portal_url}/batches/{batch_id}/submit/")
+    progress = wait_for(
+        lambda: (
+            (p := session.get(f"{deployment.portal_url}/batches/{batch_id}/progress.json", timeout=10).json()).get(
+                "finished"
+            )
+            and p
+        ),
+        180,
+        "the worker to submit the batch",
+    )
+    assert deployment.query("SELECT state FROM staging_stageddocument WHERE batch_id = %s", batch_id) == [
+        ("submitted",)
+    ], progress
+    # It landed in Procore (the sandbox) with the very bytes sent from the "browser".
+    assert deployment.query(
+        "SELECT u.sha256, u.file_size FROM sandbox_fileupload u JOIN sandbox_documentrevision r "
+        "ON r.file_upload_id = u.id WHERE r.original_filename = %s",
+        name,
+    ) == [(digest, len(data))]
+    # No web or worker process kept the file on its own disk: it lives in S3 only.
+    for host in deployment.hosts:
+        assert not [p for p in files_under(host / "media") if p.stat().st_size > 1024 * 1024], host
+        assert not [p for p in files_under(host / "tmp") if p.stat().st_size > 1024 * 1024], host

@@ -19,7 +19,7 @@ from portal.staging.models import AuditEntry, Batch, StagedDocument
 from portal.staging.schema import load_schema
 from portal.staging.sharing import share_with_project
 from procore_sandbox.testing import DANA, ELI
-from tests.flows import form_data
+from tests.flows import form_data, stage_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -92,11 +92,9 @@ def batch(eli, riverside):
 
 def add_document(client, batch, name: str) -> StagedDocument:
     """A document with every field of the table set to its value before."""
-    answer = client.post(
-        f"/batches/{batch.pk}/upload/", {"file": SimpleUploadedFile(name, name.encode(), "application/pdf")}
-    )
-    assert answer.status_code == 200, answer.content
-    document = StagedDocument.objects.get(pk=answer.json()["id"])
+    answer = stage_file(client, batch.pk, name, name.encode())
+    assert answer["ok"], answer
+    document = StagedDocument.objects.get(pk=answer["id"])
     schema = load_schema(batch.project)
     values = {fid(c.field): c.stored(c.before) for c in CASES.values()}
     result = services.set_document_fields(batch, client.user, document, values, schema)

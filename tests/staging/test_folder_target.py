@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from portal.mirror.models import File, Folder
 from portal.staging.models import AuditEntry, Batch, StagedDocument
 from procore_sandbox.testing import SAM
+from tests.flows import stage_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,8 +19,8 @@ def client(synced_project, media):
     return synced_project(SAM, OAKRIDGE, company_documents=True).client
 
 
-def upload(client, batch, name, content=b"%PDF-1.4 x"):
-    return client.post(f"/batches/{batch.pk}/upload/", {"file": SimpleUploadedFile(name, content, "application/pdf")})
+def upload(client, batch, name, content=b"%PDF-1.4 x") -> dict:
+    return stage_file(client, batch.pk, name, content)
 
 
 def test_a_folder_batch_shows_what_each_file_becomes(client):
@@ -39,8 +39,8 @@ def test_a_folder_batch_shows_what_each_file_becomes(client):
     assert (batch.target, batch.folder_scope, batch.folder_id) == ("folder", "project", existing.folder_id)
     assert "Project documents /" in AuditEntry.objects.get(batch=batch).detail
 
-    assert upload(client, batch, existing.name).json()["state"] == "ready"
-    assert upload(client, batch, "Brand new.pdf", b"%PDF other").json()["state"] == "ready"
+    assert upload(client, batch, existing.name)["state"] == "ready"
+    assert upload(client, batch, "Brand new.pdf", b"%PDF other")["state"] == "ready"
     grid = client.get(f"/batches/{batch.pk}/grid.json").json()
     landings = {row["file"]: row["cells"]["landing"][0] for row in grid["rows"]}
     assert landings[existing.name] == f"New version {(existing.latest_version_number or 1) + 1} of {existing.name}"
@@ -58,7 +58,7 @@ def test_a_folder_batch_shows_what_each_file_becomes(client):
 def test_names_and_descriptions_are_edited_in_bulk_and_checked(client):
     client.post(f"/projects/{OAKRIDGE}/batches/", {"name": "Docs", "target": "folder", "folder": "project:"})
     batch = Batch.objects.get()
-    ids = [upload(client, batch, f"file {n}.pdf", f"%PDF {n}".encode()).json()["id"] for n in range(3)]
+    ids = [upload(client, batch, f"file {n}.pdf", f"%PDF {n}".encode())["id"] for n in range(3)]
     client.post(
         f"/batches/{batch.pk}/documents/",
         {"action": "set", "field": "description", "value": "For record", "documents": ids},

@@ -16,7 +16,7 @@ from portal.mirror.models import PdmField, PdmValue
 from portal.mirror.sync import sync_memberships
 from portal.staging.models import AuditEntry, Batch, MetadataTemplate, StagedDocument
 from procore_sandbox.testing import ELI, SAM
-from tests.flows import portal_user
+from tests.flows import portal_user, stage_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,8 +52,8 @@ def value_id(field: str, code: str) -> str:
     return PdmValue.objects.get(field__project_id=RIVERSIDE, field__name=field, code=code).procore_id
 
 
-def upload(client, batch, name: str, content: bytes = b"%PDF-1.4 sheet", content_type="application/pdf"):
-    return client.post(f"/batches/{batch.pk}/upload/", {"file": SimpleUploadedFile(name, content, content_type)})
+def upload(client, batch, name: str, content: bytes = b"%PDF-1.4 sheet", content_type="application/pdf") -> dict:
+    return stage_file(client, batch.pk, name, content, content_type)
 
 
 def test_it_creates_a_batch_and_lists_it_with_counts(client, batch):
@@ -67,8 +67,8 @@ def test_it_creates_a_batch_and_lists_it_with_counts(client, batch):
 
 def test_an_upload_is_stored_hashed_and_given_metadata_from_its_name(client, batch):
     answer = upload(client, batch, "A-DRW-101_Floor Plan_Rev B.pdf", b"%PDF-1.4 floor plan")
-    assert answer.status_code == 200, answer.content
-    document = StagedDocument.objects.get(pk=answer.json()["id"])
+    assert answer["ok"], answer
+    document = StagedDocument.objects.get(pk=answer["id"])
     assert document.size == len(b"%PDF-1.4 floor plan")
     assert document.mime_type == "application/pdf"
     import hashlib
@@ -82,28 +82,28 @@ def test_an_upload_is_stored_hashed_and_given_metadata_from_its_name(client, bat
 
 
 def test_bad_files_get_a_clear_message_and_lose_nothing(client, batch, settings):
-    assert upload(client, batch, "good.pdf").status_code == 200
+    assert upload(client, batch, "good.pdf")["ok"]
     empty = upload(client, batch, "empty.pdf", b"")
-    assert empty.status_code == 400 and "empty" in empty.json()["error"]
+    assert not empty["ok"] and "empty" in empty["error"]
     settings.STAGING_MAX_FILE_SIZE = 10
     big = upload(client, batch, "big.pdf", b"x" * 11)
-    assert big.status_code == 400 and "over the limit" in big.json()["error"]
+    assert not big["ok"] and "over the limit" in big["error"]
     settings.STAGING_MAX_FILE_SIZE = 2 * 1024**3
     twice = upload(client, batch, "again.pdf")  # same bytes as good.pdf
-    assert twice.status_code == 400 and "same file as good.pdf" in twice.json()["error"]
+    assert not twice["ok"] and "same file as good.pdf" in twice["error"]
     strange = upload(client, batch, "bad\x07name:*?.pdf", b"%PDF other")
-    assert strange.status_code == 200
-    assert strange.json()["name"] == "badname___.pdf" and strange.json()["notes"]
+    assert strange["ok"]
+    assert strange["name"] == "badname___.pdf" and strange["notes"]
     assert sorted(batch.documents.values_list("file_name", flat=True)) == ["badname___.pdf", "good.pdf"]
 
 
-def test_a_missing_file_is_a_clear_error(client, batch):
-    answer = client.post(f"/batches/{batch.pk}/upload/", {})
-    assert answer.status_code == 400 and "No file" in answer.json()["error"]
+def test_a_start_without_a_size_is_a_clear_error(client, batch):
+    answer = client.post(f"/batches/{batch.pk}/uploads/", {"name": "a.pdf"}, content_type="application/json")
+    assert answer.status_code == 400 and "size did not arrive" in answer.json()["error"]
 
 
 def test_bulk_edit_sets_a_field_copies_down_and_fixes_errors(client, batch):
-    ids = [upload(client, batch, f"Sheet {n}.pdf", f"%PDF {n}".encode()).json()["id"] for n in range(3)]
+    ids = [upload(client, batch, f"Sheet {n}.pdf", f"%PDF {n}".encode())["id"] for n in range(3)]
     assert set(StagedDocument.objects.values_list("state", flat=True)) == {StagedDocument.State.ERRORS}
     status = field_id("status")
     client.post(
@@ -122,7 +122,7 @@ def test_bulk_edit_sets_a_field_copies_down_and_fixes_errors(client, batch):
 
 
 def test_a_bad_value_in_bulk_edit_changes_nothing(client, batch):
-    ids = [upload(client, batch, "Sheet.pdf").json()["id"]]
+    ids = [upload(client, batch, "Sheet.pdf")["id"]]
     before = StagedDocument.objects.get(pk=ids[0]).metadata
     page = client.post(
         f"/batches/{batch.pk}/documents/",
@@ -134,7 +134,7 @@ def test_a_bad_value_in_bulk_edit_changes_nothing(client, batch):
 
 
 def test_the_document_form_saves_typed_values_and_refuses_bad_ones(client, batch):
-    document_id = upload(client, batch, "A-DRW-101_Floor Plan_Rev B.pdf").json()["id"]
+    document_id = upload(client, batch, "A-DRW-101_Floor Plan_Rev B.pdf")["id"]
     url = f"/batches/{batch.pk}/documents/{document_id}/"
     assert client.get(url).status_code == 200
     document = StagedDocument.objects.get(pk=document_id)
@@ -149,7 +149,7 @@ def test_the_document_form_saves_typed_values_and_refuses_bad_ones(client, batch
 
 
 def test_templates_are_saved_for_the_team_and_applied(client, batch, sandbox):
-    first, second = (upload(client, batch, f"S{n}.pdf", f"%PDF {n}".encode()).json()["id"] for n in range(2))
+    first, second = (upload(client, batch, f"S{n}.pdf", f"%PDF {n}".encode())["id"] for n in range(2))
     status = field_id("status")
     client.post(
         f"/batches/{batch.pk}/documents/", {"action": "set", "field": status, "value": "Open", "documents": [first]}
@@ -163,7 +163,7 @@ def test_templates_are_saved_for_the_team_and_applied(client, batch, sandbox):
 
 
 def test_csv_round_trip_and_refusals(client, batch):
-    ids = [upload(client, batch, f"S{n}.pdf", f"%PDF {n}".encode()).json()["id"] for n in range(2)]
+    ids = [upload(client, batch, f"S{n}.pdf", f"%PDF {n}".encode())["id"] for n in range(2)]
     exported = client.get(f"/batches/{batch.pk}/export.csv")
     assert exported["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
@@ -209,7 +209,7 @@ def test_csv_round_trip_and_refusals(client, batch):
 
 
 def test_removing_emptying_and_deleting_remove_stored_files(client, batch):
-    ids = [upload(client, batch, f"S{n}.pdf", f"%PDF {n}".encode()).json()["id"] for n in range(3)]
+    ids = [upload(client, batch, f"S{n}.pdf", f"%PDF {n}".encode())["id"] for n in range(3)]
     names = list(StagedDocument.objects.values_list("file", flat=True))
     client.post(f"/batches/{batch.pk}/documents/", {"action": "remove", "documents": ids[:1]})
     assert not default_storage.exists(names[0]) and default_storage.exists(names[1])
@@ -229,7 +229,7 @@ def test_other_peoples_batches_answer_404(client, batch, sandbox):
     for url in [f"/batches/{batch.pk}/", f"/batches/{batch.pk}/export.csv"]:
         assert other.get(url).status_code == 404
     for url in [
-        f"/batches/{batch.pk}/upload/",
+        f"/batches/{batch.pk}/uploads/",
         f"/batches/{batch.pk}/documents/",
         f"/batches/{batch.pk}/empty/",
         f"/batches/{batch.pk}/delete/",

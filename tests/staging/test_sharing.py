@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import get_resolver, reverse
 
 from portal.staging import services
-from portal.staging.models import AuditEntry, Batch, StagedDocument
+from portal.staging.models import AuditEntry, Batch, IncomingFile, StagedDocument
 from portal.staging.urls import urlpatterns
 from procore_sandbox.testing import DANA, ELI
+from tests.flows import stage_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,11 +27,7 @@ def dana(signed_in):
 @pytest.fixture
 def batch(eli, riverside) -> Batch:
     batch = services.create_batch(riverside, eli.user, name="Eli's drawings")
-    answer = eli.post(
-        f"/batches/{batch.pk}/upload/",
-        {"file": SimpleUploadedFile("A-DRW-101_Plan.pdf", b"%PDF plan", "application/pdf")},
-    )
-    assert answer.status_code == 200
+    assert stage_file(eli, batch.pk, "A-DRW-101_Plan.pdf", b"%PDF plan")["ok"]
     return batch
 
 
@@ -48,6 +44,8 @@ def batch_urls(batch: Batch) -> list[str]:
             kwargs["document_id"] = document.pk
         if "what" in keys:  # a document's picture: thumbnail, preview, title block
             kwargs["what"] = "thumbnail"
+        if "incoming_id" in keys:
+            kwargs["incoming_id"] = IncomingFile.objects.filter(batch=batch).values_list("pk", flat=True)[0]
         urls.append(reverse(f"staging:{pattern.name}", kwargs=kwargs))
     return urls
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from portal.mirror.models import Folder
@@ -12,6 +11,7 @@ from portal.staging.pipeline import control
 from portal.staging.pipeline.runner import run_submission
 from procore_sandbox.models import DocumentFile, DocumentFolder
 from procore_sandbox.testing import SAM
+from tests.flows import stage_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,13 +39,7 @@ def staged_batch(
         },
     )
     batch = Batch.objects.latest("pk")
-    ids = [
-        client.post(
-            f"/batches/{batch.pk}/upload/",
-            {"file": SimpleUploadedFile(name, f"%PDF-1.4 {name} {batch.pk}".encode(), "application/pdf")},
-        ).json()["id"]
-        for name in names
-    ]
+    ids = [stage_file(client, batch.pk, name, f"%PDF-1.4 {name} {batch.pk}".encode())["id"] for name in names]
     if description:
         client.post(
             f"/batches/{batch.pk}/documents/",
@@ -160,9 +154,9 @@ def test_a_200_mb_file_goes_to_a_folder_in_segments_with_bounded_memory(sam, set
     )
     assert len(upload.segments) == 13  # 16 MiB segments
     stored = hashlib.sha256()
-    from django.core.files.storage import default_storage
+    from procore_sandbox.storage import sandbox_storage
 
-    with default_storage.open(version.storage_name, "rb") as handle:
+    with sandbox_storage().open(version.storage_name, "rb") as handle:
         while chunk := handle.read(1024 * 1024):
             stored.update(chunk)
     assert stored.hexdigest() == digest

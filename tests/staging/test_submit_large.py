@@ -89,3 +89,32 @@ def test_a_presigned_url_that_expires_mid_file_is_refreshed(sandbox, media, sett
     document.refresh_from_db()
     stored = FileUpload.objects.get(id=DocumentRevision.objects.get(id=document.revision_id).file_upload_id)
     assert stored.sha256 == digest and stored.parts.count() == 3
+
+
+def test_a_worker_reading_from_s3_submits_a_300_mib_file_with_bounded_memory(
+    sandbox, media, settings, monkeypatch, s3_storage, tmp_path, synced_project
+):
+    fast_pipeline(monkeypatch)
+    user, project = synced_project()
+    batch = make_batch(user, project, [drawing(702)])
+    document = batch.documents.get()
+    # The staged file is in the bucket only: written there from a file outside every MEDIA_ROOT.
+    source = tmp_path / "outside" / "plan.pdf"
+    source.parent.mkdir()
+    digest = big_file(source, SIZE)
+    s3_storage.client().upload_file(str(source), s3_storage.bucket, "staged/big/plan.pdf")
+    source.unlink()
+    StagedDocument.objects.filter(pk=document.pk).update(file="staged/big/plan.pdf", size=SIZE, sha256=digest)
+    tracemalloc.start()
+    try:
+        submission = run_task(submit(batch, user))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert submission.state == "done", batch.documents.get().message
+    document.refresh_from_db()
+    stored = FileUpload.objects.get(id=DocumentRevision.objects.get(id=document.revision_id).file_upload_id)
+    assert stored.file_size == SIZE and stored.sha256 == digest and stored.parts.count() == 6
+    assert peak < 24 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB"
+    assert not any(p.is_file() and p.stat().st_size > 1024 * 1024 for p in (media / "media").rglob("*"))

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -26,6 +25,7 @@ from portal.procore.errors import ProcoreError, TransportError, friendly_message
 from portal.procore.legacy_uploads import DocumentsUploads, Place
 from portal.procore.uploads import UploadFailed
 
+from ..incoming.storage import open_staged
 from ..models import Batch, StagedDocument
 from ..services import audit
 from .state import Run, fail, mark_submitted, set_step
@@ -128,12 +128,7 @@ def _send_one(
             mark_submitted(document, "", version=_latest_version(made), container_id=str(made["id"]))
             return
     if not document.file_upload_id or document.step not in {BYTES_SENT, FILE_REQUESTED}:
-        name = document.file.name or ""
-
-        def open_file():  # Django's File reads like the BinaryIO the client wants
-            return default_storage.open(name, "rb")
-
-        uuid = api.upload(open_file, document.size, title, document.mime_type)
+        uuid = api.upload(lambda: open_staged(document.file.name or ""), document.size, title, document.mime_type)
         set_step([document], BYTES_SENT, file_upload_id=uuid)
         document.file_upload_id = uuid
     set_step([document], FILE_REQUESTED, submit_requested_at=timezone.now())

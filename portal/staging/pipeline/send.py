@@ -15,7 +15,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
-from django.core.files.storage import default_storage
 from django.db import close_old_connections, connections
 from django.utils import timezone
 
@@ -23,6 +22,7 @@ from portal.procore.errors import NotFound, PermissionDenied, ProcoreError
 from portal.procore.http import ProcoreClient
 from portal.procore.uploads import AVAILABLE_TIMEOUT, STATUS_POLL, UnifiedUploads, UploadFailed, plan_file
 
+from ..incoming.storage import open_staged
 from ..models import StagedDocument
 from .state import CREATED, UPLOADED, Run, fail
 
@@ -77,7 +77,7 @@ def send_one(run: Run, document: StagedDocument) -> None:
     name = document.file.name or ""
 
     def open_file():
-        return default_storage.open(name, "rb")
+        return open_staged(name)
 
     try:
         plan = plan_file(open_file, document.size)

@@ -1,0 +1,162 @@
+"""The upload protocol's endpoints (the batch page's Uppy client calls them; see
+portal.staging.incoming.service). JSON in and out; every refusal is `{"ok": false, "error": …}`
+with a sentence for the person."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal.accounts.http import AuthenticatedRequest
+
+from .access import get_batch_for_user
+from .incoming import service
+from .incoming.body_limit import body_limit
+from .incoming.storage import LocalMultipart, StorageRefused, is_s3, part_signature
+from .models import IncomingFile
+from .services import BatchLocked
+from .uploads import UploadRefused
+
+
+def _refused(message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"ok": False, "error": message}, status=status)
+
+
+def _json(request: HttpRequest) -> dict[str, Any]:
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _incoming(request: AuthenticatedRequest, batch_id: int, incoming_id: int) -> IncomingFile:
+    """An upload of a batch the person may see, started by them; 404 otherwise."""
+    batch = get_batch_for_user(request.user, batch_id)
+    incoming = get_object_or_404(IncomingFile, pk=incoming_id, batch=batch, created_by=request.user)
+    incoming.batch = batch
+    return incoming
+
+
+@login_required
+@require_POST
+def create(request: AuthenticatedRequest, batch_id: int) -> JsonResponse:
+    batch = get_batch_for_user(request.user, batch_id)
+    data = _json(request)
+    try:
+        size = int(str(data.get("size", "")))
+        part_size = int(data["partSize"]) if data.get("partSize") else None
+    except (TypeError, ValueError):
+        return _refused("The file's size did not arrive. Add it again.")
+    try:
+        incoming = service.start(
+            batch,
+            request.user,
+            name=str(data.get("name") or ""),
+            size=size,
+            content_type=str(data.get("type") or ""),
+            part_size=part_size,
+        )
+    except (UploadRefused, BatchLocked) as exc:
+        return _refused(str(exc))
+    return JsonResponse(
+        {
+            "ok": True,
+            "id": incoming.pk,
+            "key": str(incoming.pk),
+            "uploadId": incoming.upload_id,
+            "name": incoming.file_name,
+            "partSize": incoming.part_size,
+            "parts": service.first_parts(incoming),
+        }
+    )
+
+
+@login_required
+@require_POST
+def sign(request: AuthenticatedRequest, batch_id: int, incoming_id: int) -> JsonResponse:
+    incoming = _incoming(request, batch_id, incoming_id)
+    numbers = _json(request).get("parts")
+    if not isinstance(numbers, list) or not all(isinstance(n, int) for n in numbers):
+        return _refused("Say which parts to sign.")
+    try:
+        return JsonResponse({"ok": True, "parts": service.sign(incoming, numbers)})
+    except UploadRefused as exc:
+        return _refused(str(exc))
+
+
+@login_required
+@require_GET
+def parts(request: AuthenticatedRequest, batch_id: int, incoming_id: int) -> JsonResponse:
+    incoming = _incoming(request, batch_id, incoming_id)
+    try:
+        return JsonResponse({"ok": True, "parts": service.parts(incoming)})
+    except UploadRefused as exc:
+        return _refused(str(exc), status=409)
+
+
+@login_required
+@require_POST
+def complete(request: AuthenticatedRequest, batch_id: int, incoming_id: int) -> JsonResponse:
+    incoming = _incoming(request, batch_id, incoming_id)
+    listed = _json(request).get("parts")
+    if not isinstance(listed, list) or not all(isinstance(p, dict) for p in listed):
+        return _refused("Say which parts make the file.")
+    try:
+        incoming = service.complete(incoming, listed)
+    except UploadRefused as exc:
+        return _refused(str(exc))
+    return JsonResponse({"ok": True, **service.status(incoming)})
+
+
+@login_required
+@require_POST
+def abort(request: AuthenticatedRequest, batch_id: int, incoming_id: int) -> JsonResponse:
+    service.cancel(_incoming(request, batch_id, incoming_id))
+    return JsonResponse({"ok": True})
+
+
+@login_required
+@require_GET
+def states(request: AuthenticatedRequest, batch_id: int) -> JsonResponse:
+    """What became of the person's files: `?ids=1,2,3` (at most 200)."""
+    batch = get_batch_for_user(request.user, batch_id)
+    ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.strip().isdigit()][:200]
+    rows = IncomingFile.objects.filter(batch=batch, created_by=request.user, pk__in=ids).select_related("document")
+    return JsonResponse({"ok": True, "files": [service.status(row) for row in rows]})
+
+
+@csrf_exempt  # authorised by its signature, as a presigned S3 URL is; it carries no session's authority
+@require_http_methods(["PUT"])
+@body_limit(service.max_part_size)
+def put_part(request: HttpRequest, upload_id: str, number: int) -> HttpResponse:
+    """Local-disk storage: one part of an upload, to a URL the portal signed for its exact length."""
+    if is_s3():
+        return HttpResponse("Parts go to object storage.", status=404)
+    try:
+        length = int(request.GET.get("length", ""))
+        expires = int(request.GET.get("expires", ""))
+    except ValueError:
+        return HttpResponse("The URL is not signed.", status=403)
+    if part_signature(upload_id, number, length, expires) != request.GET.get("signature", ""):
+        return HttpResponse("The signature does not match.", status=403)
+    if time.time() > expires:
+        return HttpResponse("Request has expired", status=403)
+    if request.META.get("CONTENT_LENGTH") != str(length):
+        return HttpResponse("Content-Length is not the signed length.", status=403)
+    if not IncomingFile.objects.filter(upload_id=upload_id, state=IncomingFile.State.OPEN).exists():
+        return HttpResponse("No such upload: it was completed, cancelled or has expired.", status=404)
+    try:
+        etag = LocalMultipart().store_part(upload_id, number, length, request)
+    except StorageRefused as exc:
+        return HttpResponse(str(exc), status=400)
+    response = HttpResponse(status=200)
+    response["ETag"] = etag
+    return response

@@ -1,0 +1,139 @@
+"""Adding files in a real browser, straight to S3 (SeaweedFS): drop files, reload mid-upload and
+watch them carry on and finish; a refused file's sentence stays until dismissed; all by keyboard."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from portal.accounts.models import User
+from portal.mirror.models import Project
+from portal.staging import services
+from portal.staging.models import IncomingFile, StagedDocument
+from procore_sandbox.testing import ELI
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+MiB = 1024 * 1024
+FILES = {"A-DRW-201_Roof Plan_Rev A.pdf": 30 * MiB, "A-DRW-202_Stairs_Rev A.pdf": 200_000, "Notes.txt": 5_000}
+
+DROP = """([names, sizes]) => {
+  const zone = document.querySelector("[data-dropzone]");
+  const data = new DataTransfer();
+  names.forEach((name, i) => {
+    const bytes = new Uint8Array(sizes[i]);
+    for (let j = 0; j < bytes.length; j++) bytes[j] = (j + i) % 251;
+    data.items.add(new File([bytes], name, { type: name.endsWith(".pdf") ? "application/pdf" : "text/plain" }));
+  });
+  zone.dispatchEvent(new DragEvent("dragenter", { dataTransfer: data, bubbles: true }));
+  zone.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
+}"""
+
+
+def sha256_of_pattern(size: int, index: int) -> str:
+    period = bytes((j + index) % 251 for j in range(251))
+    digest = hashlib.sha256()
+    full, rest = divmod(size, 251 * 4096)
+    chunk = period * 4096
+    for _ in range(full):
+        digest.update(chunk)
+    digest.update(chunk[:rest])
+    return digest.hexdigest()
+
+
+@pytest.fixture
+def batch_page(signed_in_page, sandbox, settings, s3_storage, tasks_run_at_once):
+    settings.STAGING_UPLOAD_PART_SIZE = 5 * MiB
+    eli = User.objects.get(username=ELI)
+    batch = services.create_batch(Project.objects.get(pk=2305), eli, name="Roof package")
+    signed_in_page.goto(f"{sandbox.portal_url}/batches/{batch.pk}/")
+    signed_in_page.batch = batch
+    return signed_in_page
+
+
+def test_dropped_files_carry_on_after_a_reload_and_finish(batch_page, s3_storage):
+    page, batch = batch_page, batch_page.batch
+    s3 = s3_storage.client()
+    puts: list[tuple[str, int, float]] = []  # (upload id, part, when) of every part PUT sent to storage
+
+    def slow_storage(route, request):
+        if request.method == "PUT":
+            query = parse_qs(urlsplit(request.url).query)
+            puts.append((query["uploadId"][0], int(query["partNumber"][0]), time.monotonic()))
+            time.sleep(0.3)  # a slow line (parts one at a time), so the reload lands mid-file
+        route.continue_()
+
+    page.route(f"{s3_storage.endpoint_url}/**", slow_storage)
+    page.evaluate(DROP, [list(FILES), list(FILES.values())])
+    page.get_by_text("Roof Plan").first.wait_for()
+
+    big = IncomingFile.objects.filter(file_name="A-DRW-201_Roof Plan_Rev A.pdf")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        row = big.first()
+        held = (
+            s3.list_parts(Bucket=s3_storage.bucket, Key=row.key, UploadId=row.upload_id).get("Parts", []) if row else []
+        )
+        if len(held) >= 2:
+            break
+        page.wait_for_timeout(200)  # lets Playwright serve the routed requests meanwhile
+    assert len(held) >= 2, "the big file never got two parts into storage"
+    assert "of 3 files added" in page.locator("[data-upload-overall]").inner_text()
+    before_reload = {p["PartNumber"] for p in held}
+    reloaded_at = time.monotonic()
+    page.reload()
+
+    # Golden Retriever restores the files; sending carries on, and the page reloads once all are in.
+    page.wait_for_function(
+        "document.querySelectorAll('[data-grid].is-ready .tabulator-row').length === 3", timeout=120_000
+    )
+    documents = {d.file_name: d for d in StagedDocument.objects.filter(batch=batch)}
+    assert set(documents) == set(FILES)
+    for index, (name, size) in enumerate(FILES.items()):
+        assert documents[name].size == size
+        assert documents[name].sha256 == sha256_of_pattern(size, index), name
+    # No part storage held before the reload was sent again after it.
+    upload_id = big.get().upload_id
+    resent = {n for (u, n, at) in puts if u == upload_id and at > reloaded_at} & before_reload
+    assert resent == set()
+    assert s3.list_multipart_uploads(Bucket=s3_storage.bucket).get("Uploads", []) == []
+
+
+def test_an_over_limit_file_is_refused_before_any_part_is_stored_and_the_message_stays(
+    batch_page, s3_storage, settings, tmp_path
+):
+    page = batch_page
+    settings.STAGING_MAX_FILE_SIZE = 10 * MiB
+    too_big = tmp_path / "Survey.pdf"
+    with open(too_big, "wb") as handle:
+        handle.truncate(10 * MiB + 1)
+
+    # Keyboard only: Tab to "Choose files", Enter opens the file chooser.
+    chooser_button = page.get_by_role("button", name="Choose files")
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if chooser_button.evaluate("b => b === document.activeElement"):
+            break
+    assert chooser_button.evaluate("b => b === document.activeElement")
+    with page.expect_file_chooser(timeout=30_000) as chooser:
+        chooser_button.press("Enter")  # Enter on the focused button (no script may have moved the focus since)
+    chooser.value.set_files(str(too_big))
+
+    message = "Survey.pdf is 0.01 GiB, over the limit of 0.01 GiB per file. Nothing was added."
+    page.get_by_text(message).wait_for()
+    s3 = s3_storage.client()
+    assert s3.list_multipart_uploads(Bucket=s3_storage.bucket).get("Uploads", []) == []
+    assert s3.list_objects_v2(Bucket=s3_storage.bucket).get("KeyCount", 0) == 0
+    assert not IncomingFile.objects.exists()
+
+    page.reload()  # the sentence is still there until the person dismisses it
+    page.get_by_text(message).wait_for()
+    page.get_by_role("button", name="Dismiss the message about Survey.pdf").focus()
+    page.keyboard.press("Enter")
+    assert page.get_by_text(message).count() == 0
+    page.reload()
+    page.get_by_role("button", name="Choose files").wait_for()
+    assert page.get_by_text(message).count() == 0

@@ -1,0 +1,209 @@
+"""Files arrive in parts: straight to S3 (a real SeaweedFS) or, on local disk, through the portal;
+limits are checked before any byte is stored; the worker hashes the stored file and records it."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+import requests
+from django.test import Client
+
+from portal.mirror.sync import sync_memberships
+from portal.staging.models import Batch, IncomingFile, StagedDocument
+from portal.staging.tasks import record_incoming
+from procore_sandbox.testing import ELI, SAM
+from tests.flows import portal_user, stage_file
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+RIVERSIDE = 2305
+MiB = 1024 * 1024
+
+
+@pytest.fixture
+def eli_riverside(synced_project, media, settings):
+    settings.STAGING_UPLOAD_PART_SIZE = 5 * MiB
+    return synced_project(ELI, RIVERSIDE)
+
+
+@pytest.fixture
+def client(eli_riverside):
+    return eli_riverside.client
+
+
+@pytest.fixture
+def batch(client):
+    client.post(f"/projects/{RIVERSIDE}/batches/", {"name": "Uploads"})
+    return Batch.objects.get()
+
+
+def start(client, batch, name: str, size: int, part_size: int = 5 * MiB):
+    return client.post(
+        f"/batches/{batch.pk}/uploads/",
+        {"name": name, "size": size, "type": "application/pdf", "partSize": part_size},
+        content_type="application/json",
+    )
+
+
+def content(size: int, seed: bytes = b"sheet") -> bytes:
+    block = hashlib.sha256(seed).digest() * 32
+    return (block * (size // len(block) + 1))[:size]
+
+
+def open_uploads(s3) -> list:
+    return s3.client().list_multipart_uploads(Bucket=s3.bucket).get("Uploads", [])
+
+
+def stored_keys(s3) -> list[str]:
+    return [o["Key"] for o in s3.client().list_objects_v2(Bucket=s3.bucket).get("Contents", [])]
+
+
+def test_it_sends_a_file_in_parts_straight_to_s3_and_the_worker_records_it(client, batch, s3_storage):
+    data = content(12 * MiB + 123)
+    answer = start(client, batch, "A-DRW-101_Floor Plan_Rev B.pdf", len(data)).json()
+    assert answer["ok"] and answer["partSize"] == 5 * MiB
+    # Three parts, all signed for storage itself (not the portal), each for its exact length.
+    assert [p["number"] for p in answer["parts"]] == [1, 2, 3]
+    assert all(p["url"].startswith(s3_storage.endpoint_url + f"/{s3_storage.bucket}/") for p in answer["parts"])
+    assert all("content-length" in p["url"].lower() for p in answer["parts"])
+
+    result = stage_file(client, batch.pk, "A-DRW-102_Elevations_Rev B.pdf", data)
+    assert result["ok"], result
+    document = StagedDocument.objects.get(pk=result["id"])
+    assert document.sha256 == hashlib.sha256(data).hexdigest() and document.size == len(data)
+    assert document.mime_type == "application/pdf"
+    assert document.file.name in stored_keys(s3_storage)
+    body = s3_storage.client().get_object(Bucket=s3_storage.bucket, Key=document.file.name)["Body"].read()
+    assert body == data
+
+
+def test_it_refuses_an_over_limit_or_empty_file_before_any_part_is_stored(client, batch, s3_storage, settings):
+    settings.STAGING_MAX_FILE_SIZE = 10 * MiB
+    big = start(client, batch, "huge.pdf", 10 * MiB + 1)
+    assert big.status_code == 400
+    assert big.json()["error"] == "huge.pdf is 0.01 GiB, over the limit of 0.01 GiB per file. Nothing was added."
+    empty = start(client, batch, "empty.pdf", 0)
+    assert empty.status_code == 400 and empty.json()["error"] == "empty.pdf is empty (0 bytes). Nothing was added."
+    assert open_uploads(s3_storage) == [] and stored_keys(s3_storage) == []
+    assert not IncomingFile.objects.exists()
+
+
+def test_it_signs_no_part_beyond_the_declared_size_and_storage_takes_no_extra_byte(client, batch, s3_storage):
+    answer = start(client, batch, "plan.pdf", 6 * MiB).json()  # two parts: 5 MiB and 1 MiB
+    beyond = client.post(
+        f"/batches/{batch.pk}/uploads/{answer['id']}/sign/", {"parts": [3]}, content_type="application/json"
+    )
+    assert beyond.status_code == 400 and "part 3 is beyond it" in beyond.json()["error"]
+    last = next(p for p in answer["parts"] if p["number"] == 2)
+    # A body longer than the signed length is refused by storage itself.
+    assert requests.put(last["url"], data=b"x" * (MiB + 1), timeout=30).status_code == 403
+    assert requests.put(last["url"], data=b"x" * MiB, timeout=30).status_code == 200
+    listed = client.get(f"/batches/{batch.pk}/uploads/{answer['id']}/parts/").json()["parts"]
+    assert [(p["PartNumber"], p["Size"]) for p in listed] == [(2, MiB)]
+
+
+def test_it_checks_the_stored_size_at_completion_and_keeps_nothing_over_the_limit(client, batch, s3_storage, settings):
+    data = content(6 * MiB)
+    answer = start(client, batch, "plan.pdf", len(data)).json()
+    parts = []
+    for part in answer["parts"]:
+        chunk = data[(part["number"] - 1) * 5 * MiB : part["number"] * 5 * MiB]
+        put = requests.put(part["url"], data=chunk, timeout=30)
+        parts.append({"PartNumber": part["number"], "ETag": put.headers["ETag"]})
+    settings.STAGING_MAX_FILE_SIZE = 5 * MiB  # the limit fell while the file was on its way
+    done = client.post(
+        f"/batches/{batch.pk}/uploads/{answer['id']}/complete/", {"parts": parts}, content_type="application/json"
+    )
+    assert done.status_code == 400 and "over the limit" in done.json()["error"]
+    assert stored_keys(s3_storage) == [] and open_uploads(s3_storage) == []
+    assert IncomingFile.objects.get().state == IncomingFile.State.REFUSED
+    assert not StagedDocument.objects.exists()
+
+
+def test_the_worker_refuses_a_copy_of_a_file_already_in_the_batch_and_removes_it(client, batch, s3_storage):
+    data = content(300 * 1024)
+    first = stage_file(client, batch.pk, "Sheet 1.pdf", data)
+    again = stage_file(client, batch.pk, "Sheet 1 again.pdf", data)
+    assert first["ok"] and not again["ok"]
+    assert again["error"] == (
+        "Sheet 1 again.pdf is the same file as Sheet 1.pdf, already in this batch. It was not added again."
+    )
+    assert stored_keys(s3_storage) == [StagedDocument.objects.get().file.name]
+
+
+def test_a_cancelled_upload_leaves_nothing_in_storage(client, batch, s3_storage):
+    answer = start(client, batch, "plan.pdf", 6 * MiB).json()
+    requests.put(answer["parts"][0]["url"], data=content(5 * MiB), timeout=30)
+    assert len(open_uploads(s3_storage)) == 1
+    client.post(f"/batches/{batch.pk}/uploads/{answer['id']}/abort/")
+    assert open_uploads(s3_storage) == [] and stored_keys(s3_storage) == []
+    assert IncomingFile.objects.get().state == IncomingFile.State.CANCELLED
+    signed = client.post(
+        f"/batches/{batch.pk}/uploads/{answer['id']}/sign/", {"parts": [2]}, content_type="application/json"
+    )
+    assert signed.status_code == 400
+
+
+def test_on_local_disk_parts_go_through_the_portal_signed_for_their_length(client, batch, settings):
+    data = content(7 * MiB)
+    answer = start(client, batch, "plan.pdf", len(data)).json()
+    first = answer["parts"][0]["url"]
+    assert first.startswith("/uploads/parts/")
+    assert client.put(first, data=data[:MiB], content_type="application/octet-stream").status_code == 403
+    assert client.put(first.replace("signature=", "signature=0"), data=data[: 5 * MiB]).status_code == 403
+    put = client.put(first, data=data[: 5 * MiB], content_type="application/octet-stream")
+    assert put.status_code == 200 and put.headers["ETag"] == f'"{hashlib.md5(data[: 5 * MiB]).hexdigest()}"'
+    listed = client.get(f"/batches/{batch.pk}/uploads/{answer['id']}/parts/").json()["parts"]
+    assert listed == [{"PartNumber": 1, "ETag": put.headers["ETag"], "Size": 5 * MiB}]
+
+    result = stage_file(client, batch.pk, "A-DRW-103_Sections_Rev A.pdf", data)
+    assert result["ok"], result
+    document = StagedDocument.objects.get(pk=result["id"])
+    assert document.sha256 == hashlib.sha256(data).hexdigest()
+    with document.file.open("rb") as handle:
+        assert handle.read() == data
+
+
+def test_only_the_person_who_started_an_upload_may_continue_it(client, batch, sandbox):
+    answer = start(client, batch, "plan.pdf", 6 * MiB).json()
+    sam = portal_user(sandbox, SAM)
+    sync_memberships(sam)
+    other = Client()
+    other.force_login(sam)
+    assert other.post(f"/batches/{batch.pk}/uploads/", {}, content_type="application/json").status_code == 404
+    for what in ["sign", "complete", "abort"]:
+        url = f"/batches/{batch.pk}/uploads/{answer['id']}/{what}/"
+        assert other.post(url, {"parts": [1]}, content_type="application/json").status_code == 404
+    assert other.get(f"/batches/{batch.pk}/uploads/{answer['id']}/parts/").status_code == 404
+    assert IncomingFile.objects.get().state == IncomingFile.State.OPEN
+
+
+def test_a_file_still_checking_is_recorded_once_even_if_the_task_runs_twice(client, batch, s3_storage):
+    data = content(1000)
+    answer = start(client, batch, "twice.pdf", len(data)).json()
+    put = requests.put(answer["parts"][0]["url"], data=data, timeout=30)
+    client.post(
+        f"/batches/{batch.pk}/uploads/{answer['id']}/complete/",
+        {"parts": [{"PartNumber": 1, "ETag": put.headers["ETag"]}]},
+        content_type="application/json",
+    )
+    record_incoming(answer["id"])
+    record_incoming(answer["id"])
+    assert StagedDocument.objects.count() == 1
+    assert IncomingFile.objects.get().state == IncomingFile.State.ADDED
+
+
+def test_a_browser_resuming_a_file_already_completed_is_told_what_became_of_it(client, batch, s3_storage):
+    data = content(1000)
+    answer = start(client, batch, "done.pdf", len(data)).json()
+    put = requests.put(answer["parts"][0]["url"], data=data, timeout=30)
+    parts = [{"PartNumber": 1, "ETag": put.headers["ETag"]}]
+    url = f"/batches/{batch.pk}/uploads/{answer['id']}"
+    client.post(f"{url}/complete/", {"parts": parts}, content_type="application/json")
+    record_incoming(answer["id"])
+    # A tab reloaded before it heard the answer resumes: storage "holds" every part, and completing
+    # again (through any web process) answers with the file's fate instead of failing.
+    assert client.get(f"{url}/parts/").json()["parts"] == [{"PartNumber": 1, "ETag": "", "Size": 1000}]
+    again = client.post(f"{url}/complete/", {"parts": [{"PartNumber": 1, "ETag": ""}]}, content_type="application/json")
+    assert again.json()["state"] == "added" and again.json()["document"]["id"] == StagedDocument.objects.get().pk
