@@ -63,12 +63,12 @@ def test_it_waits_for_ml_a_bounded_time_reading_event_ids_in_bulk(sandbox, media
     from procore_sandbox.pdm import switches as pdm_switches
 
     fast_pipeline(monkeypatch)
+    user, project = synced_project()  # restores the synced world, switches included: set ours after it
     pdm_switches.set_switch("ml_delay", {"seconds": 600})  # ML that never finishes in time
     monkeypatch.setattr(settle, "LIMIT", settle.timedelta(seconds=2))
     reads: list[int] = []
     real = Pdm.selected_uploads
     monkeypatch.setattr(Pdm, "selected_uploads", lambda self, ids: reads.append(len(list(ids))) or real(self, ids))
-    user, project = synced_project()
     batch = make_batch(user, project, [drawing(380 + i) for i in range(3)])
     assert run_task(submit(batch, user)).state == "done"
     # Several bulk reads of all three uploads while ML ran, then the submit went ahead (§7.12).
