@@ -83,7 +83,7 @@ _signers_lock = threading.Lock()
 def _signer(storage: Any) -> Any:
     """A client that signs URLs for the address browsers use (S3_PUBLIC_URL); signing is local, so
     one client per process serves every thread."""
-    public = getattr(settings, "S3_PUBLIC_URL", "") or storage.endpoint_url
+    public = settings.S3_PUBLIC_URL or storage.endpoint_url
     key = (public, storage.access_key, storage.region_name)
     with _signers_lock:
         if key not in _signers:
