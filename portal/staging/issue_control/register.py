@@ -3,6 +3,9 @@
 The "Procore link" is what Procore gives: a revision's `download_url` (procore-api.md §7.10), or
 the documented download path when the mirror has not read the revision yet, or a Documents file
 version's `url` (§5); all need a Procore sign-in (they are API addresses).
+
+The CSV goes to people outside the portal, who open it in a spreadsheet: text that would start a
+formula (a batch note "=HYPERLINK(…)") is written with a leading "'", as the batch's CSV export does.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from django.conf import settings
 from portal.mirror.models import File, Revision
 from portal.procore.downloads import revision_download_path
 
+from ..csv_io import FORMULA_START
 from ..models import Batch, LedgerEntry, StagedDocument, Transmittal
 from ..schema import load_schema
 from .ledger import document_label, person_name
@@ -126,26 +130,31 @@ def _submitter(batch: Batch) -> str:
     return person_name(submission.submitted_by if submission else batch.created_by)
 
 
+def _text(value: str) -> str:
+    """A cell a spreadsheet shows as text, never runs as a formula."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
 def render_csv(transmittal: Transmittal, lines: list[Line]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
-    note = transmittal.batch.note
+    batch = transmittal.batch
     for line in lines:
         writer.writerow(
             [
                 transmittal.label,
-                line.number,
-                line.name,
-                line.revision,
+                _text(line.number),
+                _text(line.name),
+                _text(line.revision),
                 line.version,
-                line.status,
+                _text(line.status),
                 line.link,
-                line.submitter,
+                _text(line.submitter),
                 line.time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if line.time else "",
-                transmittal.batch.name,
-                note,
-                line.file_name,
+                _text(batch.name),
+                _text(batch.note),
+                _text(line.file_name),
                 line.sha256,
             ]
         )

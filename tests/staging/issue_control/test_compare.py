@@ -169,3 +169,41 @@ def test_it_hashes_a_current_revision_it_did_not_issue(eli_at_riverside, stage):
     assert (entry.number, entry.revision, entry.version) == ("101", "Rev B", 2)
     with default_storage.open(cached.file.name, "rb") as stored:
         assert stored.read().startswith(b"%PDF-1.4\n% Procore sandbox seeded revision")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_compare_drawings_queues_the_task_the_worker_runs(eli_at_riverside, stage, issue, drawing_pdf, client_for):
+    from django.test import Client
+    from django_q.models import OrmQ
+
+    user, project = eli_at_riverside
+    first = services.create_batch(project, user, name="Issue A")
+    stage(first, *drawing(670), drawing_pdf(title="A-DRW-670"))
+    issue(first)
+    batch = services.create_batch(project, user, name="Issue B")
+    changed = stage(batch, *drawing(670, revision="B"), drawing_pdf(CHANGES, title="A-DRW-670"))
+    client = client_for(user)
+    page = client.get(f"/batches/{batch.pk}/issue-check/").content.decode()
+    assert f'action="/batches/{batch.pk}/compare/"' in page and "Compare drawings" in page
+
+    # Without the CSRF token, or from someone who cannot see the batch: nothing is queued.
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(user)
+    assert strict.post(f"/batches/{batch.pk}/compare/").status_code == 403
+    assert client_for(None).post(f"/batches/{batch.pk}/compare/").status_code == 404
+    assert not SheetCompare.objects.filter(batch=batch).exists()
+
+    OrmQ.objects.all().delete()
+    answer = client.post(f"/batches/{batch.pk}/compare/")
+    assert answer.status_code == 302 and answer["Location"] == f"/batches/{batch.pk}/issue-check/#compare"
+    (queued,) = [q.task for q in OrmQ.objects.all()]
+    assert (queued["func"], queued["args"]) == ("portal.staging.issue_control.tasks.compare_batch", (batch.pk,))
+    page = client.get(answer["Location"]).content.decode()
+    assert "Comparing 1 document(s) with their current revisions in Procore." in page
+    assert "Comparing… 0 of 1 done." in page
+
+    compare_batch(*queued["args"])  # the queued task, run as a worker does
+    row = SheetCompare.objects.get(document=changed)
+    assert (row.state, row.outcome, row.regions) == (SheetCompare.State.DONE, SheetCompare.Outcome.CHANGED, 2)
+    page = client.get(f"/batches/{batch.pk}/issue-check/").content.decode()
+    assert "1</span> Changed sheets" in page and "Compare again" in page

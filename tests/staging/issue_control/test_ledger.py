@@ -198,3 +198,46 @@ def test_it_remembers_files_issued_to_a_documents_folder(synced_project, media, 
     assert finding.message.startswith("This file was issued before: “Site report.pdf” in a Documents folder, version 1")
     assert "by Sam Okafor. It is staged now as “Site report copy.pdf”" in finding.message
     assert finding.message.endswith("it becomes a second file in the folder")
+
+
+def test_the_ledger_spans_people_and_batches_and_administrators_read_it(eli_at_riverside, stage, sandbox):
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.urls import reverse
+
+    from portal.mirror.sync import sync_memberships
+    from procore_sandbox.testing import JORDAN_NORTHWIND
+    from tests.flows import portal_user
+
+    user, project = eli_at_riverside
+    jordan = portal_user(sandbox, JORDAN_NORTHWIND)
+    sync_memberships(jordan)
+    theirs = services.create_batch(project, jordan, name="Jordan's issue")
+    stage(theirs, *drawing(608), b"%PDF-1.4 sheet 608")
+    issue(theirs)
+    mine = services.create_batch(project, user, name="Eli's issue")
+    stage(mine, *drawing(609), b"%PDF-1.4 sheet 609")
+    issue(mine)
+
+    # Eli stages the file Jordan issued: the ledger knows it, and who issued it.
+    later = services.create_batch(project, user, name="Eli's next set")
+    stage(later, *drawing(618), b"%PDF-1.4 sheet 608")
+    (finding,) = checks.check_batch(later, viewer=user).findings
+    assert finding.kind == checks.ISSUED_BEFORE
+    assert "revision A of A-DRW-608 (Plan 608), version 1, issued " in finding.message
+    assert f"by {jordan.get_full_name()}. It is staged now as A-DRW-618 (Plan 618)" in finding.message
+
+    # Administrators read the whole ledger in admin; no one edits it there.
+    staff = get_user_model().objects.create_superuser("ledger-admin", "admin@example.com", "pw")
+    admin = Client()
+    admin.force_login(staff)
+    listing = admin.get(reverse("admin:staging_ledgerentry_changelist")).content.decode()
+    assert "A-DRW-608" in listing and "A-DRW-609" in listing
+    assert jordan.get_full_name() in listing and "Eli Navarro" in listing
+    entry = LedgerEntry.objects.get(batch=theirs)
+    found = admin.get(reverse("admin:staging_ledgerentry_changelist"), {"q": entry.sha256}).content.decode()
+    assert "A-DRW-608" in found and "A-DRW-609" not in found
+    change = reverse("admin:staging_ledgerentry_change", args=[entry.pk])
+    assert admin.post(change, {"number": "X-1"}).status_code == 403
+    entry.refresh_from_db()
+    assert entry.number == "A-DRW-608"

