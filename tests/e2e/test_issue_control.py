@@ -106,6 +106,9 @@ def test_it_shows_warnings_compares_and_transmittals(page, sandbox, media, synce
     assert "Issue A" in row.inner_text()
     assert row.get_by_role("link", name="PDF").get_attribute("href").endswith(".pdf")
     assert look(page, "transmittals") == []
+    # On a phone (look leaves the page at 390 px) the files are in view without scrolling sideways.
+    pdf = row.get_by_role("link", name="PDF").bounding_box()
+    assert pdf is not None and pdf["x"] + pdf["width"] <= 390
 
     page.goto(f"{base}/batches/{first.pk}/progress/")
     assert page.locator("[data-transmittal-panel]").get_by_role("link", name="T-0001 (PDF)").is_visible()

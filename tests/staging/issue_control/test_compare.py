@@ -62,6 +62,18 @@ def test_it_outlines_each_known_change_of_two_generated_drawings(tmp_path, drawi
     assert imaging.SIDE_WIDTH < side.width <= 2 * imaging.SIDE_WIDTH + 16
 
 
+def test_it_draws_what_the_staged_file_removed_in_red(tmp_path, drawing_pdf):
+    (page,) = compare_files(tmp_path, drawing_pdf(CHANGES[:1]), drawing_pdf())
+    assert page.status == "changed"
+    (found,) = page.regions
+    assert close_to(found, expected_box(*CHANGES[0]))
+    overlay = Image.open(io.BytesIO(page.overlay_png)).convert("RGB")
+    x, y, w, h = CHANGES[0]
+    left_edge = (round(x / WIDTH * overlay.width), round((1 - (y + h / 2) / HEIGHT) * overlay.height))
+    red, green, blue = overlay.getpixel(left_edge)
+    assert red > blue + 60 and red > green + 60, overlay.getpixel(left_edge)
+
+
 def test_it_says_unchanged_new_and_removed_pages(tmp_path, drawing_pdf):
     pages = compare_files(tmp_path, drawing_pdf(pages=2), drawing_pdf(pages=2))
     assert [p.status for p in pages] == ["unchanged", "unchanged"] and not any(p.regions for p in pages)
