@@ -42,6 +42,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import requests
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.support import harness  # noqa: E402
@@ -176,6 +178,18 @@ class Probe(threading.Thread):
             self.stopping.wait(max(0.0, PROBE_EVERY - (time.monotonic() - started)))
 
 
+def browser_session(user) -> requests.Session:
+    """A browser's session as `user`, signed in already (they hold Procore tokens: portal_user)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    session = requests.Session()
+    for cookie in client.cookies.values():  # the session cookie
+        session.cookies.set(cookie.key, cookie.value)
+    return session
+
+
 def took(submission: Submission) -> float:
     """Seconds from Submit to the end of the run."""
     assert submission.finished_at is not None, f"submission {submission.pk} did not finish"
@@ -209,8 +223,7 @@ def main() -> None:
         from portal.staging.estimate import estimate
         from portal.staging.models import Submission
         from procore_sandbox.limits import ratelimit
-        from procore_sandbox.testing import Sandbox
-        from tests.flows import portal_user, sign_in
+        from tests.flows import portal_user
 
         ratelimit.configure(hourly=HOURLY, spike=SPIKE)
         members_of_riverside()
@@ -237,8 +250,7 @@ def main() -> None:
         print(f"5 documents alone: {alone_submission.state} in {alone_seconds:.1f} s, {alone['api_calls']} calls")
 
         ratelimit.configure(hourly=HOURLY, spike=SPIKE)  # count the contended run afresh
-        session, _ = sign_in(Sandbox(portal.url, f"{portal.url}/sandbox"), DANA)
-        probe = Probe(session, f"{portal.url}/")
+        probe = Probe(browser_session(users[DANA]), f"{portal.url}/")
         probe.start()
         time.sleep(4)
         big_login = BATCHES[0][0]

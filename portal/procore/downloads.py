@@ -24,6 +24,8 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from django.conf import settings
 
+from portal.throttle import clock
+
 from .errors import ProcoreError
 from .http import ProcoreClient
 
@@ -71,7 +73,7 @@ def download(client: ProcoreClient, path: str, sink: BinaryIO, *, max_bytes: int
         except (requests.RequestException, _StorageRefused) as exc:
             last = exc
             log.info("Download from storage failed (%s), attempt %s", type(exc).__name__, attempt)
-            time.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)) + random.uniform(0, 0.2))
+            clock.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)) + random.uniform(0, 0.2))
     raise DownloadFailed(
         f"The file could not be read from Procore's storage ({type(last).__name__}).",
         method="GET",

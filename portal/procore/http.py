@@ -16,7 +16,8 @@ A `ProcoreClient` serves one identity (a user or the service account) in one com
   backoff and jitter, or `Retry-After` when given. A POST that is not marked (PDM create uploads)
   is never repeated after it may have reached Procore: the caller gets a TransportError whose
   `maybe_applied` is true and whose message says so. A connection that never opened is retried
-  for every method;
+  for every method. Every pause goes through portal.throttle.clock, as the budget's waits do, so
+  tests run them on simulated time;
 - turns failures into typed errors (portal.procore.errors);
 - logs each attempt at debug level: method, path (never the query string, which may carry
   signatures), status, duration, attempt and rate-limit remaining — never tokens or secrets.
@@ -38,7 +39,7 @@ import urllib3
 from django.conf import settings
 from django.db import transaction
 
-from portal.throttle import budget, lanes
+from portal.throttle import budget, clock, lanes
 from portal.throttle.lanes import Ticket
 
 from . import ratelimit
@@ -204,7 +205,7 @@ class ProcoreClient:
                 if self.rate_limit:
                     budget.release(self.budget_key, never_sent=never_sent)
                 if (safe or (never_sent and replayable)) and failures < MAX_ATTEMPTS:
-                    time.sleep(backoff(failures))
+                    clock.sleep(backoff(failures))
                     continue
                 raise self._transport_error(method, url, exc, maybe_applied=not never_sent and not safe) from exc
             status = response.status_code
@@ -220,7 +221,7 @@ class ProcoreClient:
                 if (retry_after or 0) > self.max_wait:
                     raise from_response(response)
                 if not self.rate_limit:
-                    time.sleep(
+                    clock.sleep(
                         (retry_after if retry_after is not None else backoff(rate_limited)) + random.uniform(0, 0.1)
                     )
                 continue  # the shared budget holds every process back until Retry-After
@@ -233,7 +234,7 @@ class ProcoreClient:
                     if retry_after is not None
                     else backoff(failures)
                 )
-                time.sleep(pause)
+                clock.sleep(pause)
                 continue
             if status >= 400:
                 raise from_response(response)

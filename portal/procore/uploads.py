@@ -35,6 +35,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+from portal.throttle import clock
+
 from .errors import ProcoreError, ValidationFailed
 from .http import ProcoreClient
 
@@ -217,7 +219,7 @@ class UnifiedUploads:
                         raise UploadFailed(f"Storage refused part {index + 1} ({status}).", status=status)
                     segments[index] = {}  # expired (403) or anything else: ask for a fresh URL
                     if status != 403:
-                        time.sleep(min(10.0, random.uniform(0, 0.5 * 2**attempt)))
+                        clock.sleep(min(10.0, random.uniform(0, 0.5 * 2**attempt)))
                 else:
                     raise UploadFailed(f"Part {index + 1} could not be stored after {PUT_ATTEMPTS} attempts.")
                 on_part(etags)

@@ -1,7 +1,8 @@
 """The budget's clock: real time, or a simulated one for tests.
 
 Procore's windows are Unix seconds (`X-Rate-Limit-Reset`), so the budget reads wall-clock time
-and waits by sleeping. Both go through this module so that a test can put the budget on a
+and waits by sleeping; the Procore client's own pauses (Retry-After, backoff between retries)
+sleep here too. Both go through this module so that a test can put the budget on a
 `SimulatedClock` whose `sleep()` moves time forward at once: hours of rate-limit windows then
 take milliseconds, and a test states the exact moment a call is made.
 

@@ -1,8 +1,9 @@
-"""The client retries what is safe to retry, waits as Procore asks, and surfaces the rest."""
+"""The client retries what is safe to retry, waits as Procore asks, and surfaces the rest.
+
+Waits run on simulated time (the `simulated_time` fixture): a Retry-After of 2 s is asserted
+to the second and costs the suite nothing."""
 
 from __future__ import annotations
-
-import time
 
 import pytest
 import requests
@@ -15,6 +16,7 @@ from portal.procore.errors import ServerError, TransportError
 from portal.procore.http import BearerToken, ProcoreClient
 from procore_sandbox.limits import faults, ratelimit
 from procore_sandbox.models import AccessToken, Fault, RateWindow
+from procore_sandbox.pytest_plugin import SIMULATED_START
 from procore_sandbox.testing import ELI, PRIYA
 from tests.flows import portal_user
 
@@ -33,23 +35,22 @@ def requests_seen() -> int:
     return sum(ratelimit.accepted_per_window().values())
 
 
-def test_it_rides_out_a_storm_of_injected_429s(sandbox):
+def test_it_rides_out_a_storm_of_injected_429s(sandbox, simulated_time):
     faults.inject("429", method="GET", path=r"^/rest/v1\.0/me$", count=3, retry_after=1)
     client = client_for(sandbox)
-    started = time.monotonic()
+    started = simulated_time.now()
     assert client.get_json("/rest/v1.0/me")["id"]
-    elapsed = time.monotonic() - started
+    elapsed = simulated_time.now() - started
     assert Fault.objects.get().hits == 3
     assert requests_seen() == 4
     # Retry-After: 1 was honoured each time: no retry came sooner than a second after a 429.
-    assert elapsed >= 3.0
+    assert 3.0 <= elapsed < 4.0
 
 
-def test_it_rides_out_429s_from_a_budget_someone_else_spent(sandbox):
+def test_it_rides_out_429s_from_a_budget_someone_else_spent(sandbox, simulated_time):
     ratelimit.configure(hourly=3600, spike=25)
     token = sandbox.token()
-    if 10 - time.time() % 10 < 4:  # start early in a 10-second window, so the probe meets the 429
-        time.sleep(10 - time.time() % 10 + 0.05)
+    # Simulated time starts a 10-second window, and stands still while the window is spent.
     while True:  # another integration of the same app spends the whole spike window
         answer = sandbox.get("/rest/v1.0/me", token, headers={"Procore-Company-Id": str(NORTHWIND)})
         if answer.status_code == 429:
@@ -61,19 +62,21 @@ def test_it_rides_out_429s_from_a_budget_someone_else_spent(sandbox):
     assert all(w.accepted <= 25 for w in spike)
     # Only the first call (a probe: the client knew nothing of the budget yet) met a 429.
     assert sum(w.rejected for w in spike) == 2
+    # It waited for the next window (Retry-After) rather than hammering this one.
+    assert simulated_time.now() >= SIMULATED_START + 10
 
 
-def test_it_waits_for_retry_after_on_a_503(sandbox):
+def test_it_waits_for_retry_after_on_a_503(sandbox, simulated_time):
     faults.inject("503", method="GET", path=r"^/rest/v1\.0/me$", count=1, retry_after=2)
     client = client_for(sandbox)
-    started = time.monotonic()
+    started = simulated_time.now()
     client.get("/rest/v1.0/me")
-    elapsed = time.monotonic() - started
-    assert 2.0 <= elapsed < 3.5
+    elapsed = simulated_time.now() - started
+    assert 2.0 <= elapsed < 2.5  # Retry-After, and a little jitter
     assert requests_seen() == 2
 
 
-def test_it_retries_a_get_whose_connection_was_dropped(sandbox):
+def test_it_retries_a_get_whose_connection_was_dropped(sandbox, simulated_time):
     faults.inject("drop", method="GET", path=r"^/rest/v1\.0/me$", count=1)
     client = client_for(sandbox)
     assert client.get_json("/rest/v1.0/me")["login"]
@@ -91,7 +94,7 @@ def test_it_does_not_repeat_a_dropped_create_and_says_it_may_have_been_applied(s
     assert requests_seen() == 1  # sent once, never repeated
 
 
-def test_it_repeats_a_dropped_post_marked_safe_to_repeat(sandbox):
+def test_it_repeats_a_dropped_post_marked_safe_to_repeat(sandbox, simulated_time):
     faults.inject("drop", method="PATCH", path="document_uploads$", count=1)
     client = client_for(sandbox)
     with pytest.raises(Exception):  # noqa: B017 - any failure will do; the point is what was sent
@@ -101,14 +104,16 @@ def test_it_repeats_a_dropped_post_marked_safe_to_repeat(sandbox):
     assert requests_seen() == 2
 
 
-def test_it_retries_a_get_on_500_with_backoff_then_gives_up(sandbox, monkeypatch):
-    monkeypatch.setattr(http, "BACKOFF_BASE", 0.05)
+def test_it_retries_a_get_on_500_with_backoff_then_gives_up(sandbox, simulated_time):
     faults.inject("500", method="GET", path=r"^/rest/v1\.0/me$")
     client = client_for(sandbox)
     with pytest.raises(ServerError) as caught:
         client.get("/rest/v1.0/me")
     assert caught.value.status == 500
     assert requests_seen() == http.MAX_ATTEMPTS
+    # Full-jitter backoff between the attempts: at most base·2^(n-1) each, in simulated time.
+    most = sum(http.BACKOFF_BASE * 2 ** (n - 1) for n in range(1, http.MAX_ATTEMPTS))
+    assert 0 < simulated_time.slept <= most
 
 
 def test_it_does_not_retry_an_unmarked_post_on_500(sandbox):

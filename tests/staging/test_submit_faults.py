@@ -1,5 +1,6 @@
 """A 429 storm and 503s in the middle slow the batch down but lose nothing (sandbox faults,
-procore-api.md §3.5)."""
+procore-api.md §3.5). The client's Retry-After pauses and the budget's waits run on simulated
+time: the storm's dozen one-second pauses are asserted, not slept."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ import pytest
 from portal.staging.models import StagedDocument
 from procore_sandbox.limits import faults
 from procore_sandbox.models import DocumentRevision, DocumentUpload, Fault
+from procore_sandbox.pytest_plugin import SIMULATED_START
 from tests.staging.submitting import drawing, fast_pipeline, make_batch, run_task, submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_429_storm_and_503s_slow_the_batch_but_lose_nothing(sandbox, media, monkeypatch, synced_project):
+def test_a_429_storm_and_503s_slow_the_batch_but_lose_nothing(
+    sandbox, media, monkeypatch, synced_project, simulated_time
+):
     fast_pipeline(monkeypatch)
     user, project = synced_project()
     batch = make_batch(user, project, [drawing(600 + i) for i in range(8)])
@@ -34,3 +38,6 @@ def test_a_429_storm_and_503s_slow_the_batch_but_lose_nothing(sandbox, media, mo
     assert set(batch.documents.values_list("state", flat=True)) == {StagedDocument.State.SUBMITTED}
     # The 503 on create was answered before anything was created; the create went again once.
     assert DocumentUpload.objects.filter(file_name__in=names).count() == 8
+    # Each answer said Retry-After: 1, and the batch paused for them (in simulated time; its
+    # sending threads pause side by side, so the pauses add up to more than the time passed).
+    assert simulated_time.now() - SIMULATED_START >= 1.0
