@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "portal.mirror",
     "portal.staging",
     "portal.throttle",
+    "portal.tasking",
     "portal.webhooks",
 ]
 
@@ -140,6 +141,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
+                "portal.tasking.context_processors.task_queue",
             ],
         },
     },

@@ -7,8 +7,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
-from django_q.tasks import async_task
 
+from portal.tasking.handoff import enqueue
 from portal.throttle import lanes
 from portal.throttle.lanes import Lane, Ticket
 
@@ -47,11 +47,11 @@ def sync_company(run_id: int) -> str:
     return f"sync of company {run.company_id} documents: {run.state}"
 
 
-def queue_sync(run: SyncRun) -> None:
+def queue_sync(run: SyncRun) -> bool:
+    """Queue the run; False when the broker is down (the task is kept and starts when it is back)."""
     if run.project_id is None:
-        async_task("portal.mirror.tasks.sync_company", run.pk, task_name=f"sync-company-{run.company_id}-{run.pk}")
-    else:
-        async_task("portal.mirror.tasks.sync_project", run.pk, task_name=f"sync-project-{run.project_id}-{run.pk}")
+        return enqueue("portal.mirror.tasks.sync_company", run.pk, task_name=f"sync-company-{run.company_id}-{run.pk}")
+    return enqueue("portal.mirror.tasks.sync_project", run.pk, task_name=f"sync-project-{run.project_id}-{run.pk}")
 
 
 def latest_sync(project: Project, user) -> SyncRun | None:

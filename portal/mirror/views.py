@@ -104,8 +104,13 @@ def _sync_unless_under_way(request: HttpRequest, runs, start) -> None:
     if runs.filter(state__in=[SyncRun.State.QUEUED, SyncRun.State.RUNNING], created_at__gt=recent).exists():
         messages.info(request, "A sync is already under way.")
         return
-    queue_sync(start())
-    messages.success(request, "Sync started. This page updates as it goes.")
+    if queue_sync(start()):
+        messages.success(request, "Sync started. This page updates as it goes.")
+    else:
+        messages.warning(
+            request,
+            "The task queue cannot be reached right now: the sync is recorded and will start when the queue is back.",
+        )
 
 
 @login_required

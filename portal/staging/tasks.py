@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django_q.tasks import async_task
+from collections.abc import Iterable
+
+from portal.tasking.handoff import deferred_among, enqueue
 
 from .incoming import service as incoming_service
 from .incoming.sweep import sweep_storage
@@ -51,11 +53,13 @@ def record_incoming(incoming_id: int) -> str:
 
 
 def queue_record(incoming: IncomingFile) -> None:
-    async_task(
-        "portal.staging.tasks.record_incoming",
-        incoming.pk,
-        task_name=f"record-incoming-{incoming.pk}",
-    )
+    enqueue("portal.staging.tasks.record_incoming", incoming.pk, task_name=f"record-incoming-{incoming.pk}")
+
+
+def records_waiting_for_queue(incoming_ids: Iterable[int]) -> set[int]:
+    """Which of these files' checks wait for the task queue (the broker refused them)."""
+    names = deferred_among(f"record-incoming-{pk}" for pk in incoming_ids)
+    return {int(name.rsplit("-", 1)[1]) for name in names}
 
 
 def sweep_uploads() -> str:

@@ -22,6 +22,7 @@ from .incoming.body_limit import body_limit
 from .incoming.storage import LocalMultipart, StorageRefused, is_s3, part_signature
 from .models import IncomingFile
 from .services import BatchLocked
+from .tasks import records_waiting_for_queue
 from .uploads import UploadRefused
 
 
@@ -130,7 +131,12 @@ def states(request: AuthenticatedRequest, batch_id: int) -> JsonResponse:
     batch = get_batch_for_user(request.user, batch_id)
     ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.strip().isdigit()][:200]
     rows = IncomingFile.objects.filter(batch=batch, created_by=request.user, pk__in=ids).select_related("document")
-    return JsonResponse({"ok": True, "files": [service.status(row) for row in rows]})
+    files = [service.status(row) for row in rows]
+    waiting = records_waiting_for_queue(row.pk for row in rows if row.state == IncomingFile.State.CHECKING)
+    for answer in files:
+        if answer["id"] in waiting:
+            answer["waiting"] = "sent; it will be checked when the task queue is back (it cannot be reached now)"
+    return JsonResponse({"ok": True, "files": files})
 
 
 @csrf_exempt  # authorised by its signature, as a presigned S3 URL is; it carries no session's authority

@@ -7,9 +7,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from portal.mirror.models import Project
+from portal.tasking.handoff import enqueue
 from portal.throttle import lanes
 from portal.throttle.lanes import Lane, Ticket
 
@@ -29,12 +29,13 @@ STUCK_AFTER = timedelta(minutes=5)
 WEBHOOKS = Ticket(Lane.WEBHOOKS, "webhooks", "Webhook processing")
 
 
+# Neither raises when the broker is down: the task is kept and queued when it is back (tasking).
 def queue_drain() -> None:
-    async_task("portal.webhooks.tasks.drain", task_name="webhook-deliveries")
+    enqueue("portal.webhooks.tasks.drain", task_name="webhook-deliveries")
 
 
 def queue_refresh(project_id: int) -> None:
-    async_task("portal.webhooks.tasks.refresh", project_id, task_name=f"webhook-refresh-{project_id}")
+    enqueue("portal.webhooks.tasks.refresh", project_id, task_name=f"webhook-refresh-{project_id}")
 
 
 def drain() -> str:

@@ -280,9 +280,13 @@
           continue;
         }
         data.files.forEach((info) => {
-          if (info.state !== "added" && info.state !== "refused" && info.state !== "cancelled") return;
-          checking.delete(String(info.id));
           const file = uppy.getFiles().find((f) => String(f.meta.incomingId) === String(info.id));
+          if (info.state !== "added" && info.state !== "refused" && info.state !== "cancelled") {
+            // The task queue is down: the file is stored and will be checked when it is back.
+            if (file && info.waiting) setStatus(file, info.waiting);
+            return;
+          }
+          checking.delete(String(info.id));
           if (info.state === "added") {
             addedCount += 1;
             if (file) {

@@ -1,7 +1,7 @@
 """The shape of the imports: the product never imports its Procore sandbox (it reaches it over HTTP
 only), and the portal's apps form a line — each imports only the apps after it:
 
-    webhooks → staging → mirror → accounts → procore → throttle
+    webhooks → staging → mirror → accounts → procore → throttle → tasking
 
 Lazy imports inside functions count too: hiding a wrong-way import in a function body only hides
 the cycle.
@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PORTAL = ROOT / "portal"
-LINE = ["webhooks", "staging", "mirror", "accounts", "procore", "throttle"]
+LINE = ["webhooks", "staging", "mirror", "accounts", "procore", "throttle", "tasking"]
 
 
 def module_name(path: Path) -> str:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_q.tasks import async_task
+
+from portal.tasking.handoff import enqueue, enqueue_on_commit
 
 from ..models import DocumentContents, StagedDocument
 
@@ -36,15 +36,12 @@ def queue_reading(document: StagedDocument, **extra: object) -> DocumentContents
             state=DocumentContents.State.PENDING, lease_until=None, **extra
         )
     document_id = document.pk
-    transaction.on_commit(lambda: async_task(READ_TASK, document_id, task_name=f"read-document-{document_id}"))
+    enqueue_on_commit(READ_TASK, document_id, task_name=f"read-document-{document_id}")
     return contents
 
 
 def queue_split(document: StagedDocument, user_id: int | None) -> None:
-    document_id = document.pk
-    transaction.on_commit(
-        lambda: async_task(SPLIT_TASK, document_id, user_id, task_name=f"split-document-{document_id}")
-    )
+    enqueue_on_commit(SPLIT_TASK, document.pk, user_id, task_name=f"split-document-{document.pk}")
 
 
 def resume_stalled_readings() -> int:
@@ -56,6 +53,6 @@ def resume_stalled_readings() -> int:
     ).values_list("document_id", flat=True)[:500]
     count = 0
     for document_id in stalled:
-        async_task(READ_TASK, document_id, task_name=f"read-document-{document_id}")
+        enqueue(READ_TASK, document_id, task_name=f"read-document-{document_id}")
         count += 1
     return count

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import transaction
-from django_q.tasks import async_task
+from portal.tasking.handoff import enqueue_on_commit
 
 from . import compare, transmittal
 
@@ -16,10 +15,8 @@ def compare_batch(batch_id: int) -> str:
 
 
 def queue_compare(batch_id: int) -> None:
-    transaction.on_commit(
-        lambda: async_task(
-            "portal.staging.issue_control.tasks.compare_batch", batch_id, task_name=f"compare-batch-{batch_id}"
-        )
+    enqueue_on_commit(
+        "portal.staging.issue_control.tasks.compare_batch", batch_id, task_name=f"compare-batch-{batch_id}"
     )
 
 
@@ -34,13 +31,11 @@ def make_transmittal(batch_id: int, closed_by: int | None = None) -> str:
 
 
 def queue_transmittal(batch_id: int, closed_by: int | None = None) -> None:
-    transaction.on_commit(
-        lambda: async_task(
-            "portal.staging.issue_control.tasks.make_transmittal",
-            batch_id,
-            closed_by,
-            task_name=f"transmittal-batch-{batch_id}",
-        )
+    enqueue_on_commit(
+        "portal.staging.issue_control.tasks.make_transmittal",
+        batch_id,
+        closed_by,
+        task_name=f"transmittal-batch-{batch_id}",
     )
 
 

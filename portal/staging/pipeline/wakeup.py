@@ -10,7 +10,8 @@ back. `wake_stalled` hands over again every run that needs a worker:
 - running with a lapsed lease (its worker died) — once per lease period, until a worker claims it.
 
 It runs in every worker process, at its start (django-q2's `post_spawn`, connected in StagingConfig)
-and then every WATCH_EVERY seconds from a thread of its own; the minute schedule
+and then every WATCH_EVERY seconds from a thread of its own, which also hands over every other task
+the broker refused (portal/tasking); the minute schedule
 (`tasks.resume_stalled_submissions`) is the backstop. So a batch whose worker died resumes about
 STAGING_SUBMIT_LEASE + WATCH_EVERY seconds after its last heartbeat (35 s by default), and one
 submitted while the broker was down starts within seconds of its return. A duplicate task is
@@ -29,6 +30,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django_q.conf import Conf
 from django_q.tasks import async_task
+
+from portal.tasking.handoff import hand_over_deferred
 
 from ..models import Submission
 from .state import heartbeat_interval, lease
@@ -102,4 +105,9 @@ def _watch() -> None:
                 log.info("Handed %s stalled submission(s) to the task queue", handed)
         except Exception:  # noqa: BLE001 - the database may be away for a moment; look again later
             log.warning("Looking for stalled submissions failed", exc_info=True)
+        try:
+            # Every other task the broker refused while it was down (portal/tasking/handoff.py).
+            hand_over_deferred()
+        except Exception:  # noqa: BLE001 - as above
+            log.warning("Handing over deferred tasks failed", exc_info=True)
         time.sleep(WATCH_EVERY)
