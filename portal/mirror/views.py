@@ -107,10 +107,7 @@ def _sync_unless_under_way(request: HttpRequest, runs, start) -> None:
     if queue_sync(start()):
         messages.success(request, "Sync started. This page updates as it goes.")
     else:
-        messages.warning(
-            request,
-            "The task queue cannot be reached right now: the sync is recorded and will start when the queue is back.",
-        )
+        messages.warning(request, "Sync recorded. It will start when the task queue is back.")
 
 
 @login_required

@@ -89,7 +89,7 @@ def test_sync_now_while_redis_is_down_says_so_and_the_sync_runs_when_it_returns(
     answer = client.post(reverse("mirror:sync", args=[project.pk]), follow=True)
     assert answer.status_code == 200
     page = answer.content.decode()
-    assert "the sync is recorded and will start when the queue is back" in page
+    assert "Sync recorded. It will start when the task queue is back." in page
     assert BANNER in page
     run = project.sync_runs.first()
     assert run.state == SyncRun.State.QUEUED
@@ -208,3 +208,31 @@ def stage_upload(client: Client, batch_id: int, content: bytes) -> int:
     )
     assert done.status_code == 200 and done.json()["ok"], done.content
     return started["id"]
+
+
+def test_a_schedule_due_while_redis_is_down_runs_when_it_returns(redis_queue):
+    """The housekeeping schedules (django-q2's scheduler) are kept by django-q2 itself: a schedule
+    whose task the broker refuses stays due (its transaction rolls back) and runs on the next look."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_q.models import Schedule
+    from django_q.scheduler import scheduler
+
+    due = timezone.now() - timedelta(seconds=5)
+    schedule = Schedule.objects.create(
+        func="math.floor",
+        args="3.5",
+        schedule_type=Schedule.MINUTES,
+        minutes=1,
+        next_run=due,
+        cluster=redis_queue.cluster_name,
+    )
+    redis_queue.stop()
+    scheduler(get_broker())  # logs the refusal, raises nothing
+    assert Schedule.objects.get(pk=schedule.pk).next_run == due
+
+    redis_queue.start()
+    scheduler(get_broker())
+    assert Schedule.objects.get(pk=schedule.pk).next_run > timezone.now()
+    assert run_queued() == [3]
