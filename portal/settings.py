@@ -192,8 +192,24 @@ Q_CLUSTER: dict = {
     "ack_failures": True,
     "save_limit": 1000,
 }
+# A Redis that hangs (a network partition, a stalled server) fails a hand-over within this many
+# seconds instead of holding the page that asked; the task is kept (portal/tasking/handoff.py).
+REDIS_TIMEOUT = envfloat("REDIS_TIMEOUT", 5.0)
+
+
+def redis_with_timeouts(url: str, seconds: float) -> str:
+    """The Redis URL with socket timeouts, unless it names its own (redis-py reads them from it)."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit
+
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    for name in ("socket_timeout", "socket_connect_timeout"):
+        query.setdefault(name, str(seconds))
+    return parts._replace(query=urlencode(query)).geturl()
+
+
 if REDIS_URL:
-    Q_CLUSTER["redis"] = REDIS_URL
+    Q_CLUSTER["redis"] = redis_with_timeouts(REDIS_URL, REDIS_TIMEOUT)
 else:
     Q_CLUSTER["orm"] = "default"
 

@@ -236,3 +236,25 @@ def test_a_schedule_due_while_redis_is_down_runs_when_it_returns(redis_queue):
     scheduler(get_broker())
     assert Schedule.objects.get(pk=schedule.pk).next_run > timezone.now()
     assert run_queued() == [3]
+
+
+def test_a_redis_that_does_not_answer_fails_the_hand_over_within_its_timeout(monkeypatch):
+    """A partition or a stalled server: connections open, nothing answers. The hand-over gives up
+    after REDIS_TIMEOUT (settings add it to REDIS_URL) and keeps the task, instead of holding the page."""
+    import socket
+
+    from portal.settings import redis_with_timeouts
+
+    assert "socket_timeout=2" in redis_with_timeouts("redis://h:6379/0?socket_timeout=2", 5)  # its own wins
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # the kernel completes each connection; nobody ever answers
+        port = silent.getsockname()[1]
+        monkeypatch.setattr(Conf, "ORM", None)
+        monkeypatch.setattr(Conf, "REDIS", redis_with_timeouts(f"redis://127.0.0.1:{port}/0", 0.5))
+        started = time.monotonic()
+        assert enqueue("math.floor", 1.5, task_name="floor") is False
+        took = time.monotonic() - started
+    assert took < 10, took
+    assert DeferredTask.objects.get().task_name == "floor"
+    assert "TimeoutError" in DeferredTask.objects.get().error
