@@ -386,7 +386,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "portal.static_storage.StaticStorage"
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
 # The embedded sandbox keeps what is uploaded to "Procore" apart from the portal's own storage.

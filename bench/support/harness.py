@@ -60,9 +60,10 @@ def portal(
     threads: int = 8,
     workers: int = 1,
     database_url: str | None = None,
+    redis_url: str | None = None,
 ) -> Iterator[Portal]:
-    """`database_url` runs on that database (e.g. PostgreSQL) instead of a throwaway SQLite file;
-    `workers` is the number of gunicorn processes."""
+    """`database_url` runs on that database (e.g. PostgreSQL) instead of a throwaway SQLite file,
+    `redis_url` with Redis as the task broker and cache; `workers` is the number of gunicorn processes."""
     data_dir = Path(tempfile.mkdtemp(prefix="portal-bench-"))
     port = free_port()
     env = {
@@ -78,6 +79,8 @@ def portal(
     env.pop("REDIS_URL", None)
     if database_url:
         env["DATABASE_URL"] = database_url
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     instance = Portal(data_dir, port, env)
     processes: list[subprocess.Popen] = []
     try:

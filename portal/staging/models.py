@@ -121,6 +121,9 @@ class StagedDocument(models.Model):
     # Result of the last validation: [{"field": "<field id>", "message": "..."}]; empty = ready.
     problems = models.JSONField(default=list, blank=True)
     rule_id = models.CharField(max_length=64, blank=True)
+    # validation.revision_key: equal on two documents that would be the same revision in Procore
+    # where the project forbids that ("" otherwise); indexed so a new document's twin is a lookup.
+    revision_key = models.CharField(max_length=64, blank=True)
     # Optimistic concurrency (portal.staging.edits): every change of metadata, title or description
     # adds one; `field_stamps` says, per field, at which version it last changed, by whom and when:
     # {"<field id>" | "title" | "description": {"v": 3, "by": <user pk>, "name": "Dana Whitfield",
@@ -155,7 +158,13 @@ class StagedDocument(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
-        indexes = [models.Index(fields=["batch", "state"]), models.Index(fields=["batch", "sha256"])]
+        indexes = [
+            models.Index(fields=["batch", "state"]),
+            models.Index(fields=["batch", "sha256"]),
+            models.Index(fields=["batch", "revision_key"]),
+            models.Index(fields=["batch", "position"]),
+            models.Index(fields=["batch", "updated_at"]),  # what changed since a watcher's last look
+        ]
 
     def __str__(self) -> str:
         return self.file_name

@@ -31,7 +31,7 @@ from .models import AuditEntry, Batch, MetadataTemplate, StagedDocument, staged_
 from .naming import propose
 from .schema import Schema
 from .uploads import UploadRefused, check_upload, clean_file_name, mime_type_of, sha256_of
-from .validation import revalidate_batch
+from .validation import duplicate_problem, revision_field_id, revision_key
 
 
 def audit(batch: Batch, user: User | None, action: str, detail: str = "") -> None:
@@ -142,15 +142,36 @@ def record_document(
             document.proposals = proposal.sources
             document.unmatched = proposal.unmatched
             apply_validation(document, schema)
-            document.save()
             if checks_across_documents(schema):
-                revalidate_batch(batch, schema)
-                document.refresh_from_db(fields=["problems", "rule_id", "state"])
+                check_twin(batch, document, schema)
+            document.save()
         audit(batch, user, "Added a file", f"{document.file_name} ({document.size} bytes)")
         # The file has arrived: its contents (title block, sheets, a zip's files) are read by the
         # worker once this commits. Work that starts from an arrived file starts here.
         queue_reading(document, requested_by=user)
     return document
+
+
+def check_twin(batch: Batch, document: StagedDocument, schema: Schema) -> None:
+    """Flag a new document (last in the batch's order) that is the same revision as one already
+    staged: one indexed lookup on the revision key; the documents before it are not affected."""
+    rule = next((r for r in schema.rules if r.id == document.rule_id), None)
+    document.revision_key = revision_key(document.metadata, document.file_name, document.mime_type, rule, schema)
+    if not document.revision_key or any(p["field"] == revision_field_id(schema) for p in document.problems):
+        return
+    twin = (
+        batch.documents.filter(revision_key=document.revision_key)
+        .exclude(pk=document.pk)
+        .order_by("position", "id")
+        .only("file_name")
+        .first()
+    )
+    if twin is None:
+        return
+    problem = duplicate_problem(document.metadata, schema, f"“{twin.file_name}”")
+    document.problems = [*document.problems, {"field": problem.field_id, "message": problem.message}]
+    if document.state in {StagedDocument.State.READY, StagedDocument.State.ERRORS}:
+        document.state = StagedDocument.State.ERRORS
 
 
 def _documents(batch: Batch, ids: Iterable[int]) -> list[StagedDocument]:
@@ -160,6 +181,20 @@ def _documents(batch: Batch, ids: Iterable[int]) -> list[StagedDocument]:
 
 
 Versions = Mapping[int, int] | None
+SCOPES = {"batch", "errors", "name"}
+
+
+def documents_in_scope(batch: Batch, scope: str, name_contains: str = "") -> list[int]:
+    """The editable documents a bulk action means when it names no rows: the whole batch, those
+    with errors, or those whose file name contains a text (one query, ids only)."""
+    rows = batch.documents.filter(state__in=EDITABLE_STATES)
+    if scope == "errors":
+        rows = rows.filter(state=StagedDocument.State.ERRORS)
+    elif scope == "name":
+        rows = rows.filter(file_name__icontains=name_contains.strip()) if name_contains.strip() else rows.none()
+    elif scope != "batch":
+        return []
+    return list(rows.order_by("position", "id").values_list("pk", flat=True))
 
 
 def _base(versions: Versions, document_id: int) -> int | None:

@@ -17,6 +17,7 @@ against what Procore refuses on PATCH or submit (§7.4, §7.5, §7.9, §7.11, §
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sqlite3
@@ -27,6 +28,7 @@ from time import perf_counter
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from .dates import parse_date_text, parse_instant
 from .models import Batch, StagedDocument
@@ -278,17 +280,19 @@ def revalidate_batch(
     rows = list(
         StagedDocument.objects.filter(batch=batch)
         .order_by("position", "id")
-        .values_list("id", "file_name", "mime_type", "metadata", "problems", "rule_id", "state")
+        .values_list("id", "file_name", "mime_type", "metadata", "problems", "rule_id", "state", "revision_key")
     )
-    seen: dict[tuple[str, str, str], str] = {}
+    seen: dict[str, str] = {}
     changed: list[dict[str, Any]] = []
+    shown: list[int] = []  # documents whose problems, rule or state changed (a key alone is not shown)
     counts = {state: 0 for state in StagedDocument.State.values}
-    for pk, file_name, mime_type, metadata, old_problems, old_rule_id, state in rows:
+    for pk, file_name, mime_type, metadata, old_problems, old_rule_id, state, old_key in rows:
         if state not in {StagedDocument.State.SUBMITTING, StagedDocument.State.SUBMITTED}:
             metadata = metadata if isinstance(metadata, dict) else {}
             rule, problems = validate(metadata, file_name=file_name, mime_type=mime_type, schema=schema)
-            if rule is not None and not any(p.field_id == _revision_id(schema) for p in problems):
-                twin = _batch_duplicate(metadata, file_name, mime_type, rule, schema, seen)
+            key = revision_key(metadata, file_name, mime_type, rule, schema)
+            if not any(p.field_id == revision_field_id(schema) for p in problems):
+                twin = _batch_duplicate(metadata, key, schema, seen, file_name)
                 if twin:
                     problems.append(twin)
             stored = [{"field": p.field_id, "message": p.message} for p in problems]
@@ -297,70 +301,92 @@ def revalidate_batch(
                 new_state = StagedDocument.State.ERRORS if problems else StagedDocument.State.READY
             rule_id = rule.id if rule else ""
             if (stored, rule_id, new_state) != (old_problems, old_rule_id, state):
-                changed.append({"id": pk, "problems": stored, "rule_id": rule_id, "state": new_state})
+                shown.append(pk)
+            if (stored, rule_id, new_state, key) != (old_problems, old_rule_id, state, old_key):
+                changed.append(
+                    {"id": pk, "problems": stored, "rule_id": rule_id, "state": new_state, "revision_key": key}
+                )
             state = new_state
         counts[state] = counts.get(state, 0) + 1
     if changed:
         _store(changed)
     if changed_ids is not None:
-        changed_ids.update(row["id"] for row in changed)
+        changed_ids.update(shown)
     return counts
 
 
 def _store(rows: list[dict[str, Any]]) -> None:
-    """Write problems, rule and state of many documents in ONE statement (a JSON list joined to
-    the table), so the query count does not grow with the batch; bulk_update elsewhere."""
+    """Write problems, rule, state and revision key of many documents in ONE statement (a JSON
+    list joined to the table), so the query count does not grow with the batch; bulk_update elsewhere."""
+    now = timezone.now()
     payload = json.dumps([{**row, "problems": json.dumps(row["problems"])} for row in rows])
     table = connection.ops.quote_name(StagedDocument._meta.db_table)
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"UPDATE {table} AS d SET problems = x.problems::jsonb, rule_id = x.rule_id, state = x.state "
-                    "FROM jsonb_to_recordset(%s::jsonb) AS x(id bigint, problems text, rule_id text, state text) "
-                    "WHERE d.id = x.id",
-                    [payload],
+                    f"UPDATE {table} AS d SET problems = x.problems::jsonb, rule_id = x.rule_id, state = x.state, "
+                    "revision_key = x.revision_key, updated_at = %s "
+                    "FROM jsonb_to_recordset(%s::jsonb) "
+                    "AS x(id bigint, problems text, rule_id text, state text, revision_key text) WHERE d.id = x.id",
+                    [now, payload],
                 )
         elif connection.vendor == "sqlite" and sqlite3.sqlite_version_info >= (3, 33):
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"UPDATE {table} SET problems = x.problems, rule_id = x.rule_id, state = x.state "
+                    f"UPDATE {table} SET problems = x.problems, rule_id = x.rule_id, state = x.state, "
+                    "revision_key = x.revision_key, updated_at = %s "
                     "FROM (SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.problems') AS problems, "
-                    "json_extract(value, '$.rule_id') AS rule_id, json_extract(value, '$.state') AS state "
+                    "json_extract(value, '$.rule_id') AS rule_id, json_extract(value, '$.state') AS state, "
+                    "json_extract(value, '$.revision_key') AS revision_key "
                     f"FROM json_each(%s)) AS x WHERE {table}.id = x.id",
-                    [payload],
+                    [now, payload],
                 )
         else:
             StagedDocument.objects.bulk_update(
-                [StagedDocument(**row) for row in rows], ["problems", "rule_id", "state"], batch_size=500
+                [StagedDocument(**row, updated_at=now) for row in rows],
+                ["problems", "rule_id", "state", "revision_key", "updated_at"],
+                batch_size=500,
             )
 
 
-def _revision_id(schema: Schema) -> str:
+def revision_field_id(schema: Schema) -> str:
     field = schema.fields_by_name.get("revision")
     return field.id if field else ""
 
 
-def _batch_duplicate(
-    metadata: Mapping[str, list[str]],
-    file_name: str,
-    mime_type: str,
-    rule: RuleInfo,
-    schema: Schema,
-    seen: dict[tuple[str, str, str], str],
-) -> Problem | None:
-    revision_id = _revision_id(schema)
+def revision_key(
+    metadata: Mapping[str, list[str]], file_name: str, mime_type: str, rule: RuleInfo | None, schema: Schema
+) -> str:
+    """What two documents of a batch share when they would be the same revision of the same
+    document in Procore ("" when the rule allows duplicates or there is no revision). Stored on
+    each document (indexed), so a new document finds its twin with one lookup."""
+    revision_id = revision_field_id(schema)
     revision = (_present(metadata.get(revision_id)) or [""])[0] if revision_id else ""
-    if not revision or rule.allow_duplicate_revisions:
-        return None
+    if not revision or rule is None or rule.allow_duplicate_revisions:
+        return ""
     formats = format_keys(file_name, mime_type)
-    key = (match_key(schema, metadata), formats[0] if formats else "", revision)
+    raw = "\x1f".join((match_key(schema, metadata), formats[0] if formats else "", revision))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def duplicate_problem(metadata: Mapping[str, list[str]], schema: Schema, twin_name: str) -> Problem:
+    revision_id = revision_field_id(schema)
+    revision = (_present(metadata.get(revision_id)) or [""])[0]
+    return Problem(
+        revision_id,
+        f"Revision {_short(revision)} of {container_label(metadata, schema)} is also on "
+        f"{twin_name} in this batch, and this project does not allow duplicate revisions",
+    )
+
+
+def _batch_duplicate(
+    metadata: Mapping[str, list[str]], key: str, schema: Schema, seen: dict[str, str], file_name: str
+) -> Problem | None:
+    if not key:
+        return None
     if key in seen:
-        return Problem(
-            revision_id,
-            f"Revision {_short(revision)} of {container_label(metadata, schema)} is also on "
-            f"{seen[key]} in this batch, and this project does not allow duplicate revisions",
-        )
+        return duplicate_problem(metadata, schema, seen[key])
     seen[key] = f"“{file_name}”"
     return None
 

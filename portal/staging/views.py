@@ -28,7 +28,6 @@ from .persons import person_choices
 from .schema import load_schema
 from .uploads import max_file_size
 from .validation import parse_input
-from .views_grid import first_rows
 
 
 @login_required
@@ -71,11 +70,9 @@ def project_batches(request: AuthenticatedRequest, project_id: int) -> HttpRespo
 @login_required
 @require_GET
 def batch_detail(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
-    """The batch page; it carries the grid's first rows, the grid reads the others from
-    `views_grid.grid_data`."""
+    """The batch page; its grid reads the rows from `views_grid.grid_data`."""
     batch = get_batch_for_user(request.user, batch_id)
     counts = services.batch_counts([batch]).get(batch.pk, {})
-    total = sum(counts.values())
     schema = load_schema(batch.project)
     return render(
         request,
@@ -84,8 +81,7 @@ def batch_detail(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
             "batch": batch,
             "project": batch.project,
             "counts": counts,
-            "total": total,
-            **first_rows(request.user, batch, total),
+            "total": sum(counts.values()),
             "can_submit": bool(counts) and set(counts) == {StagedDocument.State.READY},
             "audit": batch.audit.select_related("user")[:15],
             "is_owner": is_owner(request.user, batch),
@@ -130,6 +126,9 @@ def bulk_action(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
     schema = load_schema(batch.project)
     ids = [int(i) for i in request.POST.getlist("documents") if i.isdigit()]
+    scope = request.POST.get("scope", "")
+    if scope in services.SCOPES:  # every document of the batch (or of a filter), in one request
+        ids = services.documents_in_scope(batch, scope, request.POST.get("name_contains", ""))
     versions = _versions(request)
     action = request.POST.get("action", "")
     back = request.POST.get("next") or reverse("staging:batch", args=[batch.pk])
@@ -137,7 +136,9 @@ def bulk_action(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
         back = reverse("staging:batch", args=[batch.pk])
     try:
         if action in {"set", "copy_down", "template", "remove"} and not ids:
-            messages.warning(request, "Select at least one document first.")
+            messages.warning(
+                request, "No document matches." if scope in services.SCOPES else "Select at least one document first."
+            )
         elif action in {"set", "copy_down"} and batch.target == Batch.Target.FOLDER:
             _folder_detail_action(request, batch, ids, action, versions)
         elif action == "set":

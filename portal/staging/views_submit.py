@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
@@ -17,6 +17,7 @@ from .estimate import estimate_context
 from .issue_control import checks, distribution
 from .models import Batch, StagedDocument, Submission
 from .pipeline import control as submitting
+from .pipeline import progress as live
 from .schema import load_schema
 
 
@@ -60,21 +61,25 @@ def tell_when_it_starts(request: AuthenticatedRequest, submission: Submission, s
 @login_required
 @require_GET
 def progress(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
-    """The progress page. While the run goes on, htmx asks the same URL every second for the live
-    part alone (staging/_progress.html) and swaps it in; once the run has ended it reloads the
-    page, which then shows the retry forms and the notice."""
+    """The progress page. While the run goes on, htmx asks the same URL every second with the
+    ETag of what the page shows: nothing changed is a 304, otherwise the answer carries the
+    summary and only the rows that changed (swapped in by id, staging/_progress_delta.html);
+    once the run has ended it reloads the page, which then shows the retry forms and the notice."""
     batch = get_batch_for_user(request.user, batch_id)
-    report = submitting.progress(batch)
-    if request.htmx and report["finished"]:
-        return HttpResponseClientRefresh()
-    context = {
+    if request.htmx:
+        return _live(request, batch)
+    report = live.full(batch)
+    return render(request, "staging/progress.html", _context(batch, report))
+
+
+def _context(batch: Batch, report: dict) -> dict:
+    return {
         "batch": batch,
         "project": batch.project,
         "report": report,
         "statuses": _statuses(batch, report),
         **estimate_context(batch),
     }
-    return render(request, "staging/_progress.html" if request.htmx else "staging/progress.html", context)
 
 
 def _statuses(batch: Batch, report: dict) -> list:
@@ -84,6 +89,30 @@ def _statuses(batch: Batch, report: dict) -> list:
     schema = load_schema(batch.project)
     status_field = schema.fields_by_name.get("status")
     return [v for v in schema.values_by_field.get(status_field.id, []) if v.active] if status_field else []
+
+
+def _not_modified(etag: str) -> HttpResponse:
+    response = HttpResponseNotModified()
+    response["ETag"] = etag
+    return response
+
+
+def _seen(request: AuthenticatedRequest) -> str:
+    return request.headers.get("If-None-Match", "")
+
+
+def _live(request: AuthenticatedRequest, batch: Batch) -> HttpResponse:
+    snap = live.snapshot(batch)
+    seen = _seen(request)
+    if snap.finished or (seen and live.document_count(seen) not in {None, snap.documents}):
+        return HttpResponseClientRefresh()  # the page as it now is (documents came or went)
+    if seen == snap.etag:
+        return _not_modified(snap.etag)
+    report = live.report(batch, snap, list(live.documents(batch, live.changed_since(seen))))
+    response = render(request, "staging/_progress_delta.html", _context(batch, report))
+    response["ETag"] = snap.etag
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required
@@ -96,11 +125,22 @@ def estimate(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def progress_json(request: AuthenticatedRequest, batch_id: int) -> JsonResponse:
+def progress_json(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
+    """The report as JSON. With `If-None-Match` (the `cursor` of an earlier answer) it is a 304
+    when nothing changed, else only the documents changed since (`"delta": true`)."""
     batch = get_batch_for_user(request.user, batch_id)
-    report = submitting.progress(batch)
+    snap = live.snapshot(batch)
+    seen = _seen(request)
+    if seen and seen == snap.etag:
+        return _not_modified(snap.etag)
+    since = live.changed_since(seen) if live.document_count(seen) == snap.documents else None
+    report = live.report(batch, snap, list(live.documents(batch, since)))
+    report["delta"] = since is not None
     report["estimate_seconds"] = None if report["finished"] or report["waiting"] else estimate_of(batch).seconds
-    return JsonResponse(report)
+    response = JsonResponse(report)
+    response["ETag"] = snap.etag
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

@@ -9,7 +9,7 @@ from django_q.models import OrmQ
 
 from portal.mirror.models import Project, Revision, SyncRun
 from portal.mirror.sync import sync_memberships
-from portal.staging.pipeline.control import progress
+from portal.staging.pipeline.progress import full as progress
 from procore_sandbox.testing import ELI
 from tests.flows import portal_user
 from tests.staging.submitting import drawing, make_batch

@@ -13,9 +13,6 @@ from .display import SheetInfo
 from .review import CONFLICT, FILLS, review
 
 SHEET = "sheet"
-# Up to this many rows are read by their ids; more (a whole large batch) by the batch alone, which
-# spares the database a list of thousands of ids.
-PART = 1000
 
 
 class ContentsColumns:
@@ -25,12 +22,12 @@ class ContentsColumns:
         return [GridColumn(SHEET, "Sheet", "image", width=76, help="Page 1 of the document, as read")]
 
     def fill(self, context: GridContext, rows: list[dict[str, Any]]) -> None:
-        query = DocumentContents.objects.filter(document__batch=context.batch)
-        if len(rows) <= PART:  # some of the batch's rows: read only theirs
-            query = query.filter(document_id__in=[row["id"] for row in rows])
+        wanted = {row["id"] for row in rows}
         contents = {
             c.document_id: c
-            for c in query.select_related("document").defer("document__problems", "document__field_stamps")
+            for c in DocumentContents.objects.filter(document__batch=context.batch, document_id__in=wanted)
+            .select_related("document")
+            .defer("document__problems", "document__field_stamps")
         }
         for row in rows:
             found = contents.get(row["id"])
@@ -47,10 +44,6 @@ class ContentsColumns:
                 row["flags"].append({"field": SHEET, "message": "Reading…", "level": "info"})
             elif found.state in {DocumentContents.State.FAILED, DocumentContents.State.REFUSED}:
                 row["flags"].append({"field": SHEET, "message": found.message or "Unreadable", "level": "warning"})
-            else:
-                note = sheet_note(info)
-                if note:
-                    row["flags"].append({"field": SHEET, "message": note, "level": "info"})
             for item in reviews:
                 if item.status == CONFLICT:
                     row["flags"].append(
@@ -60,24 +53,3 @@ class ContentsColumns:
                     row["flags"].append(
                         {"field": item.field.id, "message": f"Title block: {item.proposed}", "level": "info"}
                     )
-
-
-def sheet_note(info: SheetInfo) -> str:
-    """What the Sheet cell says beside (or instead of) its picture, for a document read to the end."""
-    contents = info.contents
-    assert contents is not None
-    parts = []
-    if not info.thumbnail_url:
-        parts.append("No preview")
-    if contents.scanned_pages:
-        parts.append(
-            f"Scanned: {contents.scanned_pages} of {contents.pages} pages" if contents.pages > 1 else "Scanned"
-        )
-    elif not info.reviews and contents.fields.get("number"):
-        # A folder batch proposes no metadata, so the title block's number is worth saying here.
-        parts.append(f"Title block: {contents.fields['number']}")
-    elif contents.kind == "pdf" and not contents.fields:
-        parts.append("No title block")
-    if contents.pages > 1:
-        parts.append(f"{contents.pages} pages" + (", split to confirm" if contents.split == "awaiting" else ""))
-    return " · ".join(parts)

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Count
-from django.urls import reverse
 from django.utils import timezone
 
 from portal.accounts.models import User
-from portal.mirror.models import Revision
 
 from ..contents.checks import blockers as contents_blockers
 from ..folder_target import name_problems
@@ -26,7 +24,6 @@ from .state import (
     CREATE_REQUESTED,
     CREATED,
     PENDING,
-    STEP_LABELS,
     SUBMIT_REQUESTED,
     UPLOADED,
     heartbeat_interval,
@@ -198,92 +195,3 @@ def waiting_for(submission: Submission | None) -> str:
     if now - submission.created_at > heartbeat_interval():
         return "Waiting for a free worker to start sending."
     return ""
-
-
-def _revision_url(batch: Batch, container_id: str) -> str:
-    """The document's version history in the portal, once its container is known ("" before)."""
-    if not container_id:
-        return ""
-    return reverse("mirror:revisions", args=[batch.project_id]) + f"?container={container_id}"
-
-
-def progress(batch: Batch) -> dict:
-    """Counts per step, each document's state and message, elapsed time, and `waiting` (why the run
-    waits for a worker, if it does); the time left is staging.estimate's."""
-    submission = batch.submissions.select_related("submitted_by").first()
-    documents = list(
-        batch.documents.only(
-            "id",
-            "file_name",
-            "state",
-            "step",
-            "message",
-            "failure_code",
-            "revision_id",
-            "container_id",
-            "version",
-            "landed_at",
-            "workflow_conflict",
-            "termination",
-        )
-    )
-    steps: dict[str, int] = {}
-    rows = []
-    # A revision Procore named before its container was known: the mirror may know its container.
-    containers = dict(
-        Revision.objects.filter(
-            project_id=batch.project_id,
-            procore_id__in=[d.revision_id for d in documents if d.revision_id and not d.container_id],
-        ).values_list("procore_id", "container_id")
-    )
-    for document in documents:
-        label = STEP_LABELS.get(document.step, document.step)
-        if document.state == StagedDocument.State.FAILED:
-            label = "Needs attention"
-        elif document.state == StagedDocument.State.SUBMITTED:
-            label = "Landed" if document.landed_at else "Submitted"
-        elif document.state != StagedDocument.State.SUBMITTING:
-            label = document.get_state_display()
-        steps[label] = steps.get(label, 0) + 1
-        rows.append(
-            {
-                "id": document.pk,
-                "name": document.file_name,
-                "state": document.state,
-                "step": label,
-                "message": document.message,
-                "code": document.failure_code,
-                "revision_id": document.revision_id,
-                "version": document.version,
-                "landed": document.landed_at is not None,
-                "revision_url": _revision_url(batch, document.container_id or containers.get(document.revision_id, "")),
-                "workflow_conflict": bool(document.workflow_conflict) and document.state == StagedDocument.State.FAILED,
-                "document_url": reverse("staging:document", args=[batch.pk, document.pk]),
-            }
-        )
-    elapsed = None
-    finished = submission is None or submission.is_finished
-    waiting = waiting_for(submission)
-    if submission is not None and submission.started_at:
-        end = submission.finished_at or timezone.now()
-        elapsed = (end - submission.started_at).total_seconds()
-    return {
-        "batch": batch.pk,
-        "batch_state": batch.state,
-        "finished": finished,
-        "submission": None
-        if submission is None
-        else {
-            "id": submission.pk,
-            "state": submission.state,
-            "step": submission.step,
-            "submitted_by": str(submission.submitted_by) if submission.submitted_by else "",
-            "landed": submission.landed,
-            "failed": submission.failed,
-        },
-        "steps": steps,
-        "total": len(documents),
-        "elapsed_seconds": elapsed,
-        "waiting": waiting,
-        "documents": rows,
-    }

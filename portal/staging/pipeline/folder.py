@@ -167,4 +167,5 @@ def confirm_in_mirror(run: Run) -> int:
         for f in File.objects.filter(pk__in=[int(d.container_id) for d in submitted if d.container_id.isdigit()])
     }
     landed = [d.pk for d in submitted if d.container_id in mirrored and mirrored[d.container_id] >= (d.version or 0)]
-    return StagedDocument.objects.filter(pk__in=landed).update(landed_at=timezone.now())
+    now = timezone.now()
+    return StagedDocument.objects.filter(pk__in=landed).update(landed_at=now, updated_at=now)

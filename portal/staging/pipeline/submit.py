@@ -171,19 +171,23 @@ def _answered(
                 recover(run, [document])
                 continue
             document.latest_event_id = str(item.get("latest_event_id") or "")
-            StagedDocument.objects.filter(pk=document.pk).update(latest_event_id=document.latest_event_id, step=READY)
+            StagedDocument.objects.filter(pk=document.pk).update(
+                latest_event_id=document.latest_event_id, step=READY, updated_at=timezone.now()
+            )
             again[document.pdm_upload_id] = document
     if any(r.get("reason_code") == "UNKNOWN_FAILURE" for r in failures.values()):
         time.sleep(random.uniform(0.5, 1.5))
     for document in again.values():
-        StagedDocument.objects.filter(pk=document.pk).update(step=READY)
+        StagedDocument.objects.filter(pk=document.pk).update(step=READY, updated_at=timezone.now())
     return again
 
 
 def _refused(run: Run, exc: ValidationFailed, todo: dict[str, StagedDocument]) -> bool:
     """Handle a whole-request refusal; False when permission is refused for every document."""
     sent = list(todo.values())
-    StagedDocument.objects.filter(pk__in=[d.pk for d in sent], step=SUBMIT_REQUESTED).update(step=READY)
+    StagedDocument.objects.filter(pk__in=[d.pk for d in sent], step=SUBMIT_REQUESTED).update(
+        step=READY, updated_at=timezone.now()
+    )
     reasons = exc.reason_codes
     if "PERMISSION_DENIED" in reasons:
         fail(sent, message_for("PERMISSION_DENIED", exc.message), "PERMISSION_DENIED")

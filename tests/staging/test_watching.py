@@ -1,0 +1,269 @@
+"""Pages that many people watch at once do work proportional to what changed or what they show:
+the progress poll answers 304 or only the changed rows, an upload finds its twin by one lookup,
+a bulk action covers the whole batch in one request, search uses the database's index."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from portal.mirror.models import Company, Project
+from portal.staging import services
+from portal.staging.models import Batch, StagedDocument, Submission
+from portal.staging.pipeline import progress as live
+from tests.staging.schemas import fid, make_schema, vid
+from tests.staging.test_validation import complete, no_duplicates_schema
+
+
+@pytest.fixture
+def batch(db):
+    company = Company.objects.create(id=8090, name="Harbor Civil")
+    project = Project.objects.create(id=2307, company=company, name="Harbor Bridge Retrofit")
+    return Batch.objects.create(project=project, name="Deck sheets")
+
+
+def sending(batch: Batch, count: int) -> Submission:
+    """`count` documents under way, as a running submission leaves them."""
+    StagedDocument.objects.bulk_create(
+        [
+            StagedDocument(
+                batch=batch,
+                file=f"staged/{n}",
+                file_name=f"S.{n}_Sheet.pdf",
+                size=10,
+                sha256=f"{n:064x}",
+                mime_type="application/pdf",
+                position=n,
+                state=StagedDocument.State.SUBMITTING,
+                step="created",
+            )
+            for n in range(count)
+        ]
+    )
+    Batch.objects.filter(pk=batch.pk).update(state=Batch.State.SUBMITTING)
+    batch.refresh_from_db()
+    return Submission.objects.create(
+        batch=batch,
+        documents=count,
+        state=Submission.State.RUNNING,
+        heartbeat_at=timezone.now() + timedelta(hours=1),  # a live worker; no start time, so no elapsed clock
+    )
+
+
+def test_it_knows_nothing_changed_without_reading_a_document(batch):
+    sending(batch, 300)
+    first = live.snapshot(batch)
+    with CaptureQueriesContext(connection) as captured:
+        again = live.snapshot(batch)
+    assert again.etag == first.etag and again.documents == 300
+    assert len(captured.captured_queries) == 2  # the submission, one aggregate over the documents
+    assert all("file_name" not in q["sql"] for q in captured.captured_queries)
+
+
+def test_it_answers_only_the_documents_changed_since_the_last_look(batch):
+    sending(batch, 300)
+    # Rows written long ago, and one just before the watcher's last look: that one is sent again
+    # (a row committed late may carry a time just before the cursor), the others are not.
+    StagedDocument.objects.filter(batch=batch).update(updated_at=timezone.now() - timedelta(minutes=5))
+    ids = list(batch.documents.order_by("position").values_list("pk", flat=True))
+    StagedDocument.objects.filter(pk=ids[-1]).update(updated_at=timezone.now() - timedelta(minutes=1))
+    seen = live.snapshot(batch).etag
+    moved = ids[:3]
+    StagedDocument.objects.filter(pk__in=moved).update(step="uploaded", updated_at=timezone.now())
+    now = live.snapshot(batch)
+    assert now.etag != seen
+    changed = list(live.documents(batch, live.changed_since(seen)))
+    assert sorted(d.pk for d in changed) == [*moved, ids[-1]]
+    report = live.report(batch, now, changed)
+    assert sorted(row["step"] for row in report["documents"]) == ["Sending file"] + ["Setting metadata"] * 3
+    assert report["steps"] == {"Sending file": 297, "Setting metadata": 3} and report["total"] == 300
+
+
+def test_step_counts_come_from_one_grouped_query(batch):
+    sending(batch, 40)
+    documents = list(batch.documents.order_by("position"))
+    StagedDocument.objects.filter(pk=documents[0].pk).update(state=StagedDocument.State.FAILED)
+    StagedDocument.objects.filter(pk=documents[1].pk).update(state=StagedDocument.State.SUBMITTED)
+    StagedDocument.objects.filter(pk=documents[2].pk).update(
+        state=StagedDocument.State.SUBMITTED, landed_at=timezone.now()
+    )
+    with CaptureQueriesContext(connection) as captured:
+        counts = live.step_counts(batch)
+    assert len(captured.captured_queries) == 1
+    assert counts == {"Sending file": 37, "Needs attention": 1, "Landed": 1, "Submitted": 1}
+    full = live.full(batch)
+    assert sum(full["steps"].values()) == len(full["documents"]) == 40
+
+
+@dataclass
+class Proposal:
+    metadata: dict
+    sources: dict
+    unmatched: list
+
+
+def proposed(name: str, schema) -> Proposal:
+    """S.<number>_Deck_Rev <revision>.pdf, complete but for what the name says."""
+    number = name.split("_")[0].removeprefix("S.")
+    return Proposal(complete(number=[number], revision=["Rev " + name.split("Rev ")[1][0]]), {}, [])
+
+
+def _upload(batch: Batch, n: int, revision: str, schema, copy: int = 0) -> StagedDocument:
+    return services.record_document(
+        batch,
+        None,
+        name=f"S.{n}_Deck_Rev {revision}.pdf",
+        key=f"staged/{n}/{copy}",
+        size=10,
+        sha256=f"{n:060x}{copy:04x}",
+        mime_type="application/pdf",
+        schema=schema,
+    )
+
+
+def test_an_upload_finds_its_twin_with_a_lookup_not_a_batch_check(batch, monkeypatch):
+    schema = no_duplicates_schema(revisions=[])
+    monkeypatch.setattr("portal.staging.services.queue_reading", lambda *a, **k: None)
+    monkeypatch.setattr("portal.staging.services.propose", proposed)
+    first = _upload(batch, 201, "B", schema)
+    assert first.state == "ready" and first.revision_key
+    counts = []
+    for n in range(300, 340):
+        with CaptureQueriesContext(connection) as captured:
+            _upload(batch, n, "B", schema)
+        counts.append(len(captured.captured_queries))
+    assert max(counts) == min(counts)  # the 1st and the 40th upload do the same work
+    twin = _upload(batch, 201, "B", schema, copy=1)  # S.201 Rev B again, other bytes
+    assert twin.state == "errors"
+    assert twin.problems[-1] == {
+        "field": fid("revision"),
+        "message": "Revision B of S-201 is also on “S.201_Deck_Rev B.pdf” in this batch, "
+        "and this project does not allow duplicate revisions",
+    }
+    first.refresh_from_db()
+    assert first.state == "ready"  # the one before it is not affected
+    # A whole-batch check agrees with what the lookups decided.
+    from portal.staging.validation import revalidate_batch
+
+    changed: set[int] = set()
+    revalidate_batch(batch, schema, changed_ids=changed)
+    assert changed == set()
+
+
+def test_documents_in_scope_are_the_whole_batch_its_errors_or_a_name(batch):
+    schema = make_schema()
+    StagedDocument.objects.bulk_create(
+        [
+            StagedDocument(
+                batch=batch,
+                file=f"staged/{n}",
+                file_name=f"{'A' if n % 2 else 'S'}-{n}.pdf",
+                size=10,
+                sha256=f"{n:064x}",
+                mime_type="application/pdf",
+                position=n,
+                metadata=complete(status=[] if n % 3 else [vid("status", "OPN")]),
+            )
+            for n in range(30)
+        ]
+    )
+    from portal.staging.validation import revalidate_batch
+
+    revalidate_batch(batch, schema)
+    assert len(services.documents_in_scope(batch, "batch")) == 30
+    assert len(services.documents_in_scope(batch, "errors")) == 20
+    assert len(services.documents_in_scope(batch, "name", "a-")) == 15
+    assert services.documents_in_scope(batch, "name", " ") == []
+    assert services.documents_in_scope(batch, "other") == []
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.django_db(transaction=True)  # VACUUM runs outside a transaction
+def test_search_of_files_uses_the_trigram_indexes(batch):
+    from portal.mirror.browse import folder_view
+    from portal.mirror.models import File
+
+    File.objects.bulk_create(
+        [
+            File(id=n, company=batch.project.company, project=batch.project, name=f"Sheet {n:05}.pdf")
+            for n in range(1, 5001)
+        ]
+        + [File(id=9000, company=batch.project.company, project=batch.project, name="Deck plan.pdf")]
+    )
+    files = folder_view(batch.project, None, "deck", "name", 1).files
+    assert [f.name for f in files] == ["Deck plan.pdf"]
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE mirror_file")  # as autovacuum leaves a table after a sync
+        sql, params = files.paginator.object_list.query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "mirror_file_name_trgm" in plan and "mirror_file_path_trgm" in plan
+
+
+def test_one_request_sets_a_field_on_every_document_of_the_batch(
+    person_client, stage, riverside_field, riverside_value
+):
+    batch = stage([f"A-DRW-{n:04}_Plan_Rev B.pdf" for n in range(250)])
+    status = riverside_field("status")
+    answer = person_client.post(
+        f"/batches/{batch.pk}/documents/", {"action": "set", "scope": "batch", "field": status, "value": "OPN"}
+    )
+    assert answer.status_code == 302
+    values = {tuple(d.metadata.get(status, [])) for d in batch.documents.all()}
+    assert values == {(riverside_value("status", "OPN"),)}
+    assert batch.audit.filter(action="Set a field", detail__contains="on 250 document(s)").exists()
+
+
+def test_the_progress_poll_is_a_304_until_something_changes_then_only_the_changed_rows(person_client, stage):
+    batch = stage([f"A-DRW-{n:04}_Plan_Rev B.pdf" for n in range(120)])
+    submission = sending_existing(batch)
+    url = f"/batches/{batch.pk}/progress/"
+    page = person_client.get(url).content.decode()
+    assert 'hx-trigger="every 1s"' in page and page.count('id="document-') == 120
+    cursor = live.snapshot(batch).etag
+    headers = re.search(r"id=\"progress-poll\"[^>]*hx-headers='([^']*)'", page)
+    assert headers and json.loads(headers.group(1)) == {"If-None-Match": cursor}  # what the page shows
+    htmx = {"HX-Request": "true"}
+
+    idle = person_client.get(url, headers={**htmx, "If-None-Match": cursor})
+    assert idle.status_code == 304 and idle.content == b"" and idle["ETag"] == cursor
+    assert person_client.get(f"/batches/{batch.pk}/progress.json", headers={"If-None-Match": cursor}).status_code == 304
+
+    StagedDocument.objects.filter(batch=batch).update(updated_at=timezone.now() - timedelta(minutes=5))
+    last = batch.documents.order_by("position").last()
+    StagedDocument.objects.filter(pk=last.pk).update(updated_at=timezone.now() - timedelta(minutes=1))
+    cursor = live.snapshot(batch).etag  # only `last` is within the cursor's overlap
+    one = batch.documents.order_by("position").first()
+    StagedDocument.objects.filter(pk=one.pk).update(step="uploaded", updated_at=timezone.now())
+    delta = person_client.get(url, headers={**htmx, "If-None-Match": cursor})
+    body = delta.content.decode()
+    assert delta.status_code == 200 and delta["ETag"] != cursor
+    assert (
+        body.count('id="document-') == 2 and f'id="document-{one.pk}" data-document-id="{one.pk}" hx-swap-oob' in body
+    )
+    assert 'id="progress-summary"' in body and 'id="progress-poll"' in body
+    report = person_client.get(f"/batches/{batch.pk}/progress.json", headers={"If-None-Match": cursor}).json()
+    assert report["delta"] is True and [row["id"] for row in report["documents"]] == [one.pk, last.pk]
+
+    Submission.objects.filter(pk=submission.pk).update(state=Submission.State.DONE, finished_at=timezone.now())
+    ended = person_client.get(url, headers={**htmx, "If-None-Match": delta["ETag"]})
+    assert ended["HX-Refresh"] == "true"
+
+
+def sending_existing(batch: Batch) -> Submission:
+    batch.documents.update(state=StagedDocument.State.SUBMITTING, step="created")
+    Batch.objects.filter(pk=batch.pk).update(state=Batch.State.SUBMITTING)
+    batch.refresh_from_db()
+    return Submission.objects.create(
+        batch=batch,
+        documents=batch.documents.count(),
+        state=Submission.State.RUNNING,
+        heartbeat_at=timezone.now() + timedelta(hours=1),  # a live worker; no start time, so no elapsed clock
+    )
