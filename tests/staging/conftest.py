@@ -9,11 +9,16 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
+from django.utils.module_loading import import_string
+from django_q.brokers import get_broker
+from django_q.conf import Conf
+from django_q.signing import SignedPackage
 
 from portal.accounts.models import User
 from portal.mirror.models import Project
@@ -149,3 +154,25 @@ def private_redis():
     redis.start()
     yield redis
     redis.stop()
+
+
+@pytest.fixture
+def redis_queue(private_redis, monkeypatch):
+    """This process queues through the test's own Redis, under a cluster name of its own."""
+    name = f"portal-outage-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setattr(Conf, "ORM", None)
+    monkeypatch.setattr(Conf, "REDIS", private_redis.url)
+    monkeypatch.setattr(Conf, "CLUSTER_NAME", name)
+    private_redis.cluster_name = name
+    return private_redis
+
+
+def run_queued() -> list[str]:
+    """Take every task off Redis and run its function, as a django-q2 worker does."""
+    broker = get_broker()
+    done = []
+    while broker.queue_size():
+        (_, package), *_ = broker.dequeue()
+        task = SignedPackage.loads(package)
+        done.append(import_string(task["func"])(*task["args"], **task["kwargs"]))
+    return done

@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 
 import pytest
 import requests
 from django.test import Client
 from django.urls import reverse
-from django.utils.module_loading import import_string
 from django_q.brokers import get_broker
 from django_q.conf import Conf
-from django_q.signing import SignedPackage
 from django_q.tasks import async_task
 
 from portal.mirror.models import SyncRun
@@ -25,6 +22,7 @@ from portal.staging.models import Batch, DocumentContents, IncomingFile
 from portal.tasking.handoff import enqueue, hand_over_deferred
 from portal.tasking.models import DeferredTask
 from portal.webhooks.models import Delivery, ProjectRefresh
+from tests.staging.conftest import run_queued
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,28 +37,6 @@ def wait_for(predicate, timeout: float, what: str):
             return value
         time.sleep(0.25)
     pytest.fail(f"timed out waiting for {what}")
-
-
-@pytest.fixture
-def redis_queue(private_redis, monkeypatch):
-    """This process queues through the test's own Redis, under a cluster name of its own."""
-    name = f"portal-outage-{uuid.uuid4().hex[:8]}"
-    monkeypatch.setattr(Conf, "ORM", None)
-    monkeypatch.setattr(Conf, "REDIS", private_redis.url)
-    monkeypatch.setattr(Conf, "CLUSTER_NAME", name)
-    private_redis.cluster_name = name
-    return private_redis
-
-
-def run_queued() -> list[str]:
-    """Take every task off Redis and run its function, as a django-q2 worker does."""
-    broker = get_broker()
-    done = []
-    while broker.queue_size():
-        (_, package), *_ = broker.dequeue()
-        task = SignedPackage.loads(package)
-        done.append(import_string(task["func"])(*task["args"], **task["kwargs"]))
-    return done
 
 
 def test_a_refused_task_is_kept_once_and_handed_over_when_redis_returns(redis_queue):

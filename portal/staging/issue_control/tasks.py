@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from portal.tasking.handoff import enqueue_on_commit
+from portal.tasking.handoff import enqueue_on_commit, is_deferred
 
 from . import compare, transmittal
 
@@ -18,6 +18,11 @@ def queue_compare(batch_id: int) -> None:
     enqueue_on_commit(
         "portal.staging.issue_control.tasks.compare_batch", batch_id, task_name=f"compare-batch-{batch_id}"
     )
+
+
+def waits_for_queue(kind: str, batch_id: int) -> bool:
+    """Whether the batch's "compare" or "transmittal" task waits for the broker (it was down)."""
+    return is_deferred(f"{kind}-batch-{batch_id}")
 
 
 def prune_compare_cache() -> int:

@@ -24,7 +24,12 @@ def start(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     count = compare.request_compare(batch, request.user)
     if count:
         tasks.queue_compare(batch.pk)
-        messages.success(request, f"Comparing {count} document(s) with their current revisions in Procore.")
+        if tasks.waits_for_queue("compare", batch.pk):
+            messages.warning(
+                request, f"Compare of {count} document(s) recorded. It starts when the task queue is back."
+            )
+        else:
+            messages.success(request, f"Comparing {count} document(s) with their current revisions in Procore.")
     else:
         messages.info(
             request, "There is nothing to compare: only documents for Document Management still to be sent are."

@@ -56,7 +56,13 @@ def close(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
         messages.error(request, "Only a batch that needs attention can be closed.")
     elif landed:
         tasks.queue_transmittal(batch.pk, closed_by=request.user.pk)
-        messages.success(request, f"Closed. The transmittal for the {landed} landed document(s) is being prepared.")
+        if tasks.waits_for_queue("transmittal", batch.pk):
+            messages.warning(
+                request,
+                f"Closed. The transmittal for the {landed} landed document(s) is prepared when the task queue is back.",
+            )
+        else:
+            messages.success(request, f"Closed. The transmittal for the {landed} landed document(s) is being prepared.")
     else:
         messages.success(request, "Closed. Nothing landed, so there is no transmittal.")
     return redirect("staging:progress", batch_id=batch.pk)
