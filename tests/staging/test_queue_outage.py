@@ -231,6 +231,7 @@ def test_a_redis_that_does_not_answer_fails_the_hand_over_within_its_timeout(mon
         started = time.monotonic()
         assert enqueue("math.floor", 1.5, task_name="floor") is False
         took = time.monotonic() - started
+    print(f"\nrefused after {took:.1f} s (timeout 0.5 s)")
     assert took < 10, took
     assert DeferredTask.objects.get().task_name == "floor"
     assert "TimeoutError" in DeferredTask.objects.get().error
