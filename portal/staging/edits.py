@@ -23,7 +23,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connections, router, transaction
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -281,19 +282,36 @@ def _save(batch: Batch, documents: list[StagedDocument], schema: Schema | None, 
     `rechecked` receives the documents a batch-wide re-check changed."""
     versioning = ["metadata_version", "field_stamps"]
     if batch.target == Batch.Target.FOLDER:
-        StagedDocument.objects.bulk_update(documents, ["title", "description", *versioning], batch_size=500)
+        _write(documents, ["title", "description", *versioning])
         revalidate_folder_batch(batch, changed_ids=rechecked)
         return
     assert schema is not None
     if checks_across_documents(schema):
-        StagedDocument.objects.bulk_update(documents, ["metadata", "proposals", *versioning], batch_size=500)
+        _write(documents, ["metadata", "proposals", *versioning])
         revalidate_batch(batch, schema, changed_ids=rechecked)
         return
     for document in documents:
         apply_validation(document, schema)
-    StagedDocument.objects.bulk_update(
-        documents, ["metadata", "proposals", "problems", "rule_id", "state", *versioning], batch_size=500
+    _write(documents, ["metadata", "proposals", "problems", "rule_id", "state", *versioning])
+
+
+def _write(documents: list[StagedDocument], names: list[str]) -> None:
+    """Store these fields of the documents: one UPDATE by id, run for every document at once
+    (executemany). Django's bulk_update writes a CASE over all the documents for every field,
+    and compiling it took most of the time of a 500-cell paste (0.3 of 0.4 s for 100 documents)."""
+    if not documents:
+        return
+    fields = [f for f in (StagedDocument._meta.get_field(name) for name in names) if isinstance(f, Field)]
+    connection = connections[router.db_for_write(StagedDocument)]
+    quote = connection.ops.quote_name
+    sql = (
+        f"UPDATE {quote(StagedDocument._meta.db_table)} SET "
+        + ", ".join(f"{quote(str(f.column))} = %s" for f in fields)
+        + f" WHERE {quote(str(StagedDocument._meta.pk.column))} = %s"
     )
+    rows = [[f.get_db_prep_save(getattr(d, f.attname), connection) for f in fields] + [d.pk] for d in documents]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _summary(
