@@ -109,8 +109,10 @@ def test_it_pictures_an_image_and_gives_other_files_no_preview(member_client, dr
     assert Image.open(default_storage.open(photo_contents.thumbnail)).size == (320, 160)
     other = DocumentContents.objects.get(document=sheet)
     assert other.kind == "other" and other.state == "done" and not other.thumbnail  # a .xlsx is not a zip to expand
-    page = member_client.get(f"/batches/{drawings_batch.pk}/").content.decode()
-    assert "No preview" in page and "picture/thumbnail.png" in page
+    rows = {row["id"]: row for row in member_client.get(f"/batches/{drawings_batch.pk}/grid.json").json()["rows"]}
+    assert rows[photo.pk]["cells"]["sheet"][0].endswith("picture/thumbnail.png")
+    assert "sheet" not in rows[sheet.pk]["cells"]
+    assert {"field": "sheet", "message": "No preview", "level": "info"} in rows[sheet.pk]["flags"]
 
 
 def test_an_unreadable_pdf_says_so_and_loses_nothing(member_client, drawings_batch, worker):
@@ -184,8 +186,9 @@ def test_a_batch_going_to_a_folder_gets_pictures_but_no_proposals(member_client,
     worker()
     contents = DocumentContents.objects.get(document=document)
     assert contents.thumbnail and contents.fields["number"] == "A-DRW-107" and contents.proposed == {}
-    grid = member_client.get(f"/batches/{batch.pk}/").content.decode()
-    assert "Title block: A-DRW-107" in grid and "picture/thumbnail.png" in grid
+    (row,) = member_client.get(f"/batches/{batch.pk}/grid.json").json()["rows"]
+    assert row["cells"]["sheet"][0].endswith("picture/thumbnail.png")
+    assert "Title block: A-DRW-107" in [flag["message"] for flag in row["flags"]]
     page = member_client.get(f"/batches/{batch.pk}/documents/{document.pk}/").content.decode()
     assert "From the sheet" in page and "Accept all title-block values" not in page
 

@@ -44,6 +44,10 @@ class ContentsColumns:
                 row["flags"].append({"field": SHEET, "message": "Reading…", "level": "info"})
             elif found.state in {DocumentContents.State.FAILED, DocumentContents.State.REFUSED}:
                 row["flags"].append({"field": SHEET, "message": found.message or "Unreadable", "level": "warning"})
+            else:
+                note = sheet_note(info)
+                if note:
+                    row["flags"].append({"field": SHEET, "message": note, "level": "info"})
             for item in reviews:
                 if item.status == CONFLICT:
                     row["flags"].append(
@@ -53,3 +57,24 @@ class ContentsColumns:
                     row["flags"].append(
                         {"field": item.field.id, "message": f"Title block: {item.proposed}", "level": "info"}
                     )
+
+
+def sheet_note(info: SheetInfo) -> str:
+    """What the Sheet cell says beside (or instead of) its picture, for a document read to the end."""
+    contents = info.contents
+    assert contents is not None
+    parts = []
+    if not info.thumbnail_url:
+        parts.append("No preview")
+    if contents.scanned_pages:
+        parts.append(
+            f"Scanned: {contents.scanned_pages} of {contents.pages} pages" if contents.pages > 1 else "Scanned"
+        )
+    elif not info.reviews and contents.fields.get("number"):
+        # A folder batch proposes no metadata, so the title block's number is worth saying here.
+        parts.append(f"Title block: {contents.fields['number']}")
+    elif contents.kind == "pdf" and not contents.fields:
+        parts.append("No title block")
+    if contents.pages > 1:
+        parts.append(f"{contents.pages} pages" + (", split to confirm" if contents.split == "awaiting" else ""))
+    return " · ".join(parts)
