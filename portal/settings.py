@@ -386,7 +386,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "portal.static_storage.StaticStorage"
     },
 }
 # The embedded sandbox keeps what is uploaded to "Procore" apart from the portal's own storage.

@@ -1,6 +1,6 @@
 """The batch grid's columns and rows, as the grid's JSON endpoint serves them.
 
-The grid in the browser (static/portal/grid.js, on Tabulator) only shows what this module says:
+The grid in the browser (static/portal/grid/, on Tabulator) only shows what this module says:
 which columns exist, how each is edited, every document's stored values, its state, the rule that
 applies and its problems. Validation stays on the server (validation.py); the grid marks the cells
 it names.
@@ -270,10 +270,12 @@ def grid_columns(context: GridContext) -> list[GridColumn]:
     return [column for source in _SOURCES for column in source.columns(context)]
 
 
-def grid_rows(context: GridContext, document_ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
-    """Every document of the batch (or the chosen ones) as the grid shows it: one query for the
-    documents, whatever their number, plus what each column source reads once. Write them with
-    `rows_json`."""
+def grid_rows(
+    context: GridContext, document_ids: Iterable[int] | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Every document of the batch (or the chosen ones, or the first `limit`) as the grid shows it:
+    one query for the documents, whatever their number, plus what each column source reads once.
+    Write them with `rows_json`."""
     query = StagedDocument.objects.filter(batch=context.batch)
     if document_ids is not None:
         query = query.filter(pk__in=list(document_ids))
@@ -298,6 +300,9 @@ def grid_rows(context: GridContext, document_ids: Iterable[int] | None = None) -
         "unmatched_text",
         "proposed_text",
     )
+    values = values.order_by("position", "id")
+    if limit is not None:
+        values = values[:limit]
     rows: list[dict[str, Any]] = [
         {
             "id": pk,
@@ -327,7 +332,7 @@ def grid_rows(context: GridContext, document_ids: Iterable[int] | None = None) -
             problems,
             unmatched,
             proposed,
-        ) in values.order_by("position", "id")
+        ) in values
     ]
     for source in _SOURCES:
         source.fill(context, rows)
@@ -369,9 +374,11 @@ def rule_titles(context: GridContext) -> dict[str, str]:
     return {rule.id: rule_title(rule, context.schema) for rule in context.schema.rules}
 
 
-def grid_payload_json(context: GridContext, extra: dict[str, Any], document_ids: list[int] | None = None) -> str:
+def grid_payload_json(
+    context: GridContext, extra: dict[str, Any], document_ids: list[int] | None = None, limit: int | None = None
+) -> str:
     """The grid endpoint's whole answer as JSON text: the batch, its columns, rules and rows (all
-    of them, or the documents asked for)."""
+    of them, the documents asked for, or the first `limit`)."""
     head = {
         "batch": {
             "id": context.batch.pk,
@@ -382,5 +389,5 @@ def grid_payload_json(context: GridContext, extra: dict[str, Any], document_ids:
         "rules": rule_titles(context),
         **extra,
     }
-    rows = grid_rows(context, document_ids)
+    rows = grid_rows(context, document_ids, limit)
     return json.dumps(head, ensure_ascii=False)[:-1] + ',"rows":' + rows_json(rows) + "}"

@@ -28,6 +28,7 @@ from .persons import person_choices
 from .schema import load_schema
 from .uploads import max_file_size
 from .validation import parse_input
+from .views_grid import first_rows
 
 
 @login_required
@@ -70,9 +71,11 @@ def project_batches(request: AuthenticatedRequest, project_id: int) -> HttpRespo
 @login_required
 @require_GET
 def batch_detail(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
-    """The batch page; its grid reads the rows from `views_grid.grid_data`."""
+    """The batch page; it carries the grid's first rows, the grid reads the others from
+    `views_grid.grid_data`."""
     batch = get_batch_for_user(request.user, batch_id)
     counts = services.batch_counts([batch]).get(batch.pk, {})
+    total = sum(counts.values())
     schema = load_schema(batch.project)
     return render(
         request,
@@ -81,7 +84,8 @@ def batch_detail(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
             "batch": batch,
             "project": batch.project,
             "counts": counts,
-            "total": sum(counts.values()),
+            "total": total,
+            **first_rows(request.user, batch, total),
             "can_submit": bool(counts) and set(counts) == {StagedDocument.State.READY},
             "audit": batch.audit.select_related("user")[:15],
             "is_owner": is_owner(request.user, batch),

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.accounts.http import AuthenticatedRequest
+from portal.accounts.models import User
 
 from .access import get_batch_for_user
 from .grid import grid_columns, grid_for, grid_payload_json
@@ -20,16 +21,31 @@ from .services import BatchLocked
 
 # A pasted block of 20,000 cells as JSON stays well under this; anything larger is not the grid.
 MAX_BODY = 8 * 1024 * 1024
+# Rows the batch page carries itself: enough to fill a tall window, so the grid is drawn and can be
+# worked in at once while grid.json (asked for as the page loads) brings the rest of a large batch.
+FIRST_ROWS = 100
 
 
 @login_required
 @require_GET
 def grid_data(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
-    batch = get_batch_for_user(request.user, batch_id)
     """Every row of the batch, or with ``?ids=1,2,3`` only those documents' rows (rows still pending)."""
+    batch = get_batch_for_user(request.user, batch_id)
     ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.strip().isdigit()][:1000] or None
-    extra = {"layout": {"columns": load_layout(request.user, batch)}, "templates": _templates(batch)}
-    return HttpResponse(grid_payload_json(grid_for(batch), extra, ids), content_type="application/json")
+    return HttpResponse(
+        grid_payload_json(grid_for(batch), _extra(request.user, batch), ids), content_type="application/json"
+    )
+
+
+def first_rows(user: User, batch: Batch, total: int) -> dict[str, Any]:
+    """What the batch page needs for its grid: the grid's answer with the first rows only (JSON text,
+    escaped into an attribute by the template), and whether grid.json must bring more."""
+    extra = {**_extra(user, batch), "limit": FIRST_ROWS}
+    return {"grid_first": grid_payload_json(grid_for(batch), extra, limit=FIRST_ROWS), "grid_more": total >= FIRST_ROWS}
+
+
+def _extra(user: User, batch: Batch) -> dict[str, Any]:
+    return {"layout": {"columns": load_layout(user, batch)}, "templates": _templates(batch)}
 
 
 def _templates(batch: Batch) -> list[dict[str, Any]]:

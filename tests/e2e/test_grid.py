@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from portal.staging import views_grid
 from portal.staging.edits import FieldEdit, apply_edits
 from portal.staging.models import Batch, GridLayout, StagedDocument
 from portal.staging.schema import load_schema
@@ -250,6 +251,32 @@ def test_it_shows_a_change_made_by_someone_else_instead_of_overwriting_it(sandbo
     grid.saved()
     document.refresh_from_db()
     assert document.metadata[revision] == ["Rev C"]
+
+
+def test_it_can_be_worked_in_while_the_rest_of_a_large_batch_loads(
+    person_page, open_grid, stage, riverside_field, riverside_value, monkeypatch
+):
+    monkeypatch.setattr(views_grid, "FIRST_ROWS", 3)  # the page carries 3 rows, grid.json the others
+    batch = stage(NAMES)
+    held = []  # grid.json is held back until the person has worked in the first rows
+    person_page.route("**/grid.json", lambda route: held.append(route))
+    grid = open_grid(batch)
+    assert grid.files() == NAMES[:3]
+    assert "Loading 5 documents" in person_page.inner_text("[data-grid-count]")
+    grid.cell(0, "Status").click()
+    person_page.keyboard.type("open")
+    person_page.keyboard.press("Enter")
+    grid.saved()
+
+    person_page.wait_for_function("() => true")  # lets the held request reach the route
+    assert held, "the grid did not ask for the other rows"
+    held[0].continue_()
+    person_page.wait_for_function("document.querySelectorAll('[data-grid-host] .tabulator-row').length === 5")
+    assert grid.files() == NAMES
+    assert grid.text(0, "Status") == "OPN – Open"  # the rows that came later did not undo the change
+    assert stored(batch, riverside_field("status"))[0] == [riverside_value("status", "OPN")]
+    assert person_page.inner_text("[data-grid-count]").startswith("5 documents")
+    assert person_page.get_attribute("[data-grid-host]", "aria-rowcount") == "6"
 
 
 @pytest.mark.parametrize("size", [(1440, 900), (390, 844)], ids=["desktop", "phone"])

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from portal.staging import grid
+from portal.staging import grid, views_grid
 from portal.staging.grid import GridColumn
 from portal.staging.models import AuditEntry, Batch, StagedDocument
 from procore_sandbox.testing import SAM
@@ -323,3 +325,32 @@ def test_it_lets_other_features_add_columns(person_client, stage, monkeypatch):
     assert len(row["cells"]) > 1  # joined to the stored metadata
     assert row["flags"] == [{"field": "thumbnail", "message": "Title block says S-201", "level": "warning"}]
     assert StagedDocument.objects.filter(batch=batch).count() == 1
+
+
+def first_rows_of(page: str) -> dict:
+    """The grid's first rows as the batch page carries them (JSON in an attribute)."""
+    found = re.search(r'<div hidden data-grid-first="([^"]*)">', page)
+    assert found, "no first rows on the page"
+    return json.loads(html.unescape(found.group(1)))
+
+
+def test_the_batch_page_carries_the_first_rows_and_asks_for_the_others(person_client, stage, monkeypatch):
+    monkeypatch.setattr(views_grid, "FIRST_ROWS", 2)
+    large, small = stage(NAMES), stage(NAMES[:1])
+
+    page = person_client.get(f"/batches/{large.pk}/").content.decode()
+    first = first_rows_of(page)
+    assert [row["file"] for row in first["rows"]] == NAMES[:2]  # in the grid's order
+    assert first["limit"] == 2 and first["columns"] == rows_of(person_client, large)["columns"]
+    assert f'<link rel="preload" href="/batches/{large.pk}/grid.json"' in page  # the others, asked for early
+
+    page = person_client.get(f"/batches/{small.pk}/").content.decode()
+    assert [row["file"] for row in first_rows_of(page)["rows"]] == NAMES[:1]
+    assert 'grid.json" as="fetch"' not in page  # all of it is on the page already
+
+
+def test_the_rows_on_the_page_cannot_break_out_of_their_attribute(person_client, stage):
+    name = '"><script>alert(1)</script>.pdf'
+    page = person_client.get(f"/batches/{stage([name]).pk}/").content.decode()
+    assert "<script>alert(1)" not in page
+    assert first_rows_of(page)["rows"][0]["file"] == name

@@ -27,10 +27,12 @@ const columnsByField = new Map();
 const rowsById = new Map();
 const rowComponents = new Map(); // document id -> Tabulator row component
 let table = null;
+let built = null; // settles when the table is built (Tabulator builds after its constructor returns)
 let saver = null;
 let panel = null;
 let editable = false;
 let typedStart = null;
+let loading = false; // the page's first rows are shown; the rest of a large batch is on its way
 
 // --- rows ---------------------------------------------------------------------------------------
 
@@ -223,13 +225,18 @@ const hasMarks = (id) => columns.some((c) => { const m = marks.get(markKey(id, c
 const marksOf = (id) => columns.map((c) => [c.id, marks.get(markKey(id, c.id))]).filter(([, m]) => m && m.status !== "pending");
 
 function updateCounts() {
+  const line = $("[data-grid-count]");
+  if (loading) {
+    // The counts of the whole batch are the page's until every row is in.
+    if (line) line.textContent = "Loading " + root.dataset.total + " documents… (" + rowsById.size + " so far)";
+    return;
+  }
   let errors = 0;
   rowsById.forEach((row) => { if (row.state === "errors" || row.state === "failed") errors += 1; });
   const shown = table ? table.getDataCount("active") : rowsById.size;
   const total = rowsById.size;
   const counter = $("[data-error-count]");
   if (counter) counter.textContent = errors;
-  const line = $("[data-grid-count]");
   if (line) line.textContent = (shown === total ? total + " document" + (total === 1 ? "" : "s") : shown + " of " + total + " shown") + " · " + errors + " with errors";
 }
 
@@ -406,6 +413,7 @@ function build(payload) {
       ...ordered.map(columnDefinition),
     ],
   });
+  built = new Promise((resolve) => table.on("tableBuilt", resolve));
   actions = new RangeActions({ table, marks, markKey, isEditableColumn, isEditable: () => editable, change, announce });
   table.on("tableBuilt", () => {
     table.getRows().forEach((row) => {
@@ -413,7 +421,7 @@ function build(payload) {
       rowsById.set(row.getData().id, row.getData());
     });
     host.setAttribute("aria-label", root.dataset.gridLabel || "Documents");
-    host.setAttribute("aria-rowcount", String(data.length + 1));
+    host.setAttribute("aria-rowcount", String((loading ? Number(root.dataset.total) || data.length : data.length) + 1));
     // The scrolling body takes the keyboard (it is focusable), so it is the grid's row group and
     // the plain box inside it steps aside: a grid may only hold row groups and rows.
     host.querySelector(".tabulator-tableholder").setAttribute("role", "rowgroup");
@@ -438,6 +446,7 @@ function build(payload) {
     root.classList.add("is-ready");
     watchPending();
     root.dispatchEvent(new CustomEvent("grid:ready", { bubbles: true, detail: { rows: data.length } }));
+    if (!loading) root.dispatchEvent(new CustomEvent("grid:loaded", { bubbles: true, detail: { rows: data.length } }));
   });
   table.on("dataFiltered", () => requestAnimationFrame(updateCounts));
   // A narrow window (a phone held upright) keeps room for cells beside the frozen file names.
@@ -484,38 +493,93 @@ function watchPending() {
   }, pendingDelay);
 }
 
-function load() {
-  // The first load matches the page's <link rel="preload"> of the same URL, so it started early.
+// The rest of a large batch, after the page's first rows: added below them (a sort or filter the
+// person chose meanwhile applies to them too). Rows already shown are kept as they are: the
+// person may be changing them.
+function addRest(payload) {
+  const fresh = [];
+  payload.rows.forEach((server) => {
+    if (rowsById.has(server.id)) return;
+    const row = toRowData(server);
+    rowsById.set(row.id, row);
+    fresh.push(row);
+  });
+  return (fresh.length ? table.addData(fresh, false) : Promise.resolve([])).then((rows) => {
+    rows.forEach((row) => {
+      rowComponents.set(row.getData().id, row);
+      rowsById.set(row.getData().id, row.getData());
+    });
+    loading = false;
+    $("[data-grid-host]").setAttribute("aria-rowcount", String(rowsById.size + 1));
+    updateCounts();
+    watchPending();
+    root.dispatchEvent(new CustomEvent("grid:loaded", { bubbles: true, detail: { rows: rowsById.size } }));
+  });
+}
+
+function fetchRows() {
+  // The first fetch matches the page's <link rel="preload"> of the same URL, so it started early.
   return fetch(root.dataset.gridUrl, { credentials: "same-origin" })
-    .then((response) => { if (!response.ok) throw new Error(String(response.status)); return response.json(); })
+    .then((response) => { if (!response.ok) throw new Error(String(response.status)); return response.json(); });
+}
+
+function start(payload) {
+  build(payload);
+  bindToolbar(root, {
+    undo,
+    redo,
+    fillDown: () => actions.fillDown(),
+    clear: () => actions.clear(),
+    retry: () => saver.flush(),
+    filter: applyFilters,
+    applyTemplate: (template) => actions.applyTemplate(template),
+    selectedIds: () => actions.selectedDocumentIds(),
+    versionOf: (id) => rowsById.get(id)?.version,
+    csrf,
+    busy: () => Boolean(saver && saver.busy),
+  });
+  fillTemplates(root, payload.templates, editable);
+}
+
+function load() {
+  return fetchRows()
     .then((payload) => {
-      if (!table) {
-        build(payload);
-        bindToolbar(root, {
-          undo,
-          redo,
-          fillDown: () => actions.fillDown(),
-          clear: () => actions.clear(),
-          retry: () => saver.flush(),
-          filter: applyFilters,
-          applyTemplate: (template) => actions.applyTemplate(template),
-          selectedIds: () => actions.selectedDocumentIds(),
-          versionOf: (id) => rowsById.get(id)?.version,
-          csrf,
-          busy: () => Boolean(saver && saver.busy),
-        });
-      } else {
+      if (!table) start(payload);
+      else {
         editable = editable && payload.batch.editable;
         payload.rows.forEach((server) => rowsById.set(server.id, server));
         redrawRows(payload.rows.map((server) => server.id));
         updateCounts();
+        fillTemplates(root, payload.templates, editable);
       }
-      fillTemplates(root, payload.templates, editable);
     })
     .catch(() => setSaveState("failed", "The grid could not be loaded. Reload the page to try again."));
 }
 
+function embeddedRows() {
+  const holder = root.querySelector("[data-grid-first]");
+  try {
+    return holder ? JSON.parse(holder.dataset.gridFirst) : null;
+  } catch (error) {
+    return null;
+  }
+}
+
 if (root && window.Tabulator) {
   if (root.dataset.editable !== "true") root.classList.add("is-locked");
-  load();
+  // The page carries the first rows: the grid is drawn from them at once, and a large batch's
+  // other rows follow from grid.json.
+  const first = embeddedRows();
+  if (!first) load();
+  else {
+    loading = first.rows.length >= (first.limit || Infinity);
+    start(first);
+    if (loading) {
+      fetchRows().then((payload) => built.then(() => addRest(payload))).catch(() => {
+        loading = false;
+        updateCounts();
+        setSaveState("failed", "Not every document could be loaded. Reload the page to see them all.");
+      });
+    }
+  }
 }
