@@ -89,3 +89,21 @@ def test_it_serves_a_page_that_reads_procore_while_a_submission_saturates_the_bu
     lanes = dict(Flow.objects.filter(budget__company_id=NORTHWIND).values_list("key", "lane"))
     assert lanes[f"submission:{submission.pk}"] == "background"
     assert any(key.startswith("person:") and lane == "interactive" for key, lane in lanes.items())
+
+
+def test_a_small_retry_pressed_by_hand_is_interactive_and_a_large_one_takes_its_turn(synced_project, media):
+    from portal.staging.models import Batch, StagedDocument
+    from portal.staging.pipeline import control
+    from portal.staging.pipeline.runner import submission_ticket
+    from portal.throttle.lanes import Lane
+
+    user, project = synced_project()
+    lanes = {}
+    for count in (2, control.INTERACTIVE_RETRY_DOCUMENTS + 1):
+        batch = make_batch(user, project, [drawing(800 + 20 * len(lanes) + i) for i in range(count)])
+        batch.documents.update(state=StagedDocument.State.FAILED, failure_code="UNKNOWN", message="Failed.")
+        Batch.objects.filter(pk=batch.pk).update(state=Batch.State.FAILED)
+        retried = control.retry(batch, user, list(batch.documents.all()))
+        lanes[count] = submission_ticket(Submission.objects.get(pk=retried.pk)).lane
+    # A person waits for a couple of documents; eleven are a batch's worth of calls.
+    assert lanes == {2: Lane.INTERACTIVE, control.INTERACTIVE_RETRY_DOCUMENTS + 1: Lane.BACKGROUND}

@@ -30,6 +30,15 @@ from .state import (
 )
 from .wakeup import hand_over
 
+# A retry pressed by hand goes in the interactive lane (someone waits for it) while it is about
+# one 10-second window's calls at Procore's default limits; a bigger one is a batch's worth of
+# work and takes its turn in the background lane, so it cannot hold back people's page loads.
+INTERACTIVE_RETRY_DOCUMENTS = 10
+
+
+def retry_is_interactive(documents: int) -> bool:
+    return documents <= INTERACTIVE_RETRY_DOCUMENTS
+
 
 class CannotSubmit(Exception):
     """The batch or document cannot be sent now; the message says why."""
@@ -94,7 +103,7 @@ def retry(batch: Batch, user: User, documents: list[StagedDocument]) -> Submissi
                 updated_at=timezone.now(),
             )
         submission = Submission.objects.create(
-            batch=batch, submitted_by=user, documents=len(documents), interactive=True
+            batch=batch, submitted_by=user, documents=len(documents), interactive=retry_is_interactive(len(documents))
         )
         audit(batch, user, "Retried failed documents", ", ".join(d.file_name for d in documents)[:500])
     _queue(submission)
@@ -121,7 +130,7 @@ def _retry_to_folder(batch: Batch, user: User, documents: list[StagedDocument]) 
                 updated_at=timezone.now(),
             )
         submission = Submission.objects.create(
-            batch=batch, submitted_by=user, documents=len(documents), interactive=True
+            batch=batch, submitted_by=user, documents=len(documents), interactive=retry_is_interactive(len(documents))
         )
         audit(batch, user, "Retried failed documents", ", ".join(d.file_name for d in documents)[:500])
     _queue(submission)
