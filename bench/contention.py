@@ -4,7 +4,8 @@ The embedded sandbox at 6,000 calls an hour and 50 per 10 seconds for Northwind 
 people each stage a batch for Riverside Medical Center (2305) — 400, 100, 20 and 5 documents —
 and press Submit: the 400-document batch first, the 20 three seconds later, the 100 and the 5 at
 four and five seconds. Each batch runs in a worker process of its own (the real django-q2 task
-function), so the budget is shared across processes as in production. Meanwhile a probe loads
+function), so the budget is shared across processes as in production; the workers are started
+and ready before Submit, as a running cluster's are, so a process start is not counted. Meanwhile a probe loads
 the projects page every 2 s as a signed-in person, with the mirror set to re-read that person's
 projects from Procore on every load: an interactive, Procore-backed request. Before all that the
 5-document batch's twin is sent alone, for comparison.
@@ -76,7 +77,8 @@ def counting_send(self, method, url, *args, **kwargs):
     counts["429"] += response.status_code == 429
     return response
 http.ProcoreClient._send = counting_send
-outcome = submit_batch(int(sys.argv[1]))
+print("ready", flush=True)
+outcome = submit_batch(int(sys.stdin.readline()))
 print(json.dumps({"outcome": outcome, "api_calls": counts["api"], "status_429": counts["429"], "ended": time.time()}))
 """
 
@@ -122,17 +124,28 @@ def stage(user, project, count: int, first_number: int, name: str):
 
 
 class Worker:
-    """A worker process running one submission's django-q2 task."""
+    """A worker process, started and ready before Submit as a running django-q2 cluster's workers
+    are, that runs one submission's task."""
 
-    def __init__(self, portal: harness.Portal, submission_id: int) -> None:
+    def __init__(self, portal: harness.Portal) -> None:
         self.process = subprocess.Popen(
-            [harness.PYTHON, "-c", WORKER, str(submission_id)],
+            [harness.PYTHON, "-c", WORKER],
             cwd=harness.ROOT,
             env=portal.env,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
+        assert self.process.stdout is not None
+        ready = self.process.stdout.readline()
+        if ready.strip() != "ready":
+            raise SystemExit(f"a worker did not start:\n{self.process.communicate()[1][-3000:]}")
+
+    def run(self, submission_id: int) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"{submission_id}\n")
+        self.process.stdin.flush()
 
     def result(self) -> dict:
         out, err = self.process.communicate(timeout=900)
@@ -141,14 +154,15 @@ class Worker:
         return json.loads(out.strip().splitlines()[-1])
 
 
-def press_submit(portal: harness.Portal, batch, user) -> tuple[Submission, Worker]:
+def press_submit(worker: Worker, batch, user) -> Submission:
     """The Submit button's service; the task goes to a worker process of its own."""
     from portal.staging.pipeline import control
 
     queued: list = []
     control._queue = lambda submission: queued.append(submission)
     submission = control.start(batch, user)
-    return submission, Worker(portal, queued[0].pk)
+    worker.run(queued[0].pk)
+    return submission
 
 
 class Probe(threading.Thread):
@@ -242,24 +256,26 @@ def main() -> None:
 
         # The 5-document batch alone first: nothing else draws on the budget.
         ratelimit.configure(hourly=HOURLY, spike=SPIKE)
+        alone_worker = Worker(portal)
         time.sleep(10 - time.time() % 10)  # start on a fresh 10-second window, as the contended one may not
-        alone_submission, alone_worker = press_submit(portal, twin, users[SAM])
+        alone_submission = press_submit(alone_worker, twin, users[SAM])
         alone = alone_worker.result()
         alone_submission = Submission.objects.get(pk=alone_submission.pk)
         alone_seconds = took(alone_submission)
         print(f"5 documents alone: {alone_submission.state} in {alone_seconds:.1f} s, {alone['api_calls']} calls")
 
+        workers = {login: Worker(portal) for login, _, _ in BATCHES}
         ratelimit.configure(hourly=HOURLY, spike=SPIKE)  # count the contended run afresh
         probe = Probe(browser_session(users[DANA]), f"{portal.url}/")
         probe.start()
         time.sleep(4)
         big_login = BATCHES[0][0]
         before_submit = estimate(batches[big_login])
-        submissions, workers = {}, {}
+        submissions = {}
         t0 = time.time()
         for login, _count, delay in BATCHES:
             time.sleep(max(0.0, t0 + delay - time.time()))
-            submissions[login], workers[login] = press_submit(portal, batches[login], users[login])
+            submissions[login] = press_submit(workers[login], batches[login], users[login])
         all_queued = estimate(batches[big_login])
         results = {login: worker.result() for login, worker in workers.items()}
         probe.stopping.set()
@@ -273,11 +289,16 @@ def main() -> None:
 
         refused = sum(w.rejected for w in RateWindow.objects.filter(company_key=COMPANY))
         received = sum(r["status_429"] for r in results.values()) + alone["status_429"]
+        from portal.throttle.models import Flow
+
+        flows = {f.key: f for f in Flow.objects.filter(key__startswith="submission:")}
         for login, count, delay in BATCHES:
             s, r = finished[login], results[login]
+            flow = flows.get(f"submission:{s.pk}")
+            waited = f"{flow.waited_seconds:.1f} s waited for the budget in all" if flow else "no flow"
             print(
                 f"{count:>4} documents ({login.split('@')[0]}, Submit at +{delay:.0f} s): {s.state}, {s.landed} landed, "
-                f"{s.failed} failed, {r['api_calls']} calls, {seconds[login]:.1f} s"
+                f"{s.failed} failed, {r['api_calls']} calls, {seconds[login]:.1f} s ({waited})"
             )
         print(f"accepted per full 10-s window during the 400: {' '.join(map(str, windows))} (limit {SPIKE})")
         print(f"ratio of the ceiling used: {ratio:.3f} over {len(windows)} full windows")
