@@ -7,10 +7,15 @@ of the files), six at a time as the page does. Half-way through the big file its
 dropped in the middle of a part; a fresh client (as after a reload) lists what storage holds and
 sends only the rest. The worker (a qcluster) hashes every file from storage and adds it.
 
-Prints the bytes that passed through the web process (request and response bodies to and from the
-portal, counted by the client), the web process's CPU seconds and peak memory, the parts sent twice
+The web process measured is a gunicorn (one process, eight threads) that serves only the portal,
+as on a host of its own: the harness's own server also plays Procore (the sandbox), whose work is
+not the portal's. Prints the bytes that passed through it (request and response bodies to and from
+the portal, counted by the client), its CPU seconds and peak memory, the parts sent twice
 after the resume, and the throughput. Targets: web bytes under 1% of the bytes uploaded, web CPU
 under 1 s per GiB, peak web memory under 150 MB, no part sent twice.
+
+With DATABASE_URL (PostgreSQL) and REDIS_URL set, as on many hosts, it runs on a throwaway
+database on that server and that Redis; otherwise on SQLite with the database as the broker.
 
     .venv/bin/python bench/uploads.py [--small 200] [--small-gib 2] [--big-gib 1]
 """
@@ -18,15 +23,19 @@ under 1 s per GiB, peak web memory under 150 MB, no part sent twice.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
+import os
 import random
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psutil
 import requests
@@ -75,17 +84,12 @@ def mixed_sizes(count: int, total: int) -> list[int]:
 
 
 class WebMeter:
-    """CPU seconds and peak RSS of the gunicorn processes serving the portal."""
+    """CPU seconds and peak RSS of one gunicorn (its master and workers, each counted once)."""
 
-    def __init__(self, port: int) -> None:
-        self.processes = [
-            p
-            for p in psutil.process_iter(["cmdline"])
-            if p.info["cmdline"]
-            and "gunicorn" in " ".join(p.info["cmdline"])
-            and f":{port}" in " ".join(p.info["cmdline"])
-        ]
-        self.processes += [c for p in list(self.processes) for c in p.children(recursive=True)]
+    def __init__(self, master: subprocess.Popen) -> None:
+        root = psutil.Process(master.pid)
+        self.processes = [root, *root.children(recursive=True)]
+        self.workers = self.processes[1:] or self.processes
         self.peak = 0
         self.running = True
         self.thread = threading.Thread(target=self._sample, daemon=True)
@@ -93,18 +97,20 @@ class WebMeter:
     def cpu(self) -> float:
         return sum(sum(p.cpu_times()[:2]) for p in self.processes if p.is_running())
 
+    def rss(self) -> int:
+        return max(p.memory_info().rss for p in self.workers)
+
     def _sample(self) -> None:
         while self.running:
-            workers = [p for p in self.processes if p.is_running() and p.parent() and p.parent() in self.processes]
-            for process in workers or self.processes:
-                try:
-                    self.peak = max(self.peak, process.memory_info().rss)
-                except psutil.Error:
-                    pass
+            try:
+                self.peak = max(self.peak, self.rss())
+            except psutil.Error:
+                pass
             time.sleep(0.1)
 
     def __enter__(self) -> WebMeter:
         self.cpu_before = self.cpu()
+        self.rss_before = self.rss()
         self.thread.start()
         return self
 
@@ -112,6 +118,26 @@ class WebMeter:
         self.running = False
         self.thread.join()
         self.cpu_used = self.cpu() - self.cpu_before
+
+
+@contextlib.contextmanager
+def web_process(portal: harness.Portal) -> Iterator[tuple[str, subprocess.Popen]]:
+    """The portal's web process the page talks to: a gunicorn of its own, as on a host of its own
+    (the harness's first gunicorn also plays Procore, the sandbox, whose work is not the portal's)."""
+    port = harness.free_port()
+    process = subprocess.Popen(
+        [harness.PYTHON, "-m", "gunicorn", "portal.wsgi:application", "--bind", f"127.0.0.1:{port}"]
+        + ["--workers", "1", "--threads", "8", "--log-level", "warning"],
+        cwd=harness.ROOT,
+        env=portal.env,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        harness.wait_until_up(url + "/healthz")
+        yield url, process
+    finally:
+        process.terminate()
+        process.wait(30)
 
 
 def count_portal_bytes(session: requests.Session, counter: list[int], lock: threading.Lock) -> None:
@@ -127,28 +153,63 @@ class Dropped(Exception):
     pass
 
 
+@contextlib.contextmanager
+def throwaway_database(server_url: str | None) -> Iterator[str | None]:
+    """A fresh PostgreSQL database on `server_url` for this run (None: the harness's SQLite file)."""
+    if not server_url:
+        yield None
+        return
+    import psycopg
+
+    name = f"portal_bench_uploads_{os.getpid()}"
+    admin = urlsplit(server_url)._replace(scheme="postgresql", path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlsplit(server_url)._replace(path=f"/{name}").geturl()
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--small", type=int, default=200)
     parser.add_argument("--small-gib", type=float, default=2.0)
     parser.add_argument("--big-gib", type=float, default=1.0)
+    # Many hosts share PostgreSQL and Redis (the layout S3 storage is for): used when configured.
+    postgres = os.environ.get("DATABASE_URL", "") if os.environ.get("DATABASE_URL", "").startswith("postgres") else ""
+    parser.add_argument("--database-url", default=postgres or None, help="a PostgreSQL server (default: DATABASE_URL)")
+    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL"), help="the broker (default: REDIS_URL)")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="bench-uploads-s3-") as s3_dir, SeaweedS3(Path(s3_dir)) as s3:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-uploads-s3-") as s3_dir,
+        SeaweedS3(Path(s3_dir)) as s3,
+        throwaway_database(args.database_url) as database_url,
+    ):
         s3.create_bucket("staged")
         env = {**s3.env("staged"), "STAGING_UPLOAD_PART_SIZE": str(16 * MiB), "Q_WORKERS": "2"}
-        with harness.portal(env, threads=8, workers=1) as portal:
+        with harness.portal(env, threads=8, workers=1, database_url=database_url) as portal:
+            if args.redis_url:
+                # The web process, the worker and this script (not the sandbox's server) share a queue of their own.
+                portal.env.update(REDIS_URL=args.redis_url, Q_CLUSTER_NAME=f"bench-uploads-{os.getpid()}")
+            print(
+                f"Database: {'PostgreSQL' if database_url else 'SQLite'}; "
+                f"broker: {'Redis' if args.redis_url else 'the database'}"
+            )
             worker = subprocess.Popen(
                 [harness.PYTHON, "manage.py", "qcluster"], cwd=harness.ROOT, env=portal.env, stdout=subprocess.DEVNULL
             )
             try:
-                run(portal, args)
+                with web_process(portal) as web:
+                    run(portal, web, args)
             finally:
                 worker.terminate()
                 worker.wait(30)
 
 
-def run(portal: harness.Portal, args: argparse.Namespace) -> None:
+def run(portal: harness.Portal, web: tuple[str, subprocess.Popen], args: argparse.Namespace) -> None:
     portal.setup_django()
     from portal.mirror.models import Project
     from portal.mirror.sync import run_sync, start_sync, sync_memberships
@@ -175,7 +236,7 @@ def run(portal: harness.Portal, args: argparse.Namespace) -> None:
         session.cookies.set("sessionid", store.session_key or "")
         session.cookies.set("csrftoken", "benchmarkbenchmarkbenchmarkbench")
         count_portal_bytes(session, portal_bytes, lock)
-        return UploadClient(session, portal.url, batch.pk, part_size=16 * MiB)
+        return UploadClient(session, web[0], batch.pk, part_size=16 * MiB)
 
     sizes = mixed_sizes(args.small, int(args.small_gib * GiB))
     big_size = int(args.big_gib * GiB)
@@ -222,7 +283,7 @@ def run(portal: harness.Portal, args: argparse.Namespace) -> None:
         clients.extend([first, second])
         sent_ids.append(upload.id)
 
-    with WebMeter(portal.port) as meter:
+    with WebMeter(web[1]) as meter:
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=6) as pool:
             futures = [pool.submit(big)] + [pool.submit(small, i) for i in range(len(sizes))]
@@ -246,7 +307,7 @@ def run(portal: harness.Portal, args: argparse.Namespace) -> None:
     print(
         f"Web process: {portal_bytes[0] / 1024:.0f} KiB of request and response bodies "
         f"({100 * web_bytes_ratio:.4f}% of the bytes uploaded), {meter.cpu_used:.2f} CPU s "
-        f"({web_cpu:.3f} s per GiB), peak RSS {web_peak_mb:.0f} MB"
+        f"({web_cpu:.3f} s per GiB), peak RSS {web_peak_mb:.0f} MB ({meter.rss_before / MiB:.0f} MB before the first upload)"
     )
     print(
         f"Parts sent twice after the resume: {resent[0]}; throughput {mib_per_s:.0f} MiB/s "

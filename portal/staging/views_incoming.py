@@ -9,18 +9,18 @@ import time
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.accounts.http import AuthenticatedRequest
 
-from .access import get_batch_for_user
+from .access import batches_for_user
 from .incoming import service
 from .incoming.body_limit import body_limit
 from .incoming.storage import LocalMultipart, StorageRefused, is_s3, part_signature
-from .models import IncomingFile
+from .models import Batch, IncomingFile
 from .services import BatchLocked
 from .tasks import records_waiting_for_queue
 from .uploads import UploadRefused
@@ -38,18 +38,30 @@ def _json(request: HttpRequest) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def _batch(request: AuthenticatedRequest, batch_id: int) -> Batch:
+    """A batch the person may see (404 otherwise), without what only its pages need: these
+    endpoints are called for every file and part, so one plain query."""
+    batch = batches_for_user(request.user).filter(pk=batch_id).first()
+    if batch is None:
+        raise Http404("No such batch.")
+    return batch
+
+
 def _incoming(request: AuthenticatedRequest, batch_id: int, incoming_id: int) -> IncomingFile:
-    """An upload of a batch the person may see, started by them; 404 otherwise."""
-    batch = get_batch_for_user(request.user, batch_id)
-    incoming = get_object_or_404(IncomingFile, pk=incoming_id, batch=batch, created_by=request.user)
-    incoming.batch = batch
-    return incoming
+    """An upload of a batch the person may see, started by them; 404 otherwise (one query)."""
+    return get_object_or_404(
+        IncomingFile.objects.select_related("batch"),
+        pk=incoming_id,
+        batch_id=batch_id,
+        batch__in=batches_for_user(request.user),
+        created_by=request.user,
+    )
 
 
 @login_required
 @require_POST
 def create(request: AuthenticatedRequest, batch_id: int) -> JsonResponse:
-    batch = get_batch_for_user(request.user, batch_id)
+    batch = _batch(request, batch_id)
     data = _json(request)
     try:
         size = int(str(data.get("size", "")))
@@ -128,7 +140,7 @@ def abort(request: AuthenticatedRequest, batch_id: int, incoming_id: int) -> Jso
 @require_GET
 def states(request: AuthenticatedRequest, batch_id: int) -> JsonResponse:
     """What became of the person's files: `?ids=1,2,3` (at most 200)."""
-    batch = get_batch_for_user(request.user, batch_id)
+    batch = _batch(request, batch_id)
     ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.strip().isdigit()][:200]
     rows = IncomingFile.objects.filter(batch=batch, created_by=request.user, pk__in=ids).select_related("document")
     files = [service.status(row) for row in rows]

@@ -247,7 +247,14 @@
   });
   uppy.on("file-removed", (file) => {
     const item = rows.get(file.id);
-    if (item && outcome.get(file.id) !== "added") item.remove();
+    if (item && outcome.get(file.id) !== "added") {
+      // A keyboard user who pressed Cancel keeps their place: the next file's button, else "Choose files".
+      if (item.contains(document.activeElement)) {
+        const near = [item.nextElementSibling, item.previousElementSibling].find((li) => li && li.querySelector("button"));
+        (near ? near.querySelector("button") : box.querySelector("[data-choose]")).focus();
+      }
+      item.remove();
+    }
     rows.delete(file.id);
     renderSummary();
   });

@@ -14,6 +14,7 @@ from portal.mirror.models import Project
 from portal.staging import services
 from portal.staging.models import IncomingFile, StagedDocument
 from procore_sandbox.testing import ELI
+from tests.e2e.conftest import LAPTOP, PHONE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -137,3 +138,102 @@ def test_an_over_limit_file_is_refused_before_any_part_is_stored_and_the_message
     page.reload()
     page.get_by_role("button", name="Choose files").wait_for()
     assert page.get_by_text(message).count() == 0
+
+
+HELD = """([names, sizes]) => {
+  const zone = document.querySelector("[data-dropzone]");
+  const data = new DataTransfer();
+  names.forEach((name, i) => {
+    const bytes = new Uint8Array(sizes[i]);
+    bytes.fill(i + 1);
+    data.items.add(new File([bytes], name, { type: "application/pdf" }));
+  });
+  zone.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
+}"""
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_the_list_shows_each_file_and_a_file_is_cancelled_by_keyboard(
+    batch_page, s3_storage, settings, viewport, screenshots, axe
+):
+    page, batch = batch_page, batch_page.batch
+    page.set_viewport_size(viewport)
+    settings.STAGING_MAX_FILE_SIZE = 20 * MiB
+    s3 = s3_storage.client()
+    held = []  # parts after each file's first wait here: the page is caught mid-upload
+
+    def first_parts_only(route, request):
+        if request.method == "PUT" and parse_qs(urlsplit(request.url).query)["partNumber"] != ["1"]:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(f"{s3_storage.endpoint_url}/**", first_parts_only)
+    kept, cancelled, refused = "A-DRW-301_Level 1_Rev A.pdf", "A-DRW-302_Level 2_Rev A.pdf", "Survey scan.pdf"
+    page.evaluate(HELD, [[kept, cancelled, refused], [15 * MiB, 12 * MiB, 20 * MiB + 1]])
+
+    page.get_by_text("Survey scan.pdf is 0.02 GiB, over the limit of 0.02 GiB per file").wait_for()
+    while len(held) < 2:
+        page.wait_for_timeout(200)
+    overall = page.locator("[data-upload-overall]")
+    assert overall.inner_text().startswith("0 of 2 files added · 2 sending")
+    assert page.get_by_role("progressbar", name=kept).get_attribute("value") not in {"0", "100"}
+    page.screenshot(path=str(screenshots / f"uploads-{viewport['width']}.png"), full_page=True)
+    assert axe(page, context="document.querySelector('[data-uploader]')") == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+
+    # Keyboard: from "Choose files", Tab to the second file's Cancel and press Enter.
+    page.get_by_role("button", name="Choose files").focus()
+    cancel = page.get_by_role("button", name=f"Cancel {cancelled}")
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if cancel.evaluate("b => b === document.activeElement"):
+            break
+    page.keyboard.press("Enter")
+    cancel.wait_for(state="detached")
+    # The focus stays in the list (on the next thing to act on), not lost to the page.
+    assert page.evaluate("document.activeElement.closest('[data-uploader]') !== null")
+    gone = IncomingFile.objects.get(file_name=cancelled)
+    deadline = time.monotonic() + 20
+    while gone.state != IncomingFile.State.CANCELLED and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+        gone.refresh_from_db()
+    assert gone.state == IncomingFile.State.CANCELLED
+    assert gone.upload_id not in {
+        u["UploadId"] for u in s3.list_multipart_uploads(Bucket=s3_storage.bucket).get("Uploads", [])
+    }
+
+    page.unroute(f"{s3_storage.endpoint_url}/**")
+    for route in held:
+        try:
+            route.continue_()
+        except Exception:  # noqa: BLE001 — the cancelled file's part: the page dropped it
+            pass
+    page.wait_for_function(
+        "document.querySelectorAll('[data-grid].is-ready .tabulator-row').length === 1", timeout=120_000
+    )
+    assert [d.file_name for d in StagedDocument.objects.filter(batch=batch)] == [kept]
+    assert page.get_by_text("Survey scan.pdf is 0.02 GiB").count() == 1  # the refusal outlives the reload
+
+
+def test_on_local_disk_the_page_sends_the_parts_through_the_portal(
+    signed_in_page, sandbox, settings, tasks_run_at_once
+):
+    settings.STAGING_UPLOAD_PART_SIZE = 5 * MiB
+    page = signed_in_page
+    eli = User.objects.get(username=ELI)
+    batch = services.create_batch(Project.objects.get(pk=2305), eli, name="On one machine")
+    page.goto(f"{sandbox.portal_url}/batches/{batch.pk}/")
+    parts = []
+    page.on("request", lambda r: parts.append(r.url) if r.method == "PUT" else None)
+    names = {"A-DRW-401_Plan_Rev A.pdf": 11 * MiB, "A-DRW-402_Detail_Rev A.pdf": 70_000}
+    page.evaluate(DROP, [list(names), list(names.values())])
+    page.wait_for_function(
+        "document.querySelectorAll('[data-grid].is-ready .tabulator-row').length === 2", timeout=120_000
+    )
+    assert len(parts) == 4 and all(url.startswith(f"{sandbox.portal_url}/uploads/parts/") for url in parts)
+    documents = {d.file_name: d for d in StagedDocument.objects.filter(batch=batch)}
+    for index, (name, size) in enumerate(names.items()):
+        assert documents[name].size == size and documents[name].sha256 == sha256_of_pattern(size, index)
+        with documents[name].file.open("rb") as handle:
+            assert hashlib.sha256(handle.read()).hexdigest() == documents[name].sha256

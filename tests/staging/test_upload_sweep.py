@@ -106,3 +106,21 @@ def test_the_bucket_command_creates_the_bucket_once(s3_storage, settings):
         f"Created the bucket {s3_storage.bucket}.",
         f"The bucket {s3_storage.bucket} exists.",
     ]
+
+
+def test_it_removes_the_pictures_of_documents_that_are_gone(client, s3_storage, monkeypatch):
+    client.post(f"/projects/{RIVERSIDE}/batches/", {"name": "Batch"})
+    batch = Batch.objects.get()
+    assert stage_file(client, batch.pk, "kept.pdf", b"%PDF kept")["ok"]
+    kept = StagedDocument.objects.get()
+    s3 = s3_storage.client()
+    # Pictures read from the kept document, and from one whose batch went with its project.
+    pictures = {n: f"previews/{RIVERSIDE}/{batch.pk}/{n}/thumbnail.png" for n in (kept.pk, kept.pk + 1000)}
+    for key in pictures.values():
+        s3.put_object(Bucket=s3_storage.bucket, Key=key, Body=b"\x89PNG")
+    from portal.staging.incoming import sweep
+
+    monkeypatch.setattr(sweep, "ORPHAN_GRACE", timedelta(seconds=-5))
+    assert sweep_uploads() == "0 upload(s) aborted, 1 orphaned file(s) removed"
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=s3_storage.bucket).get("Contents", [])}
+    assert keys == {kept.file.name, pictures[kept.pk]}

@@ -58,7 +58,8 @@ def is_s3() -> bool:
 def _s3_storage() -> Any:
     """The S3 storage when staged files live in one, else None (the local disk)."""
     storage = storages["default"]
-    return storage if hasattr(storage, "bucket_name") and hasattr(storage, "connection") else None
+    # Asked of the class: on the instance, `connection` is a property that builds a boto3 session.
+    return storage if hasattr(storage, "bucket_name") and hasattr(type(storage), "connection") else None
 
 
 def backend() -> S3Multipart | LocalMultipart:
@@ -71,41 +72,51 @@ def open_staged(name: str) -> BinaryIO:
     storage = _s3_storage()
     if storage is None:
         return cast(BinaryIO, default_storage.open(name, "rb"))
-    return cast(BinaryIO, S3Reader(storage.connection.meta.client, storage.bucket_name, name))
+    return cast(BinaryIO, S3Reader(_client(storage), storage.bucket_name, name))
 
 
 # --- S3 -----------------------------------------------------------------------------------------
 
-_signers: dict[tuple, Any] = {}
-_signers_lock = threading.Lock()
+_clients: dict[tuple, Any] = {}
+_clients_lock = threading.Lock()
 
 
-def _signer(storage: Any) -> Any:
-    """A client that signs URLs for the address browsers use (S3_PUBLIC_URL); signing is local, so
-    one client per process serves every thread."""
-    public = settings.S3_PUBLIC_URL or storage.endpoint_url
-    key = (public, storage.access_key, storage.region_name)
-    with _signers_lock:
-        if key not in _signers:
+def _client(storage: Any, endpoint: str | None = None) -> Any:
+    """One boto3 client per process and address, shared by every thread (botocore clients are
+    thread-safe). django-storages builds a session and client per thread — each a parse of the
+    S3 model, some 10 MB and a tenth of a CPU second — which a web process with many threads
+    would pay again and again for the few calls an upload needs.
+
+    `endpoint` is the address to sign for: S3_PUBLIC_URL for the URLs handed to browsers (signing
+    is local: no request goes there), the storage's own endpoint otherwise."""
+    endpoint = endpoint or storage.endpoint_url or None
+    key = (endpoint, storage.access_key, storage.region_name)
+    with _clients_lock:
+        if key not in _clients:
             import boto3
             from botocore.config import Config
 
-            _signers[key] = boto3.session.Session().client(
+            _clients[key] = boto3.session.Session().client(
                 "s3",
-                endpoint_url=public or None,
+                endpoint_url=endpoint,
                 region_name=storage.region_name,
                 aws_access_key_id=storage.access_key,
                 aws_secret_access_key=storage.secret_key,
-                config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+                config=Config(signature_version="s3v4", s3={"addressing_style": "path"}, max_pool_connections=32),
             )
-        return _signers[key]
+        return _clients[key]
+
+
+def _signer(storage: Any) -> Any:
+    """The client that signs part URLs for the address browsers use (S3_PUBLIC_URL)."""
+    return _client(storage, settings.S3_PUBLIC_URL or None)
 
 
 class S3Multipart:
     def __init__(self, storage: Any) -> None:
         self.storage = storage
         self.bucket = storage.bucket_name
-        self.client = storage.connection.meta.client
+        self.client = _client(storage)
 
     def create(self, key: str, content_type: str) -> str:
         answer = self.client.create_multipart_upload(
@@ -372,7 +383,7 @@ def ensure_bucket() -> str:
         return "Staged files are on local disk: no bucket to create."
     from botocore.exceptions import ClientError
 
-    client = storage.connection.meta.client
+    client = _client(storage)
     try:
         client.head_bucket(Bucket=storage.bucket_name)
         return f"The bucket {storage.bucket_name} exists."

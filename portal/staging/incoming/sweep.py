@@ -4,7 +4,8 @@
 - A multipart upload storage holds that no row knows (its row went with a deleted batch, or the
   web process died between starting it and saving the row) is aborted after the same time.
 - A stored file no staged document and no upload in progress refers to — the files of a batch
-  deleted with its project, say — is removed after an hour's grace.
+  deleted with its project, say — is removed after an hour's grace; so are the pictures read
+  from a document that is gone (`previews/<project>/<batch>/<document>/…`).
 - A file still "checking" after ten minutes (its task was lost with a broker) is queued again.
 - Rows of finished uploads are kept a week, so the page can still say what became of a file.
 """
@@ -24,6 +25,7 @@ from .storage import backend
 log = logging.getLogger(__name__)
 
 PREFIX = "staged/"
+PICTURES_PREFIX = "previews/"
 ORPHAN_GRACE = timedelta(hours=1)
 CHECKING_RETRY = timedelta(minutes=10)
 KEEP_FINISHED = timedelta(days=7)
@@ -70,6 +72,7 @@ def sweep_storage(now: datetime | None = None) -> SweepResult:
             result.removed += _remove_unreferenced(store, page)
             page = []
     result.removed += _remove_unreferenced(store, page)
+    result.removed += _remove_pictures_of_gone_documents(store, orphaned_before)
 
     from ..tasks import queue_record
 
@@ -91,3 +94,29 @@ def _remove_unreferenced(store, keys: list[str]) -> int:
             store.delete(key)
             removed += 1
     return removed
+
+
+def _document_of(picture: str) -> int | None:
+    """The document a picture was read from: previews/<project>/<batch>/<document>/<what>.png."""
+    parts = picture.split("/")
+    return int(parts[3]) if len(parts) == 5 and parts[3].isdigit() else None
+
+
+def _remove_pictures_of_gone_documents(store, orphaned_before: datetime) -> int:
+    removed = 0
+    page: list[tuple[str, int]] = []
+
+    def remove(page: list[tuple[str, int]]) -> int:
+        alive = set(StagedDocument.objects.filter(pk__in={d for _, d in page}).values_list("pk", flat=True))
+        gone = [key for key, document in page if document not in alive]
+        for key in gone:
+            store.delete(key)
+        return len(gone)
+
+    for key, modified in store.objects(PICTURES_PREFIX):
+        document = _document_of(key)
+        if document is not None and modified < orphaned_before:
+            page.append((key, document))
+        if len(page) >= 500:
+            removed, page = removed + remove(page), []
+    return removed + (remove(page) if page else 0)
