@@ -60,31 +60,34 @@ def test_dropped_files_carry_on_after_a_reload_and_finish(batch_page, s3_storage
     s3 = s3_storage.client()
     puts: list[tuple[str, int, float]] = []  # (upload id, part, when) of every part PUT sent to storage
 
-    def slow_storage(route, request):
+    holding = [True]  # until the reload, the big file's parts after the second wait (a stalled line)
+
+    def stalled_storage(route, request):
         if request.method == "PUT":
             query = parse_qs(urlsplit(request.url).query)
-            puts.append((query["uploadId"][0], int(query["partNumber"][0]), time.monotonic()))
-            time.sleep(0.3)  # a slow line (parts one at a time), so the reload lands mid-file
+            number = int(query["partNumber"][0])
+            if holding[0] and number > 2:
+                return  # never answered: the reload cuts it off mid-file
+            puts.append((query["uploadId"][0], number, time.monotonic()))
         route.continue_()
 
-    page.route(f"{s3_storage.endpoint_url}/**", slow_storage)
+    page.route(f"{s3_storage.endpoint_url}/**", stalled_storage)
     page.evaluate(DROP, [list(FILES), list(FILES.values())])
     page.get_by_text("Roof Plan").first.wait_for()
 
     big = IncomingFile.objects.filter(file_name="A-DRW-201_Roof Plan_Rev A.pdf")
+    held: list = []
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        row = big.first()
-        held = (
-            s3.list_parts(Bucket=s3_storage.bucket, Key=row.key, UploadId=row.upload_id).get("Parts", []) if row else []
-        )
-        if len(held) >= 2:
-            break
+    while len(held) < 2 and time.monotonic() < deadline:
         page.wait_for_timeout(200)  # lets Playwright serve the routed requests meanwhile
-    assert len(held) >= 2, "the big file never got two parts into storage"
+        row = big.first()
+        if row is not None:
+            held = s3.list_parts(Bucket=s3_storage.bucket, Key=row.key, UploadId=row.upload_id).get("Parts", [])
+    assert len(held) == 2, "the big file never got two parts into storage"
     assert "of 3 files added" in page.locator("[data-upload-overall]").inner_text()
     before_reload = {p["PartNumber"] for p in held}
     reloaded_at = time.monotonic()
+    holding[0] = False
     page.reload()
 
     # Golden Retriever restores the files; sending carries on, and the page reloads once all are in.

@@ -46,7 +46,6 @@ from portal.procore.http import ProcoreClient
 
 from ..models import Batch, RevisionFile, SheetCompare, StagedDocument
 from ..schema import load_schema, split_extension
-from . import imaging
 from .checks import OPEN_STATES, containers_for
 from .ledger import record_downloaded
 from .revision_order import normalize
@@ -185,6 +184,9 @@ def compare_document(row: SheetCompare, client: ProcoreClient | None) -> dict:
         f"Current: revision {values['revision_label'] or '—'}, version {current.version}",
         f"Staged: {document.file_name}",
     )
+    # numpy, scipy and PDFium are the worker's (some 50 MB): imported here, web processes never load them.
+    from . import imaging
+
     pages: list[dict] = []
     folder = f"compares/{batch.pk}/{document.pk}/{uuid.uuid4().hex[:8]}"
 

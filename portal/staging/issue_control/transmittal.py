@@ -34,7 +34,6 @@ from portal.accounts.models import User
 from ..models import AuditEntry, Batch, Recipient, Transmittal
 from .ledger import person_name
 from .register import register_lines, render_csv
-from .transmittal_pdf import render_pdf
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +77,8 @@ def issue_transmittal(batch: Batch, *, complete: bool = True, user: User | None 
     submission = batch.submissions.select_related("submitted_by").first()
     issued_by = user or (submission.submitted_by if submission else batch.created_by)
     transmittal = existing or _allocate(batch, issued_by=issued_by, complete=complete, documents=len(lines))
+    from .transmittal_pdf import render_pdf  # reportlab is the worker's: web processes never load it
+
     folder = f"transmittals/{batch.project_id}"
     pdf_name = default_storage.save(f"{folder}/{transmittal.label}.pdf", ContentFile(render_pdf(transmittal, lines)))
     csv_name = default_storage.save(f"{folder}/{transmittal.label}.csv", ContentFile(render_csv(transmittal, lines)))
