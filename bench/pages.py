@@ -249,13 +249,17 @@ class Worker(threading.Thread):
         connection.close()
 
 
-def poll(batch_id: int):
-    path = f"/batches/{batch_id}/progress/"
+def poll(batch):
+    """The page's poller: it starts from the ETag of the page the person opened, then sends the
+    ETag of each answer."""
+    from portal.staging.pipeline.progress import snapshot
+
+    path = f"/batches/{batch.pk}/progress/"
+    opened = snapshot(batch).etag
 
     def request(client: Client, n: int) -> int:
         headers = {"HX-Request": "true", "HX-Current-URL": f"http://127.0.0.1:{client.port}{path}"}
-        if client.etag:
-            headers["If-None-Match"] = client.etag
+        headers["If-None-Match"] = client.etag or opened
         status, _, response_headers = client.get(path, headers)
         client.etag = response_headers.get("etag", client.etag)
         return status
@@ -391,11 +395,11 @@ def main() -> None:
             }
             worker = Worker(submission, ids)
             worker.start()
-            phases["progress"] = drive("progress", port, cookies, args.seconds, poll(sending.pk))
+            phases["progress"] = drive("progress", port, cookies, args.seconds, poll(sending))
             worker.stop.set()
             worker.join()
             time.sleep(3)  # past the cursor's overlap
-            idle = drive("idle poll", port, cookies, min(args.seconds, 10), poll(sending.pk))
+            idle = drive("idle poll", port, cookies, min(args.seconds, 10), poll(sending))
             idle_cpu = idle.cpu_ms / max(1, len(idle.latencies))
 
             status = PdmField.objects.get(project_id=HARBOR, name="status")

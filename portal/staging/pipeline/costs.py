@@ -19,7 +19,9 @@ The estimate is checked against a real run in tests/staging/test_submit_estimate
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+
+from django.db.models import Count
 
 from portal.procore.legacy_uploads import SEGMENT_THRESHOLD
 
@@ -51,6 +53,12 @@ def document_management_calls(steps: Iterable[str]) -> int:
     at_step: dict[str, int] = {}
     for step in steps:
         at_step[step] = at_step.get(step, 0) + 1
+    return calls_at_steps(at_step)
+
+
+def calls_at_steps(at_step: Mapping[str, int]) -> int:
+    """Calls still needed by documents counted per step ({step: how many})."""
+    at_step = {step: count for step, count in at_step.items() if count}
     if not at_step:
         return 0
     per_document = sum(PER_DOCUMENT * count for step, count in at_step.items() if step in SENDING)
@@ -79,7 +87,7 @@ def calls_for_batch(batch: Batch) -> int:
     if batch.target == Batch.Target.FOLDER:
         sizes = documents.values_list("size", flat=True)
         return folder_calls(((PENDING, size) for size in sizes), new_folder=bool(batch.new_folder_name))
-    return document_management_calls(PENDING for _ in range(documents.count()))
+    return calls_at_steps({PENDING: documents.count()})
 
 
 def calls_left(submission: Submission) -> int:
@@ -88,4 +96,5 @@ def calls_left(submission: Submission) -> int:
     sending = batch.documents.filter(state=StagedDocument.State.SUBMITTING)
     if batch.target == Batch.Target.FOLDER:
         return folder_calls(sending.values_list("step", "size"), new_folder=bool(batch.new_folder_name))
-    return document_management_calls(sending.values_list("step", flat=True))
+    # Counted per step in the database: the same one query for 10 documents or 10,000.
+    return calls_at_steps(dict(sending.values_list("step").annotate(n=Count("id")).order_by()))
