@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -66,10 +67,19 @@ def progress(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     summary and only the rows that changed (swapped in by id, staging/_progress_delta.html);
     once the run has ended it reloads the page, which then shows the retry forms and the notice."""
     batch = get_batch_for_user(request.user, batch_id)
+    number = _page_number(request)
     if request.htmx:
-        return _live(request, batch)
-    report = live.full(batch)
-    return render(request, "staging/progress.html", _context(batch, report))
+        return _live(request, batch, number)
+    page = Paginator(live.documents(batch), live.PAGE_SIZE).get_page(number)
+    report = live.report(batch, live.snapshot(batch), list(page.object_list))
+    return render(
+        request, "staging/progress.html", {**_context(batch, report), "page": page, "page_number": page.number}
+    )
+
+
+def _page_number(request: AuthenticatedRequest) -> int:
+    raw = request.GET.get("page", "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
 
 
 def _context(batch: Batch, report: dict) -> dict:
@@ -101,15 +111,16 @@ def _seen(request: AuthenticatedRequest) -> str:
     return request.headers.get("If-None-Match", "")
 
 
-def _live(request: AuthenticatedRequest, batch: Batch) -> HttpResponse:
+def _live(request: AuthenticatedRequest, batch: Batch, number: int) -> HttpResponse:
     snap = live.snapshot(batch)
     seen = _seen(request)
     if snap.finished or (seen and live.document_count(seen) not in {None, snap.documents}):
         return HttpResponseClientRefresh()  # the page as it now is (documents came or went)
     if seen == snap.etag:
         return _not_modified(snap.etag)
-    report = live.report(batch, snap, list(live.documents(batch, live.changed_since(seen))))
-    response = render(request, "staging/_progress_delta.html", _context(batch, report))
+    changed = live.on_page(live.documents(batch, live.changed_since(seen)), batch, number)
+    report = live.report(batch, snap, list(changed))
+    response = render(request, "staging/_progress_delta.html", {**_context(batch, report), "page_number": number})
     response["ETag"] = snap.etag
     response["Cache-Control"] = "no-store"
     return response

@@ -226,7 +226,7 @@ def test_the_progress_poll_is_a_304_until_something_changes_then_only_the_change
     submission = sending_existing(batch)
     url = f"/batches/{batch.pk}/progress/"
     page = person_client.get(url).content.decode()
-    assert 'hx-trigger="every 1s"' in page and page.count('id="document-') == 120
+    assert 'hx-trigger="every 1s"' in page and page.count('id="document-') == 100  # the first page
     cursor = live.snapshot(batch).etag
     headers = re.search(r"id=\"progress-poll\"[^>]*hx-headers='([^']*)'", page)
     assert headers and json.loads(headers.group(1)) == {"If-None-Match": cursor}  # what the page shows
@@ -239,14 +239,14 @@ def test_the_progress_poll_is_a_304_until_something_changes_then_only_the_change
     StagedDocument.objects.filter(batch=batch).update(updated_at=timezone.now() - timedelta(minutes=5))
     last = batch.documents.order_by("position").last()
     StagedDocument.objects.filter(pk=last.pk).update(updated_at=timezone.now() - timedelta(minutes=1))
-    cursor = live.snapshot(batch).etag  # only `last` is within the cursor's overlap
+    cursor = live.snapshot(batch).etag  # only `last` (on page 2) is within the cursor's overlap
     one = batch.documents.order_by("position").first()
     StagedDocument.objects.filter(pk=one.pk).update(step="uploaded", updated_at=timezone.now())
     delta = person_client.get(url, headers={**htmx, "If-None-Match": cursor})
     body = delta.content.decode()
     assert delta.status_code == 200 and delta["ETag"] != cursor
     assert (
-        body.count('id="document-') == 2 and f'id="document-{one.pk}" data-document-id="{one.pk}" hx-swap-oob' in body
+        body.count('id="document-') == 1 and f'id="document-{one.pk}" data-document-id="{one.pk}" hx-swap-oob' in body
     )
     assert 'id="progress-summary"' in body and 'id="progress-poll"' in body
     report = person_client.get(f"/batches/{batch.pk}/progress.json", headers={"If-None-Match": cursor}).json()
@@ -267,3 +267,24 @@ def sending_existing(batch: Batch) -> Submission:
         state=Submission.State.RUNNING,
         heartbeat_at=timezone.now() + timedelta(hours=1),  # a live worker; no start time, so no elapsed clock
     )
+
+
+def test_the_progress_page_shows_a_page_of_rows_and_its_poll_answers_for_that_page(person_client, stage):
+    batch = stage([f"A-DRW-{n:04}_Plan_Rev B.pdf" for n in range(250)])
+    sending_existing(batch)
+    StagedDocument.objects.filter(batch=batch).update(updated_at=timezone.now() - timedelta(minutes=5))
+    url = f"/batches/{batch.pk}/progress/"
+    first = person_client.get(url).content.decode()
+    assert first.count('id="document-') == 100 and "Documents 1–100 of 250" in first
+    last = person_client.get(url, {"page": 3}).content.decode()
+    assert last.count('id="document-') == 50 and f'hx-get="{url}?page=3"' in last
+    assert '<span class="muted">Sending file</span> <strong>250</strong>' in last  # the counts cover every page
+
+    ids = list(batch.documents.order_by("position").values_list("pk", flat=True))
+    StagedDocument.objects.filter(pk=ids[-1]).update(updated_at=timezone.now() - timedelta(minutes=1))
+    cursor = live.snapshot(batch).etag  # only the last row (page 3) is within the cursor's overlap
+    StagedDocument.objects.filter(pk__in=[ids[0], ids[150]]).update(step="uploaded", updated_at=timezone.now())
+    delta = person_client.get(f"{url}?page=2", headers={"HX-Request": "true", "If-None-Match": cursor})
+    body = delta.content.decode()
+    assert body.count('id="document-') == 1 and f'id="document-{ids[150]}"' in body  # not page 1's row
+    assert f'hx-get="{url}?page=2"' in body

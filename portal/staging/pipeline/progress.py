@@ -27,6 +27,7 @@ from .control import waiting_for
 from .state import STEP_LABELS
 
 OVERLAP = timedelta(seconds=2)
+PAGE_SIZE = 100  # rows of the progress table per page
 ELAPSED_STEP = 5  # seconds: the elapsed time on the page moves in these steps (a poll a second need not)
 ROW_FIELDS = (
     "id",
@@ -152,6 +153,13 @@ def label_of(document: StagedDocument) -> str:
 def documents(batch: Batch, since: datetime | None = None) -> QuerySet[StagedDocument]:
     rows = batch.documents.only(*ROW_FIELDS)
     return rows if since is None else rows.filter(updated_at__gte=since)
+
+
+def on_page(rows: QuerySet[StagedDocument], batch: Batch, number: int) -> QuerySet[StagedDocument]:
+    """Only the rows of page `number` of the progress table (in the batch's order), as a subquery."""
+    start = (max(1, number) - 1) * PAGE_SIZE
+    page = batch.documents.order_by("position", "id").values("pk")[start : start + PAGE_SIZE]
+    return rows.filter(pk__in=page)
 
 
 def rows(batch: Batch, docs: list[StagedDocument]) -> list[dict[str, Any]]:
