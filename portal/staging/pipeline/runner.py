@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -287,21 +287,29 @@ def close(submission: Submission) -> None:
     failed = batch.documents.filter(state=StagedDocument.State.FAILED).count()
     landed = batch.documents.filter(state=StagedDocument.State.SUBMITTED).count()
     batch_state = Batch.State.SUBMITTED if states == {StagedDocument.State.SUBMITTED} else Batch.State.FAILED
-    Batch.objects.filter(pk=batch.pk).update(state=batch_state, updated_at=timezone.now())
-    Submission.objects.filter(pk=submission.pk).update(
-        state=Submission.State.FAILED if failed else Submission.State.DONE,
-        finished_at=timezone.now(),
-        lease_until=None,
-        step="Finished",
-        landed=landed,
-        failed=failed,
-    )
-    submission.refresh_from_db()
-    audit(batch, submission.submitted_by, "Submit finished", f"{landed} document(s) submitted, {failed} need attention")
-    record_submitted(batch)  # the content ledger: what went where, by whom
-    # Every document landed: the transmittal, attached to the submitter's e-mail and sent to the
-    # people chosen at submit. Later landings (webhooks, the schedule) queue it instead.
-    transmittal = issue_when_landed(batch) if batch_state == Batch.State.SUBMITTED else None
-    notify(submission)
+    # One change for whoever watches: the run is seen to end together with its transmittal and
+    # the submitter's notice (a progress page reloads on the end and shows the notice).
+    with transaction.atomic():
+        Batch.objects.filter(pk=batch.pk).update(state=batch_state, updated_at=timezone.now())
+        Submission.objects.filter(pk=submission.pk).update(
+            state=Submission.State.FAILED if failed else Submission.State.DONE,
+            finished_at=timezone.now(),
+            lease_until=None,
+            step="Finished",
+            landed=landed,
+            failed=failed,
+        )
+        submission.refresh_from_db()
+        audit(
+            batch,
+            submission.submitted_by,
+            "Submit finished",
+            f"{landed} document(s) submitted, {failed} need attention",
+        )
+        record_submitted(batch)  # the content ledger: what went where, by whom
+        # Every document landed: the transmittal, attached to the submitter's e-mail and sent to the
+        # people chosen at submit. Later landings (webhooks, the schedule) queue it instead.
+        transmittal = issue_when_landed(batch) if batch_state == Batch.State.SUBMITTED else None
+        notify(submission)
     if transmittal is not None:
         send_transmittal(transmittal, to_submitter=False)
