@@ -165,3 +165,32 @@ def tasks_run_at_once(monkeypatch):
     from django_q.conf import Conf
 
     monkeypatch.setattr(Conf, "SYNC", True)
+
+
+@pytest.fixture
+def upload_checker():
+    """`upload_checker(n)`: play the worker for the browser's uploads only — wait until n upload checks
+    are queued, then run each (the real task function), leaving other queued work (the contents
+    reading) for the test to run when it chooses."""
+    import time
+
+    from django_q.models import OrmQ
+
+    from portal.staging.tasks import record_incoming
+
+    def run(expected: int, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        checked = 0
+        while checked < expected:
+            queued = [
+                q for q in OrmQ.objects.order_by("id") if q.task["func"] == "portal.staging.tasks.record_incoming"
+            ]
+            for item in queued:
+                item.delete()
+                record_incoming(*item.task["args"])
+                checked += 1
+            if checked < expected:
+                assert time.monotonic() < deadline, f"{checked} of {expected} upload checks were queued"
+                time.sleep(0.2)
+
+    return run

@@ -19,7 +19,9 @@ WIDE, PHONE = {"width": 1440, "height": 900}, {"width": 390, "height": 844}
 LAYOUT = (".brand-mark", ".crumbs", ".link", ".who")
 
 
-def test_review_what_the_title_block_says(signed_in_page, sandbox, worker, sheet_pdf, tmp_path, axe, screenshots):
+def test_review_what_the_title_block_says(
+    signed_in_page, sandbox, worker, upload_checker, sheet_pdf, tmp_path, axe, screenshots
+):
     page = signed_in_page
     page.goto(f"{sandbox.portal_url}/projects/{RIVERSIDE}/batches/")
     page.get_by_label("Name", exact=True).fill("Issue 4 drawings")
@@ -31,6 +33,7 @@ def test_review_what_the_title_block_says(signed_in_page, sandbox, worker, sheet
         path.write_bytes(sheet_pdf(f"A-DRW-{number}", ["A", "B", "C"], title=title))
         files.append(str(path))
     page.locator("[data-file-input]").set_input_files(files)
+    upload_checker(2)  # the worker checks the stored files and adds them to the batch
     rows = "[data-grid].is-ready [data-grid-host] .tabulator-row"
     page.wait_for_function(f"document.querySelectorAll('{rows}').length === 2", timeout=30_000)
     sheet = "[data-grid-host] .tabulator-cell[tabulator-field='c_sheet']"
