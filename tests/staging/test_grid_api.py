@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import html
 import json
 import re
@@ -354,3 +355,15 @@ def test_the_rows_on_the_page_cannot_break_out_of_their_attribute(person_client,
     page = person_client.get(f"/batches/{stage([name]).pk}/").content.decode()
     assert "<script>alert(1)" not in page
     assert first_rows_of(page)["rows"][0]["file"] == name
+
+
+def test_it_sends_the_rows_compressed_to_a_browser_that_takes_gzip(person_client, stage):
+    batch = stage([f"A-DRW-{n:03}_Plan_Rev B.pdf" for n in range(60)])
+    answer = person_client.get(f"/batches/{batch.pk}/grid.json", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert answer["Content-Encoding"] == "gzip"
+    body = gzip.decompress(answer.content)
+    assert len(answer.content) * 5 < len(body)  # the rows repeat field ids and messages
+    assert [row["file"] for row in json.loads(body)["rows"]][:2] == [
+        "A-DRW-000_Plan_Rev B.pdf",
+        "A-DRW-001_Plan_Rev B.pdf",
+    ]
