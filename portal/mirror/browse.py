@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
 
 from portal.procore.pdm import USER_VARIANTS
 
@@ -53,34 +54,33 @@ def folder_view(
     *,
     company: Company | None = None,
 ) -> FolderView:
-    """A project's Documents tool, or with `project` None a company's own."""
+    """A project's Documents tool, or with `project` None a company's own. Reads what the page
+    shows: the current folder and its parents, its subfolders and one page of files (a project's
+    hundreds of folders are not all read to draw one of them)."""
     scope = {"project": project} if project is not None else {"company": company, "project": None}
-    folders = list(Folder.objects.filter(**scope).only("id", "parent_id", "name", "name_with_path"))
-    by_id = {f.id: f for f in folders}
-    current = by_id.get(folder_id) if folder_id else None
+    columns = ("id", "parent_id", "name", "name_with_path")
+    in_scope = Folder.objects.filter(**scope).only(*columns)
+    current = in_scope.filter(pk=folder_id).first() if folder_id else None
 
     breadcrumbs: list[Folder] = []
     walker = current
-    while walker is not None and len(breadcrumbs) < 100:
+    while walker is not None and len(breadcrumbs) < 100:  # one query a level: folders nest a few deep
         breadcrumbs.insert(0, walker)
-        walker = by_id.get(walker.parent_id) if walker.parent_id is not None else None
+        walker = in_scope.filter(pk=walker.parent_id).first() if walker.parent_id is not None else None
 
     files: QuerySet[File] = File.objects.filter(**scope)
+    subfolders: list[Folder] = []
     if search:
         # Search covers the whole project, like Procore's own search box.
         files = files.filter(Q(name__icontains=search) | Q(name_with_path__icontains=search))
-        subfolders = []
     elif current is not None:
         files = files.filter(folder_id=current.id)
-        subfolders = sorted((f for f in folders if f.parent_id == current.id), key=lambda f: f.name.lower())
+        subfolders = list(in_scope.filter(parent_id=current.id).order_by(Lower("name"), "id"))
     else:
         # Top level: whatever hangs under Procore's root folder, which the index does not list.
-        files = (
-            files.exclude(folder_id__in=by_id.keys())
-            if len(by_id) < 900
-            else files.exclude(folder_id__in=Folder.objects.filter(**scope).values("id"))
-        )
-        subfolders = sorted((f for f in folders if f.parent_id not in by_id), key=lambda f: f.name.lower())
+        known = Folder.objects.filter(**scope).values("id")
+        files = files.exclude(folder_id__in=known)
+        subfolders = list(in_scope.exclude(parent_id__in=known).order_by(Lower("name"), "id"))
     sort = sort if sort in FILE_SORTS else "name"
     files = files.order_by(FILE_SORTS[sort], "id").only(
         "id", "name", "name_with_path", "size", "file_type", "latest_version_number", "procore_updated_at"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,13 +14,15 @@ from django_htmx.http import HttpResponseClientRefresh
 from portal.accounts.http import AuthenticatedRequest
 
 from .access import get_batch_for_user
+from .estimate import SubmitEstimate, estimate_context
 from .estimate import estimate as estimate_of
-from .estimate import estimate_context
 from .issue_control import checks, distribution
 from .models import Batch, StagedDocument, Submission
 from .pipeline import control as submitting
 from .pipeline import progress as live
 from .schema import load_schema
+
+ESTIMATE_FOR = 3  # seconds a progress poll's estimate is reused
 
 
 @login_required
@@ -82,13 +85,13 @@ def _page_number(request: AuthenticatedRequest) -> int:
     return int(raw) if raw.isdigit() and int(raw) > 0 else 1
 
 
-def _context(batch: Batch, report: dict) -> dict:
+def _context(batch: Batch, report: dict, estimate: SubmitEstimate | None = None) -> dict:
     return {
         "batch": batch,
         "project": batch.project,
         "report": report,
         "statuses": _statuses(batch, report),
-        **estimate_context(batch),
+        **({"batch": batch, "estimate": estimate} if estimate is not None else estimate_context(batch)),
     }
 
 
@@ -120,7 +123,11 @@ def _live(request: AuthenticatedRequest, batch: Batch, number: int) -> HttpRespo
         return _not_modified(snap.etag)
     changed = live.on_page(live.documents(batch, live.changed_since(seen)), batch, number)
     report = live.report(batch, snap, list(changed))
-    response = render(request, "staging/_progress_delta.html", {**_context(batch, report), "page_number": number})
+    # Every watcher's poll redraws the summary when a document moves: the estimate in it is
+    # worked out once a few seconds per process, not once per watcher and poll.
+    estimate = cache.get_or_set(f"staging:estimate:{batch.pk}", lambda: estimate_of(batch), ESTIMATE_FOR)
+    context = {**_context(batch, report, estimate), "page_number": number}
+    response = render(request, "staging/_progress_delta.html", context)
     response["ETag"] = snap.etag
     response["Cache-Control"] = "no-store"
     return response

@@ -28,7 +28,9 @@ from .state import STEP_LABELS
 
 OVERLAP = timedelta(seconds=2)
 PAGE_SIZE = 100  # rows of the progress table per page
-ELAPSED_STEP = 5  # seconds: the elapsed time on the page moves in these steps (a poll a second need not)
+# Seconds: with nothing else changing, the elapsed time on the page moves in these steps (a poll
+# a second by every watcher need not each redraw the summary).
+ELAPSED_STEP = 30
 ROW_FIELDS = (
     "id",
     "file_name",
