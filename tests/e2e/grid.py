@@ -67,3 +67,10 @@ class Grid:
 
     def panel(self) -> str:
         return self.page.inner_text("[data-grid-panel-body]")
+
+    def wait_for_panel(self, text: str) -> str:
+        """The side panel once it shows `text` (it follows the selection on the next frame)."""
+        self.page.wait_for_function(
+            "(text) => document.querySelector('[data-grid-panel-body]').innerText.includes(text)", arg=text
+        )
+        return self.panel()
