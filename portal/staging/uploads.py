@@ -63,12 +63,30 @@ def mime_type_of(name: str, declared: str | None) -> str:
     return "application/octet-stream"
 
 
+def human_size(size: int) -> str:
+    """A size as people read it: 1,000 bytes, 2.0 KiB, 20.0 MiB, 2.0 GiB."""
+    if size < 1024:
+        return f"{size:,} bytes"
+    value = float(size)
+    for unit in ("KiB", "MiB", "GiB"):
+        value /= 1024
+        if value < 1024 or unit == "GiB":
+            break
+    return f"{value:.1f} {unit}"
+
+
+def over_limit(name: str, size: int) -> str:
+    """The refusal of a file over STAGING_MAX_FILE_SIZE: in bytes when the rounded sizes read alike."""
+    limit = max_file_size()
+    said, allowed = human_size(size), human_size(limit)
+    if said == allowed:
+        said, allowed = f"{size:,} bytes", f"{limit:,} bytes"
+    return f"{name} is {said}, over the limit of {allowed} per file. Nothing was added."
+
+
 def check_upload(upload: UploadedFile) -> None:
     size = upload.size or 0
     if size == 0:
         raise UploadRefused(f"{upload.name} is empty (0 bytes). Nothing was added.")
     if size > max_file_size():
-        raise UploadRefused(
-            f"{upload.name} is {size / 1024**3:.2f} GiB, over the limit of "
-            f"{max_file_size() / 1024**3:.2f} GiB per file. Nothing was added."
-        )
+        raise UploadRefused(over_limit(str(upload.name), size))

@@ -26,7 +26,7 @@ from .forms import BatchForm, document_fields, editable_fields, form_edits
 from .models import Batch, MetadataTemplate, StagedDocument
 from .persons import person_choices
 from .schema import load_schema
-from .uploads import max_file_size
+from .uploads import human_size, max_file_size
 from .validation import parse_input
 from .views_grid import first_rows
 
@@ -92,6 +92,7 @@ def batch_detail(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
             "shares": list(batch.shares.all()),
             **estimate_context(batch),
             "max_file_size": max_file_size(),
+            "max_file_size_label": human_size(max_file_size()),
             "people": person_choices(schema),
             "people_note": schema.people.note,
             "contents_summary": batch_summary(batch),

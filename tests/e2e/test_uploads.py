@@ -126,7 +126,7 @@ def test_an_over_limit_file_is_refused_before_any_part_is_stored_and_the_message
         chooser_button.press("Enter")  # Enter on the focused button (no script may have moved the focus since)
     chooser.value.set_files(str(too_big))
 
-    message = "Survey.pdf is 0.01 GiB, over the limit of 0.01 GiB per file. Nothing was added."
+    message = "Survey.pdf is 10,485,761 bytes, over the limit of 10,485,760 bytes per file. Nothing was added."
     page.get_by_text(message).wait_for()
     s3 = s3_storage.client()
     assert s3.list_multipart_uploads(Bucket=s3_storage.bucket).get("Uploads", []) == []
@@ -175,7 +175,7 @@ def test_the_list_shows_each_file_and_a_file_is_cancelled_by_keyboard(
     kept, cancelled, refused = "A-DRW-301_Level 1_Rev A.pdf", "A-DRW-302_Level 2_Rev A.pdf", "Survey scan.pdf"
     page.evaluate(HELD, [[kept, cancelled, refused], [15 * MiB, 12 * MiB, 20 * MiB + 1]])
 
-    page.get_by_text("Survey scan.pdf is 0.02 GiB, over the limit of 0.02 GiB per file").wait_for()
+    page.get_by_text("Survey scan.pdf is 20,971,521 bytes, over the limit of 20,971,520 bytes per file").wait_for()
     while len(held) < 2:
         page.wait_for_timeout(200)
     overall = page.locator("[data-upload-overall]")
@@ -216,7 +216,7 @@ def test_the_list_shows_each_file_and_a_file_is_cancelled_by_keyboard(
         "document.querySelectorAll('[data-grid].is-ready .tabulator-row').length === 1", timeout=120_000
     )
     assert [d.file_name for d in StagedDocument.objects.filter(batch=batch)] == [kept]
-    assert page.get_by_text("Survey scan.pdf is 0.02 GiB").count() == 1  # the refusal outlives the reload
+    assert page.get_by_text("Survey scan.pdf is 20,971,521 bytes").count() == 1  # the refusal outlives the reload
 
 
 def test_on_local_disk_the_page_sends_the_parts_through_the_portal(

@@ -82,7 +82,9 @@ def test_it_refuses_an_over_limit_or_empty_file_before_any_part_is_stored(client
     settings.STAGING_MAX_FILE_SIZE = 10 * MiB
     big = start(client, batch, "huge.pdf", 10 * MiB + 1)
     assert big.status_code == 400
-    assert big.json()["error"] == "huge.pdf is 0.01 GiB, over the limit of 0.01 GiB per file. Nothing was added."
+    assert big.json()["error"] == (
+        "huge.pdf is 10,485,761 bytes, over the limit of 10,485,760 bytes per file. Nothing was added."
+    )
     empty = start(client, batch, "empty.pdf", 0)
     assert empty.status_code == 400 and empty.json()["error"] == "empty.pdf is empty (0 bytes). Nothing was added."
     assert open_uploads(s3_storage) == [] and stored_keys(s3_storage) == []
@@ -207,3 +209,16 @@ def test_a_browser_resuming_a_file_already_completed_is_told_what_became_of_it(c
     assert client.get(f"{url}/parts/").json()["parts"] == [{"PartNumber": 1, "ETag": "", "Size": 1000}]
     again = client.post(f"{url}/complete/", {"parts": [{"PartNumber": 1, "ETag": ""}]}, content_type="application/json")
     assert again.json()["state"] == "added" and again.json()["document"]["id"] == StagedDocument.objects.get().pk
+
+
+def test_a_refusal_says_the_sizes_as_people_read_them(settings):
+    from portal.staging.uploads import over_limit
+
+    settings.STAGING_MAX_FILE_SIZE = 2 * 1024**3
+    assert over_limit("Model.ifc", int(2.5 * 1024**3)) == (
+        "Model.ifc is 2.5 GiB, over the limit of 2.0 GiB per file. Nothing was added."
+    )
+    # Sizes that would read alike when rounded are given in bytes.
+    assert over_limit("Scan.pdf", 2 * 1024**3 + 1) == (
+        "Scan.pdf is 2,147,483,649 bytes, over the limit of 2,147,483,648 bytes per file. Nothing was added."
+    )

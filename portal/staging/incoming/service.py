@@ -29,7 +29,7 @@ from portal.accounts.models import User
 
 from ..models import Batch, IncomingFile, StagedDocument, staged_key
 from ..services import BatchLocked, ensure_editable, record_document
-from ..uploads import UploadRefused, clean_file_name, max_file_size, mime_type_of
+from ..uploads import UploadRefused, clean_file_name, max_file_size, mime_type_of, over_limit
 from .storage import CHUNK, StorageRefused, backend, open_staged
 
 log = logging.getLogger(__name__)
@@ -53,14 +53,6 @@ def max_part_size() -> int:
     return part_size_for(max_file_size())
 
 
-def _gib(size: int) -> str:
-    return f"{size / 1024**3:.2f} GiB"
-
-
-def _over_limit(name: str, size: int) -> str:
-    return f"{name} is {_gib(size)}, over the limit of {_gib(max_file_size())} per file. Nothing was added."
-
-
 def start(batch: Batch, user: User, *, name: str, size: int, content_type: str, part_size: int | None) -> IncomingFile:
     """Begin a multipart upload of one file into `batch`; refuses with a sentence."""
     ensure_editable(batch)
@@ -68,7 +60,7 @@ def start(batch: Batch, user: User, *, name: str, size: int, content_type: str, 
     if size <= 0:
         raise UploadRefused(f"{clean.name} is empty (0 bytes). Nothing was added.")
     if size > max_file_size():
-        raise UploadRefused(_over_limit(clean.name, size))
+        raise UploadRefused(over_limit(clean.name, size))
     part_size = int(part_size or part_size_for(size))
     if size > part_size and not (MIN_PART <= part_size <= MAX_PART and math.ceil(size / part_size) <= MAX_PARTS):
         raise UploadRefused(
@@ -182,7 +174,7 @@ def complete(incoming: IncomingFile, listed: list[dict]) -> IncomingFile:
         raise UploadRefused(incoming.message) from exc
     if stored != incoming.size or stored > max_file_size() or stored == 0:
         message = (
-            _over_limit(incoming.file_name, stored)
+            over_limit(incoming.file_name, stored)
             if stored > max_file_size()
             else f"{incoming.file_name} arrived with {stored} bytes instead of {incoming.size}. Nothing was added."
         )
