@@ -20,7 +20,7 @@ from django.http import Http404
 
 from portal.accounts.models import User
 from portal.mirror.access import projects_for_user
-from portal.mirror.models import ProjectRole
+from portal.mirror.models import Membership, ProjectRole
 
 from .models import Batch
 
@@ -44,6 +44,15 @@ def get_batch_for_user(user: User, batch_id: int) -> Batch:
     if batch is None:
         raise Http404("No such batch.")
     return batch
+
+
+def may_see(user: User, batch: Batch) -> bool:
+    """batches_for_user's rule for one batch already loaded. Its creator — who sends every file of
+    it, one request per file and part — costs one small query (are they still in its project?);
+    anyone else asks the whole rule."""
+    if batch.created_by_id is not None and batch.created_by_id == user.pk:
+        return Membership.objects.filter(user=user, project_id=batch.project_id).exists()
+    return batches_for_user(user).filter(pk=batch.pk).exists()
 
 
 def is_owner(user: User, batch: Batch) -> bool:

@@ -10,13 +10,12 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.accounts.http import AuthenticatedRequest
 
-from .access import batches_for_user
+from .access import may_see
 from .incoming import service
 from .incoming.body_limit import body_limit
 from .incoming.storage import LocalMultipart, StorageRefused, is_s3, part_signature
@@ -39,23 +38,24 @@ def _json(request: HttpRequest) -> dict[str, Any]:
 
 
 def _batch(request: AuthenticatedRequest, batch_id: int) -> Batch:
-    """A batch the person may see (404 otherwise), without what only its pages need: these
-    endpoints are called for every file and part, so one plain query."""
-    batch = batches_for_user(request.user).filter(pk=batch_id).first()
-    if batch is None:
+    """A batch the person may see; 404 otherwise. These endpoints are called for every file and
+    part, so the batch alone, and the access rule at its cheapest (access.may_see)."""
+    batch = Batch.objects.filter(pk=batch_id).first()
+    if batch is None or not may_see(request.user, batch):
         raise Http404("No such batch.")
     return batch
 
 
 def _incoming(request: AuthenticatedRequest, batch_id: int, incoming_id: int) -> IncomingFile:
-    """An upload of a batch the person may see, started by them; 404 otherwise (one query)."""
-    return get_object_or_404(
-        IncomingFile.objects.select_related("batch"),
-        pk=incoming_id,
-        batch_id=batch_id,
-        batch__in=batches_for_user(request.user),
-        created_by=request.user,
+    """An upload the person started, of a batch they may still see; 404 otherwise."""
+    incoming = (
+        IncomingFile.objects.select_related("batch")
+        .filter(pk=incoming_id, batch_id=batch_id, created_by=request.user)
+        .first()
     )
+    if incoming is None or not may_see(request.user, incoming.batch):
+        raise Http404("No such upload.")
+    return incoming
 
 
 @login_required

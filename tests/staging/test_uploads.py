@@ -181,6 +181,18 @@ def test_only_the_person_who_started_an_upload_may_continue_it(client, batch, sa
     assert IncomingFile.objects.get().state == IncomingFile.State.OPEN
 
 
+def test_a_person_no_longer_in_the_project_cannot_go_on_with_their_upload(client, batch, eli_riverside):
+    from portal.mirror.models import Membership
+
+    answer = start(client, batch, "plan.pdf", 6 * MiB).json()
+    Membership.objects.filter(user=eli_riverside.user, project_id=RIVERSIDE).delete()  # left the project
+    url = f"/batches/{batch.pk}/uploads/{answer['id']}"
+    assert client.post(f"{url}/sign/", {"parts": [2]}, content_type="application/json").status_code == 404
+    assert client.post(f"{url}/complete/", {"parts": []}, content_type="application/json").status_code == 404
+    assert start(client, batch, "more.pdf", 10).status_code == 404
+    assert IncomingFile.objects.get().state == IncomingFile.State.OPEN
+
+
 def test_a_file_still_checking_is_recorded_once_even_if_the_task_runs_twice(client, batch, s3_storage):
     data = content(1000)
     answer = start(client, batch, "twice.pdf", len(data)).json()
