@@ -234,3 +234,16 @@ def test_a_refusal_says_the_sizes_as_people_read_them(settings):
     assert over_limit("Scan.pdf", 2 * 1024**3 + 1) == (
         "Scan.pdf is 2,147,483,649 bytes, over the limit of 2,147,483,648 bytes per file. Nothing was added."
     )
+
+
+def test_a_file_sent_to_s3_has_its_title_block_read_from_s3_once_recorded(client, batch, s3_storage, worker, sheet_pdf):
+    from portal.staging.models import DocumentContents
+
+    result = stage_file(client, batch.pk, "A-DRW-101_Ground Floor Plan_Rev B.pdf", sheet_pdf("A-DRW-101", ["A", "C"]))
+    assert result["ok"], result
+    # Recording the file queued its reading; the worker reads it (and stores its pictures) in the bucket.
+    assert worker() == [f"document {result['id']}: read"]
+    contents = DocumentContents.objects.get(document_id=result["id"])
+    assert contents.state == DocumentContents.State.DONE
+    assert contents.fields["number"] == "A-DRW-101" and contents.fields["revision"] == "C"
+    assert contents.title_block_image in stored_keys(s3_storage)
