@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portal.throttle import clock
-from portal.throttle.estimate import Limits, limits_for, seconds_for, shared_calls
+from portal.throttle.estimate import Limits, first_below, limits_for, seconds_for, shared_calls
 
 from .models import Batch, Submission
 from .pipeline import costs, settle
@@ -71,7 +71,7 @@ def estimate(batch: Batch) -> SubmitEstimate:
         ahead = others
     left = {o.pk: costs.calls_left(o) for o in others}
     limits = limits_for(company_id)
-    budget_seconds = seconds_for(shared_calls(calls, left.values()), limits, clock.now())
+    budget_seconds = seconds_for(shared_calls(calls, left.values(), first_below(limits)), limits, clock.now())
     return SubmitEstimate(
         calls=calls,
         seconds=None if budget_seconds is None else budget_seconds + (_waits(batch) if calls else 0.0),

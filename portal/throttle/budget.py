@@ -122,6 +122,7 @@ def _flow(row: Budget, ticket: Ticket) -> Flow:
                 label=ticket.label[:200],
                 person=ticket.person[:200],
                 party=ticket.party[:100],
+                size=ticket.size,
             )
     except IntegrityError:
         flow = Flow.objects.get(budget=row, key=ticket.flow)
@@ -174,8 +175,14 @@ def _open_provisional(row: Budget, now: float) -> None:
         row.allowance = UNLIMITED if row.allowance == UNLIMITED else 1
 
 
+def _left(flow: Flow) -> int | None:
+    return None if flow.size is None else max(0, flow.size - flow.calls)
+
+
 def _demand(flow: Flow) -> Demand:
-    return Demand(flow.key, Lane.named(flow.lane), flow.party, flow.pass_value, flow.want, flow.wanting_since)
+    return Demand(
+        flow.key, Lane.named(flow.lane), flow.party, flow.pass_value, flow.want, flow.wanting_since, _left(flow)
+    )
 
 
 WINDOW = [
@@ -190,7 +197,7 @@ WINDOW = [
     "hour_sent",
     "updated_at",
 ]
-FLOW_STATE = ["lane", "label", "person", "party", "pass_value", "want", "wanting_since", "wanting_until"]
+FLOW_STATE = ["lane", "label", "person", "party", "size", "pass_value", "want", "wanting_since", "wanting_until"]
 FLOW_CALL = [*FLOW_STATE, "calls", "window_calls", "window_reset_at", "waited_seconds", "last_call_at"]
 
 
@@ -199,6 +206,7 @@ def _describe(flow: Flow, ticket: Ticket) -> None:
     flow.lane, flow.party = ticket.lane.name.lower(), ticket.party[:100]
     flow.label = ticket.label[:200] or flow.label
     flow.person = ticket.person[:200] or flow.person
+    flow.size = ticket.size if ticket.size is not None else flow.size
 
 
 def _keep_waiting(flow: Flow, want: int, now: float) -> None:
@@ -238,9 +246,9 @@ def try_acquire(
         if flow.wanting_until <= now:  # starting to wait: at most `credit` ahead of the others
             flow.pass_value = joining_pass(flow.pass_value if flow.calls else None, row.virtual_pass, credit(row))
             flow.wanting_since = now
-        me = Demand(ticket.flow, ticket.lane, ticket.party, flow.pass_value, want, flow.wanting_since)
+        me = Demand(ticket.flow, ticket.lane, ticket.party, flow.pass_value, want, flow.wanting_since, _left(flow))
         demands = [_demand(f) for f in waiting]
-        decision = decide(windows_of(row, now), demands, me, now, reserve_share())
+        decision = decide(windows_of(row, now), demands, me, now, reserve_share(), credit(row))
         if not decision.grant:
             if turned:
                 row.save(update_fields=WINDOW)

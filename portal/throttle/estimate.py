@@ -8,7 +8,9 @@ background lane gets the spike allowance less what they have been using lately.
 Work ahead shares the budget round-robin (portal.throttle.schedule): until a submission finishes,
 every other submission sending at the same time takes as many calls as it does, or all it still
 needs if that is fewer. So a batch of `n` calls behind others needing `r1, r2, …` finishes after
-`n + Σ min(ri, n)` calls of the background lane.
+`n + Σ min(ri, n)` calls of the background lane. Small work goes first (at most one window's
+calls, `first_below`): a small batch shares only with the other small ones, and a bigger one
+waits for all of theirs — which `min(ri, n)` already counts, as they are smaller.
 """
 
 from __future__ import annotations
@@ -95,7 +97,15 @@ def seconds_for(calls: int, limits: Limits, now: float | None = None) -> float |
     return elapsed
 
 
-def shared_calls(own: int, ahead: Iterable[int]) -> int:
+def shared_calls(own: int, ahead: Iterable[int], first_below: float = 0.0) -> int:
     """Background calls spent by the time a flow of `own` calls is done, sharing round-robin with
-    flows that still need `ahead` calls each."""
-    return own + sum(min(max(0, other), own) for other in ahead)
+    flows that still need `ahead` calls each; flows of at most `first_below` calls go first."""
+    others = [max(0, other) for other in ahead]
+    if own <= first_below:  # small: only the other small flows take turns with it
+        others = [other for other in others if other <= first_below]
+    return own + sum(min(other, own) for other in others)
+
+
+def first_below(limits: Limits) -> float:
+    """Work this small goes first in its lane: one spike window's calls (the budget's credit)."""
+    return float(allowance_for(limits.spike_limit)) if limits.spike_limit else 0.0

@@ -46,7 +46,9 @@ class Ticket:
 
     `flow` identifies the work ("submission:12", "sync:40", "person:7"); `person` names who it
     is for (shown in admin), and `party` is what fair shares count: a person's flows share one
-    share between them; work nobody asked for (a scheduled sync) is a party of its own.
+    share between them; work nobody asked for (a scheduled sync) is a party of its own. `size`,
+    when the work knows it, is how many calls the flow will have made in all when it is done:
+    small work goes first in its lane (portal.throttle.schedule).
     """
 
     lane: Lane
@@ -54,6 +56,7 @@ class Ticket:
     label: str = ""
     person_id: int | None = None
     person: str = ""
+    size: int | None = None
 
     @property
     def party(self) -> str:

@@ -76,6 +76,11 @@ class Flow(models.Model):
     wanting_since = models.FloatField(default=0.0)
     wanting_until = models.FloatField(default=0.0, help_text="Heartbeat of the waiting callers")
     calls = models.PositiveIntegerField(default=0)
+    size = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Calls the flow will have made when done, when it knows (small work goes first)",
+    )
     window_calls = models.PositiveIntegerField(default=0, help_text="Calls in the budget's current window")
     window_reset_at = models.FloatField(default=0.0)
     waited_seconds = models.FloatField(default=0.0, help_text="Total time its callers waited for the budget")

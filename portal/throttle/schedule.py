@@ -27,6 +27,12 @@ hourly limit):
   started behind a big one finishes at nearly its own speed, and a flow is held back by at most
   that much per newcomer. Callers in a lane never wait for a flow ahead of them that is slow to come: once the
   window has room for everyone ahead and for them, they go.
+- **Small work first.** A flow that says how many calls it has left (a submission does), and
+  whose whole remaining work fits in one window's calls (`first_below`, the credit), goes ahead
+  of the lane's bigger flows; small ones take turns among themselves. A 5-document batch then
+  meets the budget's full pace instead of a share of it, and each small flow holds the others
+  back by at most one window's calls — the bound a newcomer's credit already has. The biggest
+  flow finishes no later for it: the ceiling is used all the same.
 """
 
 from __future__ import annotations
@@ -81,6 +87,7 @@ class Demand:
     pass_value: float
     want: int = 1  # callers of this flow waiting now
     since: float = 0.0
+    left: int | None = None  # calls the flow still expects to make (None: it did not say)
 
 
 @dataclass(frozen=True)
@@ -149,27 +156,44 @@ def joining_pass(own: float | None, served: float, credit: float) -> float:
     return served - credit if own is None else max(own, served - credit)
 
 
-def slots_ahead(me: Demand, lane_demands: Sequence[Demand]) -> int:
-    """How many slots go to other flows of the lane before `me` gets one, in stride order."""
+def is_small(demand: Demand, first_below: float) -> bool:
+    """The flow's remaining work fits in `first_below` calls (one window's): it goes first."""
+    return demand.left is not None and demand.left <= first_below
+
+
+def slots_ahead(me: Demand, lane_demands: Sequence[Demand], first_below: float = 0.0) -> int:
+    """How many slots go to other flows of the lane before `me` gets one: small flows first, then
+    in stride order."""
     step = strides(lane_demands)
-    queue = {d.flow: [d.pass_value, max(1, d.want), d.since, step[d.flow]] for d in lane_demands}
+    queue = {
+        d.flow: [not is_small(d, first_below), d.pass_value, max(1, d.want), d.since, step[d.flow]]
+        for d in lane_demands
+    }
     if me.flow not in queue:
-        queue[me.flow] = [me.pass_value, max(1, me.want), me.since, 1]
+        queue[me.flow] = [not is_small(me, first_below), me.pass_value, max(1, me.want), me.since, 1]
     ahead = 0
     while True:
-        flow = min(queue, key=lambda f: (queue[f][0], queue[f][2], f))
+        flow = min(queue, key=lambda f: (queue[f][0], queue[f][1], queue[f][3], f))
         if flow == me.flow:
             return ahead
         ahead += 1
         entry = queue[flow]
-        entry[0] += entry[3]
-        entry[1] -= 1
-        if entry[1] <= 0:
+        entry[1] += entry[4]
+        entry[2] -= 1
+        if entry[2] <= 0:
             del queue[flow]
 
 
-def decide(windows: Sequence[Window], demands: Sequence[Demand], me: Demand, now: float, share: float) -> Decision:
-    """May `me` send one call now? `demands` are the waiting flows (with or without `me`)."""
+def decide(
+    windows: Sequence[Window],
+    demands: Sequence[Demand],
+    me: Demand,
+    now: float,
+    share: float,
+    first_below: float = 0.0,
+) -> Decision:
+    """May `me` send one call now? `demands` are the waiting flows (with or without `me`);
+    flows with at most `first_below` calls left go first in their lane."""
     others = [d for d in demands if d.flow != me.flow and d.want > 0]
     waiting = [*others, me]
     if me.lane == Lane.INTERACTIVE:
@@ -177,7 +201,7 @@ def decide(windows: Sequence[Window], demands: Sequence[Demand], me: Demand, now
         needed = 1
     else:
         higher = sum(d.want for d in others if d.lane < me.lane)
-        ahead = slots_ahead(me, [d for d in waiting if d.lane == me.lane])
+        ahead = slots_ahead(me, [d for d in waiting if d.lane == me.lane], first_below)
         needed = higher + ahead + 1
     if all(room(w, me.lane, now, share) >= needed for w in windows):
         return Decision(True)

@@ -14,6 +14,7 @@ from portal.procore.http import ProcoreClient
 from portal.staging.models import Submission
 from portal.staging.pipeline import settle  # the pipeline reads Procore's ML results this long after the last upload
 from portal.throttle.lanes import Lane, Ticket
+from portal.throttle.models import Flow
 from procore_sandbox.limits import ratelimit
 from procore_sandbox.models import RateWindow
 from procore_sandbox.testing import DANA, SAM
@@ -67,6 +68,18 @@ def test_it_counts_the_work_queued_ahead_and_shares_the_time_with_it(eli, sandbo
     assert f"about {round(44 / RATE + settle.FIRST_READ)} s at the current limit for Northwind Builders" in page
 
 
+def test_it_counts_a_small_batch_ahead_of_a_bigger_one_queued_before_it(eli, sandbox):
+    user, project, client = eli
+    dana = portal_user(sandbox, DANA)
+    ahead = make_batch(dana, project, [drawing(800 + i) for i in range(20)])
+    submit(ahead, dana)  # queued first: 20 × 3 + 5 + 2 = 67 calls, more than one window's 48
+    batch = make_batch(user, project, [drawing(830 + i) for i in range(5)])
+    page = text(client.get(f"/batches/{batch.pk}/").content.decode())
+    assert "1 submission ahead still needs 67 calls" in page
+    # 22 calls fit in one window: they go first, so the bigger batch costs this one nothing.
+    assert f"about {round(22 / RATE + settle.FIRST_READ)} s at the current limit for Northwind Builders" in page
+
+
 def test_it_keeps_the_estimate_current_on_the_progress_page(eli):
     user, project, client = eli
     batch = make_batch(user, project, [drawing(760 + i) for i in range(5)])
@@ -95,3 +108,6 @@ def test_it_estimates_the_calls_the_pipeline_really_makes(eli):
         w.accepted for w in RateWindow.objects.filter(kind=RateWindow.HOUR, company_key=NORTHWIND).exclude(app_key="")
     )
     assert sent == 22
+    # The batch told the budget its size, so it could go ahead of bigger work.
+    flow = Flow.objects.get(key=f"submission:{submission.pk}")
+    assert (flow.size, flow.calls) == (22, 22)

@@ -63,6 +63,24 @@ def test_it_serves_a_small_batch_started_behind_a_big_one_first():
     assert sum(c.done for c in big) < 200
 
 
+def test_it_sends_a_batch_that_fits_in_one_window_first_even_behind_other_newcomers():
+    sim = Simulation(Server(hourly=6000, spike=50), START)
+    sized = [
+        Ticket(Lane.BACKGROUND, f"submission:{n}", f"Submission {n}", n, f"Person {n}", size=size)
+        for n, size in ((1, 1224), (2, 72), (3, 306), (4, 22))
+    ]
+    big = batch(sim, sized[0], [204] * 6, START)
+    medium = [*batch(sim, sized[1], [12] * 6, START + 3), *batch(sim, sized[2], [51] * 6, START + 4)]
+    small = batch(sim, sized[3], [4] * 5 + [2], START + 5)
+    run_until_done(sim, [small], 60)
+    # Its 22 calls left at the budget's full pace (48 per 10 s), not at a third of it shared with
+    # the two other batches that had just started: small work goes first.
+    assert finished(small) <= 22 * 10 / 48 + 1.0
+    # The two others had started before it, and waited only for its 22 calls.
+    assert sum(c.done for c in medium) < 30 and sum(c.done for c in big) < 30
+    assert sim.server.refused == 0
+
+
 def calls_between(sim: Simulation, groups: dict[str, list[Caller]], start: float, end: float) -> dict[str, int]:
     """Calls each group made from `start` to `end` (simulated seconds after START)."""
     sim.run_to(START + start)

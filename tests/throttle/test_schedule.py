@@ -103,3 +103,20 @@ def test_it_lets_a_newcomer_ahead_by_at_most_the_credit():
     assert joining_pass(None, served=100.0, credit=48) == 52.0
     assert joining_pass(30.0, served=100.0, credit=48) == 52.0  # lagged too far: brought up
     assert joining_pass(90.0, served=100.0, credit=48) == 90.0  # keeps its place
+
+
+def test_it_sends_work_that_fits_in_one_window_first():
+    big = Demand("submission:big", Lane.BACKGROUND, "person:1", 4.0, want=6, left=1200)
+    medium = Demand("submission:medium", Lane.BACKGROUND, "person:2", 4.0, want=6, left=300)
+    small = Demand("submission:small", Lane.BACKGROUND, "person:3", 20.0, want=5, left=22)
+    unsized = Demand("sync:1", Lane.BACKGROUND, "sync:1", 10.0, want=1)
+    lane = [big, medium, small, unsized]
+    # 22 calls left, at most one window's (48): it goes first though its pass is the latest ...
+    assert slots_ahead(small, lane, first_below=48) == 0
+    assert slots_ahead(big, lane, first_below=48) == 5  # ... all five of its waiting callers
+    assert decide([spike(8)], [big, medium, unsized], small, START + 1.0, SHARE, 48).grant
+    assert not decide([spike(8)], [small, medium, unsized], big, START + 1.0, SHARE, 48).grant
+    # Without the rule it would wait for every caller of the earlier passes: 6 + 6 + 1.
+    assert slots_ahead(small, lane) == 13
+    # Work that did not say its size, or is bigger than a window, keeps its turn by pass.
+    assert slots_ahead(unsized, lane, first_below=48) == 5 + 6 + 6

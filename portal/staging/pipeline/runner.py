@@ -27,7 +27,7 @@ from dataclasses import replace
 
 from django.conf import settings
 from django.db import connection, connections, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from portal.accounts.tokens import UserTokenSource
@@ -36,12 +36,14 @@ from portal.procore.http import ProcoreClient
 from portal.procore.pdm import Pdm
 from portal.procore.uploads import UnifiedUploads
 from portal.throttle.lanes import Lane, Ticket
+from portal.throttle.models import Flow
 
 from ..issue_control.ledger import record_submitted
 from ..issue_control.transmittal import issue_when_landed
 from ..issue_control.transmittal import send as send_transmittal
 from ..models import Batch, StagedDocument, Submission
 from ..services import audit
+from . import costs
 from .complete import complete_uploads
 from .create import create_uploads
 from .folder import confirm_in_mirror, send_to_folder
@@ -146,14 +148,18 @@ class Heartbeat:
 
 def submission_ticket(submission: Submission) -> Ticket:
     """A batch goes in the background lane as a flow of its own (its submitter's share); a retry
-    pressed by hand is interactive: someone is waiting for it."""
+    pressed by hand is interactive: someone is waiting for it. The flow's size — the calls it
+    made before (a resumed run) and those it still needs — lets a small batch go first."""
     person = submission.submitted_by
+    flow = f"submission:{submission.pk}"
+    made = Flow.objects.filter(key=flow).aggregate(made=Max("calls"))["made"] or 0
     return Ticket(
         Lane.INTERACTIVE if submission.interactive else Lane.BACKGROUND,
-        f"submission:{submission.pk}",
+        flow,
         f"{'Retry' if submission.interactive else 'Submission'} {submission.pk} · “{submission.batch.name}”"[:200],
         person.pk if person else None,
         (person.get_full_name() or person.get_username()) if person else "",
+        size=made + costs.calls_left(submission),
     )
 
 
