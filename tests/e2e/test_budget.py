@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from portal.accounts.models import User
 from portal.accounts.tokens import UserTokenSource
@@ -56,8 +57,9 @@ def test_it_shows_the_estimate_before_submit_and_while_sending(
     Submission.objects.filter(pk=submission.pk).update(state=Submission.State.RUNNING)
     page.goto(f"{sandbox.portal_url}/batches/{batch.pk}/progress/")
     assert "16 Procore calls left" in page.locator("[data-estimate-panel]").inner_text()
-    # The worker moves on: the panel is refreshed in place from the server.
-    batch.documents.update(step="uploaded")
+    # The worker moves on (and stamps the rows, as the pipeline does): the panel is refreshed in
+    # place from the server.
+    batch.documents.update(step="uploaded", updated_at=timezone.now())
     page.wait_for_function(
         "/(^|[^0-9])6 Procore calls left/.test(document.querySelector('[data-estimate-panel]').innerText)",
         timeout=20_000,
