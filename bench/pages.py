@@ -227,11 +227,13 @@ def under_way(user, count: int):
 
 
 class Worker(threading.Thread):
-    """Moves 20 documents a second on to the next step and renews the lease, as a worker does."""
+    """Renews the lease every second as a live worker does and, while `moving` is set, moves 20
+    documents a second on to the next step."""
 
     def __init__(self, submission, ids: list[int]) -> None:
         super().__init__(daemon=True)
-        self.submission, self.ids, self.stop = submission, ids, threading.Event()
+        self.submission, self.ids, self.stop, self.moving = submission, ids, threading.Event(), threading.Event()
+        self.moving.set()
 
     def run(self) -> None:
         from django.db import connection
@@ -241,10 +243,11 @@ class Worker(threading.Thread):
 
         cursor = 0
         while not self.stop.wait(1.0):
-            chosen = self.ids[cursor : cursor + 20] or self.ids[:20]
-            cursor = (cursor + 20) % len(self.ids)
             now = timezone.now()
-            StagedDocument.objects.filter(pk__in=chosen).update(step="uploaded", updated_at=now)
+            if self.moving.is_set():
+                chosen = self.ids[cursor : cursor + 20] or self.ids[:20]
+                cursor = (cursor + 20) % len(self.ids)
+                StagedDocument.objects.filter(pk__in=chosen).update(step="uploaded", updated_at=now)
             Submission.objects.filter(pk=self.submission.pk).update(heartbeat_at=now)
         connection.close()
 
@@ -396,10 +399,11 @@ def main() -> None:
             worker = Worker(submission, ids)
             worker.start()
             phases["progress"] = drive("progress", port, cookies, args.seconds, poll(sending))
-            worker.stop.set()
-            worker.join()
+            worker.moving.clear()  # the worker lives on, nothing moves
             time.sleep(3)  # past the cursor's overlap
             idle = drive("idle poll", port, cookies, min(args.seconds, 10), poll(sending))
+            worker.stop.set()
+            worker.join()
             idle_cpu = idle.cpu_ms / max(1, len(idle.latencies))
 
             status = PdmField.objects.get(project_id=HARBOR, name="status")

@@ -11,6 +11,7 @@ the cursor (`OVERLAP`); sending a row twice changes nothing on the page.
 
 from __future__ import annotations
 
+import re
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -86,7 +87,12 @@ def snapshot(batch: Batch) -> Snapshot:
             str(submission.pk),
             submission.state,
             # The same in every web process (hash() is salted per process).
-            str(zlib.crc32(f"{submission.step}|{waiting}|{submission.landed}|{submission.failed}".encode())),
+            # Seconds in the waiting sentence ("not heard from for 12 s") move with the elapsed step.
+            str(
+                zlib.crc32(
+                    f"{submission.step}|{re.sub(r'[0-9]', '', waiting)}|{submission.landed}|{submission.failed}".encode()
+                )
+            ),
             str(int(elapsed // ELAPSED_STEP) if elapsed is not None and not submission.finished_at else ""),
         ]
     return Snapshot(
