@@ -33,7 +33,6 @@ urlpatterns = [
     path("batches/<int:batch_id>/documents/<int:document_id>/keep/", views_contents.keep, name="keep_values"),
     path("batches/<int:batch_id>/documents/<int:document_id>/split/", views_contents.split, name="split"),
     path("batches/<int:batch_id>/documents/<int:document_id>/sheet/", views_contents.sheet_card, name="sheet_card"),
-    path("batches/<int:batch_id>/rows/", views_contents.rows, name="rows"),
     path("batches/<int:batch_id>/accept/", views_contents.accept, name="accept_title_block"),
     path("batches/<int:batch_id>/export.csv", views.export, name="export"),
     path("batches/<int:batch_id>/import/", views.import_metadata, name="import"),

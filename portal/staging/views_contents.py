@@ -1,14 +1,13 @@
-"""What the worker read from documents: their pictures, the rows that change as readings finish,
-accepting or keeping title-block values, and splitting sets (thin views over staging.contents)."""
+"""What the worker read from documents: their pictures, accepting or keeping title-block values,
+and splitting sets (thin views over staging.contents)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
@@ -16,8 +15,7 @@ from portal.accounts.http import AuthenticatedRequest
 
 from .access import get_batch_for_user
 from .contents import review, sheets
-from .contents.display import batch_summary, sheet_context, sheet_infos
-from .grid_table import folder_grid_context, grid_context
+from .contents.display import sheet_context
 from .models import Batch, DocumentContents, StagedDocument
 from .schema import load_schema
 from .services import BatchLocked
@@ -40,32 +38,6 @@ def picture(request: AuthenticatedRequest, batch_id: int, document_id: int, what
     response = FileResponse(handle, content_type="image/png")
     response["Cache-Control"] = "private, max-age=300"
     return response
-
-
-@login_required
-@require_GET
-def rows(request: AuthenticatedRequest, batch_id: int) -> JsonResponse:
-    """The grid rows of the asked documents, rendered as on the page, and whether each is read:
-    the page swaps them in as readings finish, without reloading."""
-    batch = get_batch_for_user(request.user, batch_id)
-    ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.strip().isdigit()][:200]
-    documents = list(batch.documents.filter(pk__in=ids))
-    schema = None if batch.target == Batch.Target.FOLDER else load_schema(batch.project)
-    context = folder_grid_context(batch, documents) if schema is None else grid_context(schema, documents)
-    infos = sheet_infos(documents, schema)
-    answer = []
-    for row in context["rows"]:
-        info = infos[row["document"].pk]
-        html = render_to_string(
-            "staging/_grid_row.html",
-            {**context, "row": row, "batch": batch, "sheet": info, "sheets": infos},
-            request=request,
-        )
-        answer.append({"id": row["document"].pk, "reading": info.reading, "html": html})
-    summary = render_to_string(
-        "staging/_contents_summary.html", {"summary": batch_summary(batch), "batch": batch}, request=request
-    )
-    return JsonResponse({"rows": answer, "summary": summary})
 
 
 def _back(request: HttpRequest, batch: Batch) -> str:

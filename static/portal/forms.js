@@ -8,6 +8,13 @@
     if (field && field.form) field.form.requestSubmit();
   });
 
+  // <form data-confirm-form="Question?">: ask before the form acts (removing, undoing); on every
+  // page, and for forms htmx swaps in later too.
+  document.addEventListener("submit", (event) => {
+    const form = event.target.closest("[data-confirm-form]");
+    if (form && !window.confirm(form.dataset.confirmForm)) event.preventDefault();
+  });
+
   // <fieldset data-shows-when-checked="NAME=VALUE:SELECTOR">: show SELECTOR (inside the fieldset)
   // only while the radio NAME has VALUE checked. Several rules are separated by ";".
   for (const box of document.querySelectorAll("[data-shows-when-checked]")) {

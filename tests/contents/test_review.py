@@ -105,13 +105,6 @@ def test_keeping_the_documents_value_settles_the_conflict_until_the_sheet_says_s
     assert DocumentContents.objects.get(document_id=staged[1]).kept == {}
 
 
-def test_the_rows_endpoint_renders_rows_as_the_page_does(member_client, drawings_batch, staged):
-    answer = member_client.get(f"/batches/{drawings_batch.pk}/rows/?ids={staged[0]},{staged[1]}").json()
-    assert [row["id"] for row in answer["rows"]] == staged[:2]
-    assert all(not row["reading"] and 'class="cell conflict"' in row["html"] for row in answer["rows"])
-    assert 'src="/batches/' in answer["rows"][0]["html"] and "disagrees" in answer["summary"]
-
-
 def test_a_locked_batch_accepts_nothing(member_client, drawings_batch, staged):
     drawings_batch.state = "submitting"
     drawings_batch.save()
