@@ -27,7 +27,7 @@ def _under_way(batch: Batch) -> Submission:
 
 def test_the_progress_page_follows_the_run_with_304s_and_changed_rows(person_page, sandbox, stage, axe, screenshots):
     page = person_page
-    batch = stage([f"A-DRW-{n:04}_Plan_Rev B.pdf" for n in range(60)])
+    batch = stage([f"A-DRW-{n:04}_Plan_Rev B.pdf" for n in range(130)])
     submission = _under_way(batch)
     answers: list[int] = []
     page.on(
@@ -43,7 +43,8 @@ def test_the_progress_page_follows_the_run_with_304s_and_changed_rows(person_pag
     row = page.locator(f"#document-{first.pk} [data-cell=step]")
     row.get_by_text("Setting metadata").wait_for()
     assert page.locator("#progress-summary").get_by_text("Setting metadata").count() == 1
-    assert page.locator("tr.doc").count() == 60  # swapped in place, nothing added
+    assert page.locator("tr.doc").count() == 100  # the first page, swapped in place, nothing added
+    assert page.get_by_text("Documents 1–100 of 130").count() == 1
     assert page.locator("#progress-poll").count() == 1  # the poller replaced itself
     assert axe(page) == []
 
@@ -52,6 +53,11 @@ def test_the_progress_page_follows_the_run_with_304s_and_changed_rows(person_pag
     page.set_viewport_size(PHONE)
     page.screenshot(path=str(screenshots / "progress-live-390.png"))
     assert axe(page) == []
+    page.get_by_role("link", name="Next").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/progress/?page=2")
+    assert page.locator("tr.doc").count() == 30
+    page.screenshot(path=str(screenshots / "progress-page-2-390.png"), full_page=True)
 
     Submission.objects.filter(pk=submission.pk).update(state=Submission.State.DONE, finished_at=timezone.now())
     Batch.objects.filter(pk=batch.pk).update(state=Batch.State.FAILED)
