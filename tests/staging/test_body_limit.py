@@ -139,3 +139,24 @@ def test_a_chunked_body_read_by_a_view_is_cut_off_at_the_limit(settings):
     response = BodyLimitMiddleware(view)(request)
     assert response.status_code == 413 and "body" not in seen
     assert stream.tell() <= MiB + 64 * 1024  # nothing much past the limit was ever read
+
+
+def test_a_view_with_a_smaller_limit_of_its_own_refuses_what_the_default_allows(settings):
+    from django.urls import reverse
+
+    settings.REQUEST_MAX_BODY_SIZE = 25 * MiB
+    settings.STAGING_UPLOAD_PART_SIZE = 5 * MiB  # the part endpoint takes no body over 5 MiB
+    settings.STAGING_MAX_FILE_SIZE = 100 * MiB
+    seen = []
+
+    def view(request):
+        seen.append(request.path)
+        return HttpResponse("passed")
+
+    middleware = BodyLimitMiddleware(view)
+    part = reverse("staging:incoming_part", args=["01JABCDEF", 1])
+    for path, size, status in [(part, 6 * MiB, 413), (part, 5 * MiB, 200), ("/batches/1/import/", 6 * MiB, 200)]:
+        request = RequestFactory().generic("PUT", path, content_type="application/octet-stream")
+        request.META["CONTENT_LENGTH"] = str(size)
+        assert middleware(request).status_code == status, (path, size)
+    assert seen == [part, "/batches/1/import/"]

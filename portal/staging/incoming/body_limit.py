@@ -14,12 +14,12 @@ storage endpoints do.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
 
 TOO_BIG = "The request is larger than the portal accepts ({limit}). Nothing was kept."
 
@@ -44,10 +44,33 @@ def limit_for(path: str) -> int:
         match = resolve(path)
     except Resolver404:
         return int(settings.REQUEST_MAX_BODY_SIZE)
-    size = getattr(match.func, "max_body_size", None)
+    return _size_of(getattr(match.func, "max_body_size", None))
+
+
+def _size_of(size: int | Callable[[], int] | None) -> int:
     if size is None:
         return int(settings.REQUEST_MAX_BODY_SIZE)
     return int(size() if callable(size) else size)
+
+
+_view_limits: list[int | Callable[[], int]] | None = None
+
+
+def _views_with_limits(patterns: list) -> Iterator[int | Callable[[], int]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _views_with_limits(pattern.url_patterns)
+        elif isinstance(pattern, URLPattern) and hasattr(pattern.callback, "max_body_size"):
+            yield pattern.callback.max_body_size
+
+
+def smallest_limit() -> int:
+    """The smallest limit any URL has: a body no larger passes wherever it goes, so its URL need
+    not be resolved here (resolving costs as much again as the rest of a small request)."""
+    global _view_limits
+    if _view_limits is None:
+        _view_limits = list(_views_with_limits(get_resolver().url_patterns))
+    return min([int(settings.REQUEST_MAX_BODY_SIZE), *(_size_of(size) for size in _view_limits)])
 
 
 def human(size: int) -> str:
@@ -99,16 +122,16 @@ class BodyLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        limit = limit_for(request.path_info)
         length = request.META.get("CONTENT_LENGTH")
         if length:
             try:
                 declared = int(length)
             except ValueError:
                 return HttpResponse("Content-Length is not a number.", status=400)
-            if declared > limit:
+            if declared > smallest_limit() and declared > (limit := limit_for(request.path_info)):
                 return too_large(request, limit)
         elif "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+            limit = limit_for(request.path_info)
             state = {"cut_off": False}
             stream = request.META.get("wsgi.input")
             if stream is not None:
