@@ -137,10 +137,20 @@ class Worker:
             stderr=subprocess.PIPE,
             text=True,
         )
-        assert self.process.stdout is not None
+        assert self.process.stdout is not None and self.process.stderr is not None
         ready = self.process.stdout.readline()
         if ready.strip() != "ready":
             raise SystemExit(f"a worker did not start:\n{self.process.communicate()[1][-3000:]}")
+        # Read what it prints as it prints it (the console e-mail backend writes whole messages):
+        # a full pipe would stop the worker mid-write, perhaps inside a transaction.
+        self.out: list[str] = []
+        self.err: list[str] = []
+        self.readers = [
+            threading.Thread(target=self.out.extend, args=(self.process.stdout,), daemon=True),
+            threading.Thread(target=self.err.extend, args=(self.process.stderr,), daemon=True),
+        ]
+        for reader in self.readers:
+            reader.start()
 
     def run(self, submission_id: int) -> None:
         assert self.process.stdin is not None
@@ -148,10 +158,12 @@ class Worker:
         self.process.stdin.flush()
 
     def result(self) -> dict:
-        out, err = self.process.communicate(timeout=900)
+        self.process.wait(timeout=900)
+        for reader in self.readers:
+            reader.join(10)
         if self.process.returncode:
-            raise SystemExit(f"a worker failed:\n{err[-3000:]}")
-        return json.loads(out.strip().splitlines()[-1])
+            raise SystemExit(f"a worker failed:\n{''.join(self.err)[-3000:]}")
+        return json.loads(self.out[-1])
 
 
 def press_submit(worker: Worker, batch, user) -> Submission:
