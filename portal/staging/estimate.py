@@ -33,6 +33,7 @@ class SubmitEstimate:
     limits: Limits
     company: str
     running: bool  # a submission of this batch is under way
+    goes_first: bool = False  # it fits in one window's calls, so it goes before the bigger ones ahead
 
     @property
     def hourly_unknown(self) -> bool:
@@ -71,7 +72,8 @@ def estimate(batch: Batch) -> SubmitEstimate:
         ahead = others
     left = {o.pk: costs.calls_left(o) for o in others}
     limits = limits_for(company_id)
-    budget_seconds = seconds_for(shared_calls(calls, left.values(), first_below(limits)), limits, clock.now())
+    small = first_below(limits)
+    budget_seconds = seconds_for(shared_calls(calls, left.values(), small), limits, clock.now())
     return SubmitEstimate(
         calls=calls,
         seconds=None if budget_seconds is None else budget_seconds + (_waits(batch) if calls else 0.0),
@@ -82,6 +84,7 @@ def estimate(batch: Batch) -> SubmitEstimate:
         limits=limits,
         company=batch.project.company.name,
         running=current is not None,
+        goes_first=0 < calls <= small and any(left[o.pk] > small for o in ahead),
     )
 
 

@@ -75,7 +75,7 @@ def test_it_counts_a_small_batch_ahead_of_a_bigger_one_queued_before_it(eli, san
     submit(ahead, dana)  # queued first: 20 × 3 + 5 + 2 = 67 calls, more than one window's 48
     batch = make_batch(user, project, [drawing(830 + i) for i in range(5)])
     page = text(client.get(f"/batches/{batch.pk}/").content.decode())
-    assert "1 submission ahead still needs 67 calls" in page
+    assert "1 submission ahead still needs 67 calls; this one needs no more than one 10-second window's calls" in page
     # 22 calls fit in one window: they go first, so the bigger batch costs this one nothing.
     assert f"about {round(22 / RATE + settle.FIRST_READ)} s at the current limit for Northwind Builders" in page
 
