@@ -7,6 +7,7 @@ import logging
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.urls import reverse
 
 from ..issue_control.transmittal import attach
@@ -39,8 +40,13 @@ def notify(submission: Submission) -> None:
         url=url,
         level=Notification.Level.WARNING if failed else Notification.Level.SUCCESS,
     )
-    if not user.email:
-        return
+    if user.email:
+        # After the run's end is committed: a slow mail server must not hold the database's locks
+        # (the end of a run is one transaction), and a rolled-back end sends nothing.
+        transaction.on_commit(lambda: email(submission, user.email, text, landed, failed, url))
+
+
+def email(submission: Submission, address: str, text: str, landed: list[str], failed: list[str], url: str) -> None:
     body = [text, ""]
     if landed:
         body += ["Landed:", *landed, ""]
@@ -55,7 +61,7 @@ def notify(submission: Submission) -> None:
             f"Batch {submission.batch.name}: {'needs attention' if failed else 'submitted to Procore'}",
             "\n".join(body),
             settings.DEFAULT_FROM_EMAIL,
-            [user.email],
+            [address],
         )
         if transmittal is not None:
             attach(message, transmittal)
