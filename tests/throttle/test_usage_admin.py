@@ -31,7 +31,7 @@ def admin_client():
     return client
 
 
-def test_it_counts_failed_and_refused_calls_per_company(sandbox):
+def test_it_counts_failed_and_refused_calls_per_company(sandbox, simulated_time):
     ratelimit.configure(hourly=6000, spike=50)
     client = ProcoreClient(
         BearerToken(sandbox.token()), NORTHWIND, base_url=sandbox.base_url, ticket=Ticket(Lane.BACKGROUND, "sync:9")
@@ -40,10 +40,11 @@ def test_it_counts_failed_and_refused_calls_per_company(sandbox):
     with pytest.raises(NotFound):
         client.get("/rest/v1.0/projects/999999/folders")
     faults.inject("429", method="GET", path=r"^/rest/v1\.0/me$", count=1, retry_after=1)
-    client.get("/rest/v1.0/me")  # refused once, then answered after Retry-After
+    client.get("/rest/v1.0/me")  # refused once, then answered after Retry-After (simulated time)
     usage = HourlyUsage.objects.get(budget__company_id=NORTHWIND)
     assert (usage.calls, usage.failed, usage.rate_limited) == (4, 1, 1)
     assert usage.background == 4 and usage.spike_limit == 50
+    assert simulated_time.slept >= 1.0  # the Retry-After was waited for, in simulated time
 
 
 def test_it_shows_the_budget_of_a_company_in_admin(sandbox, admin_client):
