@@ -50,6 +50,7 @@ class FlowState:
     waiting_for: float
     waited_seconds: float
     last_call_ago: float | None
+    left: int | None = None  # calls it still expects (submissions say their size); None: unknown
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ def budget_state(budget: Budget, now: float | None = None) -> BudgetState:
                 waiting_for=now - flow.wanting_since if waiting and flow.wanting_since else 0.0,
                 waited_seconds=flow.waited_seconds,
                 last_call_ago=now - flow.last_call_at if flow.last_call_at else None,
+                left=None if flow.size is None else max(0, flow.size - flow.calls),
             )
         )
     hour = HourlyUsage.objects.filter(budget=budget, hour=hour_start(now)).first()

@@ -4,6 +4,7 @@ page with its chart and CSV link, reached and used with the keyboard alone."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -87,6 +88,7 @@ def test_it_shows_the_budget_page_in_admin_and_works_with_the_keyboard(page, san
         wanting_since=now - 40,
         wanting_until=now + 120,
         calls=840,
+        size=1222,
         last_call_at=now - 1,
     )
     first = budget.hour_start(now) - timedelta(days=29)
@@ -116,6 +118,9 @@ def test_it_shows_the_budget_page_in_admin_and_works_with_the_keyboard(page, san
     page.wait_for_url("**/admin/throttle/budget/company/8089/")
     assert page.get_by_role("img", name="Northwind Builders: Procore calls per hour, last 30 days").is_visible()
     assert "Submission 12" in page.locator("#content-main").inner_text()
+    # What each submission is using, and what it still needs (it told the budget its size).
+    row = page.get_by_role("row", name=re.compile("Submission 12"))
+    assert "840" in row.inner_text() and "382" in row.inner_text()
     look(page, "admin", "#content-main", axe, screenshots)
     csv_link = page.get_by_role("link", name="Download these figures as CSV")
     csv_link.focus()
