@@ -353,4 +353,5 @@
   renderRefused();
   renderSummary();
   poll();
+  box.dataset.ready = "true"; // files given from now on are taken (what a test waits for)
 })();

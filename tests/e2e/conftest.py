@@ -169,28 +169,26 @@ def tasks_run_at_once(monkeypatch):
 
 @pytest.fixture
 def upload_checker():
-    """`upload_checker(n)`: play the worker for the browser's uploads only — wait until n upload checks
-    are queued, then run each (the real task function), leaving other queued work (the contents
-    reading) for the test to run when it chooses."""
+    """`upload_checker(n)`: play the worker for the browser's uploads only — wait until n stored files
+    wait for their check (the database is the truth; the queued task only wakes a worker), then run
+    the check's real task function on each, leaving other work (the contents reading) for the test
+    to run when it chooses."""
     import time
 
-    from django_q.models import OrmQ
-
+    from portal.staging.models_incoming import IncomingFile
     from portal.staging.tasks import record_incoming
 
     def run(expected: int, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
-        checked = 0
-        while checked < expected:
-            queued = [
-                q for q in OrmQ.objects.order_by("id") if q.task["func"] == "portal.staging.tasks.record_incoming"
-            ]
-            for item in queued:
-                item.delete()
-                record_incoming(*item.task["args"])
-                checked += 1
-            if checked < expected:
-                assert time.monotonic() < deadline, f"{checked} of {expected} upload checks were queued"
+        checked: set[int] = set()
+        while len(checked) < expected:
+            waiting = IncomingFile.objects.filter(state=IncomingFile.State.CHECKING).exclude(pk__in=checked)
+            for pk in waiting.values_list("pk", flat=True):
+                record_incoming(pk)
+                checked.add(pk)
+            if len(checked) < expected:
+                states = list(IncomingFile.objects.values_list("state", flat=True))
+                assert time.monotonic() < deadline, f"{len(checked)} of {expected} uploads were checked: {states}"
                 time.sleep(0.2)
 
     return run

@@ -32,6 +32,7 @@ def test_review_what_the_title_block_says(
         path = tmp_path / f"A-DRW-{number}_Floor Plan_Rev B.pdf"
         path.write_bytes(sheet_pdf(f"A-DRW-{number}", ["A", "B", "C"], title=title))
         files.append(str(path))
+    page.locator("[data-uploader][data-ready]").wait_for(state="attached")  # the page's script took over
     page.locator("[data-file-input]").set_input_files(files)
     upload_checker(2)  # the worker checks the stored files and adds them to the batch
     rows = "[data-grid].is-ready [data-grid-host] .tabulator-row"

@@ -28,6 +28,7 @@ def test_stage_fix_and_round_trip_csv(signed_in_page, sandbox, tmp_path, tasks_r
         path = tmp_path / name
         path.write_bytes(f"%PDF-1.4 {name}".encode())
         files.append(str(path))
+    page.locator("[data-uploader][data-ready]").wait_for(state="attached")  # the page's script took over
     page.locator("[data-file-input]").set_input_files(files)
     # The page reloads once every upload has finished; the grid then reads the rows.
     page.wait_for_function(
