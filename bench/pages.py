@@ -48,7 +48,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.support.harness import PYTHON, ROOT, percentile, portal, signed_in_user  # noqa: E402
+from bench.support.harness import PYTHON, ROOT, percentile, portal, signed_in_user, stage_names  # noqa: E402
 from bench.webhooks import (  # noqa: E402
     DEFAULT_SERVER,
     create_database,
@@ -175,32 +175,14 @@ def names(count: int, offset: int = 0) -> list[str]:
 def staged_batch(user, count: int, title: str):
     """A batch of `count` documents as uploads leave them (metadata proposed from the names)."""
     from portal.mirror.models import Project
-    from portal.staging.models import Batch, StagedDocument
-    from portal.staging.naming import propose
+    from portal.staging.models import Batch
     from portal.staging.schema import load_schema
     from portal.staging.validation import revalidate_batch
 
     project = Project.objects.get(pk=HARBOR)
     schema = load_schema(project)
     batch = Batch.objects.create(project=project, name=title, created_by=user)
-    documents = []
-    for n, name in enumerate(names(count)):
-        proposal = propose(name, schema)
-        documents.append(
-            StagedDocument(
-                batch=batch,
-                file=f"staged/bench/{batch.pk}/{n}",
-                file_name=name,
-                size=1000,
-                sha256=f"{n:064x}",
-                mime_type="application/pdf",
-                position=n,
-                metadata=proposal.metadata,
-                proposals=proposal.sources,
-                unmatched=proposal.unmatched,
-            )
-        )
-    StagedDocument.objects.bulk_create(documents, batch_size=500)
+    stage_names(batch, names(count), schema)
     revalidate_batch(batch, schema)
     return batch
 

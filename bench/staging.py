@@ -26,28 +26,7 @@ NAMES = [
 
 def fill(batch, count: int, schema) -> None:
     """Documents as an upload would leave them: metadata proposed from realistic names."""
-    from portal.staging.models import StagedDocument
-    from portal.staging.naming import propose
-
-    documents = []
-    for n in range(count):
-        name = NAMES[n % len(NAMES)].format(n=n)
-        proposal = propose(name, schema)
-        documents.append(
-            StagedDocument(
-                batch=batch,
-                file=f"staged/bench/{batch.pk}/{n}",
-                file_name=name,
-                size=1000,
-                sha256=f"{n:064x}",
-                mime_type="application/pdf",
-                position=n,
-                metadata=proposal.metadata,
-                proposals=proposal.sources,
-                unmatched=proposal.unmatched,
-            )
-        )
-    StagedDocument.objects.bulk_create(documents, batch_size=500)
+    harness.stage_names(batch, [NAMES[n % len(NAMES)].format(n=n) for n in range(count)], schema)
 
 
 def measure_page(client, batch_id: int, rounds: int = 15) -> tuple[float, int]:

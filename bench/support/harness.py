@@ -163,3 +163,29 @@ def percentile(values: list[float], pct: float) -> float:
         return 0.0
     index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
     return ordered[index]
+
+
+def stage_names(batch, names: list[str], schema) -> None:
+    """Documents in `batch` as uploads leave them: stored-file fields filled in, metadata proposed
+    from each name (Django must be set up)."""
+    from portal.staging.models import StagedDocument
+    from portal.staging.naming import propose
+
+    documents = []
+    for n, name in enumerate(names):
+        proposal = propose(name, schema)
+        documents.append(
+            StagedDocument(
+                batch=batch,
+                file=f"staged/bench/{batch.pk}/{n}",
+                file_name=name,
+                size=1000,
+                sha256=f"{n:064x}",
+                mime_type="application/pdf",
+                position=n,
+                metadata=proposal.metadata,
+                proposals=proposal.sources,
+                unmatched=proposal.unmatched,
+            )
+        )
+    StagedDocument.objects.bulk_create(documents, batch_size=500)
