@@ -67,6 +67,18 @@ def test_it_knows_nothing_changed_without_reading_a_document(batch):
     assert all("file_name" not in q["sql"] for q in captured.captured_queries)
 
 
+def test_it_reads_the_rows_of_3_or_40_documents_in_the_same_queries(batch):
+    sending(batch, 40)
+    snap = live.snapshot(batch)
+    counts = []
+    for rows in (3, 40):
+        with CaptureQueriesContext(connection) as captured:
+            report = live.report(batch, snap, list(live.documents(batch)[:rows]))
+        assert len(report["documents"]) == rows
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1]  # no query per row (a deferred field read row by row)
+
+
 def test_it_answers_only_the_documents_changed_since_the_last_look(batch):
     sending(batch, 300)
     # Rows written long ago, and one just before the watcher's last look: that one is sent again

@@ -32,8 +32,11 @@ PAGE_SIZE = 100  # rows of the progress table per page
 # Seconds: with nothing else changing, the elapsed time on the page moves in these steps (a poll
 # a second by every watcher need not each redraw the summary).
 ELAPSED_STEP = 30
+# "batch": read through batch.documents, each row is handed its batch, which reads its batch_id;
+# left deferred, that is one more query per row.
 ROW_FIELDS = (
     "id",
+    "batch",
     "file_name",
     "state",
     "step",
