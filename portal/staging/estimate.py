@@ -58,8 +58,9 @@ def _waits(batch: Batch) -> float:
     return 0.0 if batch.target == Batch.Target.FOLDER else settle.FIRST_READ
 
 
-def estimate(batch: Batch) -> SubmitEstimate:
-    """The estimate for sending `batch` now, or for the rest of its submission under way."""
+def estimate(batch: Batch, documents: int | None = None) -> SubmitEstimate:
+    """The estimate for sending `batch` now, or for the rest of its submission under way
+    (`documents`: how many the batch has, when the caller has counted them already)."""
     company_id = batch.project.company_id
     current = batch.submissions.filter(state__in=UNFINISHED).first()
     if current is not None:
@@ -67,7 +68,7 @@ def estimate(batch: Batch) -> SubmitEstimate:
         others = _others(company_id, current.pk)
         ahead = [o for o in others if (o.created_at, o.pk) < (current.created_at, current.pk)]
     else:
-        calls = costs.calls_for_batch(batch)
+        calls = costs.calls_for_batch(batch, documents)
         others = _others(company_id, None)
         ahead = others
     left = {o.pk: costs.calls_left(o) for o in others}
@@ -88,6 +89,6 @@ def estimate(batch: Batch) -> SubmitEstimate:
     )
 
 
-def estimate_context(batch: Batch) -> dict:
+def estimate_context(batch: Batch, documents: int | None = None) -> dict:
     """What templates/staging/_estimate.html needs."""
-    return {"batch": batch, "estimate": estimate(batch)}
+    return {"batch": batch, "estimate": estimate(batch, documents)}

@@ -260,10 +260,12 @@ def _proposed_in_python(raw: str | None) -> str:
     )
 
 
-def grid_for(batch: Batch) -> GridContext:
-    """What the grid of a batch is built from (read once per request)."""
-    schema = None if batch.target == Batch.Target.FOLDER else load_schema(batch.project)
-    return GridContext(batch=batch, schema=schema)
+def grid_for(batch: Batch, schema: Schema | None = None) -> GridContext:
+    """What the grid of a batch is built from (read once per request: a view that has read the
+    project's schema already passes it)."""
+    if batch.target == Batch.Target.FOLDER:
+        return GridContext(batch=batch, schema=None)
+    return GridContext(batch=batch, schema=schema if schema is not None else load_schema(batch.project))
 
 
 def grid_columns(context: GridContext) -> list[GridColumn]:

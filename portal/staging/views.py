@@ -17,12 +17,14 @@ from portal.mirror.tasks import latest_sync
 
 from . import services
 from .access import batches_for_user, ensure_owner, get_batch_for_user, is_owner
-from .contents.display import batch_summary, sheet_context
+from .contents.display import NOTHING_READ, batch_summary, sheet_context
+from .contents.grid_columns import any_read
 from .csv_io import export_csv, import_csv
 from .edits import Conflict, FieldEdit, apply_edits
 from .estimate import estimate_context
 from .folder_target import existing_files, landing, target_label
 from .forms import BatchForm, document_fields, editable_fields, form_edits
+from .grid import grid_for
 from .models import Batch, MetadataTemplate, StagedDocument
 from .persons import person_choices
 from .schema import load_schema
@@ -76,7 +78,9 @@ def batch_detail(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     batch = get_batch_for_user(request.user, batch_id)
     counts = services.batch_counts([batch]).get(batch.pk, {})
     total = sum(counts.values())
+    # Read once for the whole page: the grid, the person pickers and the Submit form's people.
     schema = load_schema(batch.project)
+    grid = grid_for(batch, schema)
     return render(
         request,
         "staging/batch.html",
@@ -85,17 +89,18 @@ def batch_detail(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
             "project": batch.project,
             "counts": counts,
             "total": total,
-            **first_rows(request.user, batch, total),
+            **first_rows(request.user, grid, total),
             "can_submit": bool(counts) and set(counts) == {StagedDocument.State.READY},
             "audit": batch.audit.select_related("user")[:15],
             "is_owner": is_owner(request.user, batch),
             "shares": list(batch.shares.all()),
-            **estimate_context(batch),
+            **estimate_context(batch, documents=total),
             "max_file_size": max_file_size(),
             "max_file_size_label": human_size(max_file_size()),
             "people": person_choices(schema),
             "people_note": schema.people.note,
-            "contents_summary": batch_summary(batch),
+            "project_people": schema.people,
+            "contents_summary": batch_summary(batch) if any_read(grid) else NOTHING_READ,
             "folder_target": target_label(batch) if batch.target == Batch.Target.FOLDER else "",
             # Fields a template may keep ("Save a template") or title blocks may fill ("Accept").
             "settable": [] if batch.target == Batch.Target.FOLDER else editable_fields(schema),

@@ -14,7 +14,7 @@ from portal.accounts.http import AuthenticatedRequest
 from portal.accounts.models import User
 
 from .access import get_batch_for_user
-from .grid import grid_columns, grid_for, grid_payload_json
+from .grid import GridContext, grid_columns, grid_for, grid_payload_json
 from .grid_changes import BadRequest, apply_changes, read_changes
 from .grid_layout import BadLayout, load_layout, save_layout
 from .models import Batch, MetadataTemplate
@@ -41,11 +41,11 @@ def grid_data(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     )
 
 
-def first_rows(user: User, batch: Batch, total: int) -> dict[str, Any]:
+def first_rows(user: User, grid: GridContext, total: int) -> dict[str, Any]:
     """What the batch page needs for its grid: the grid's answer with the first rows only (JSON text,
     escaped into an attribute by the template), and whether grid.json must bring more."""
-    extra = {**_extra(user, batch), "limit": FIRST_ROWS}
-    return {"grid_first": grid_payload_json(grid_for(batch), extra, limit=FIRST_ROWS), "grid_more": total >= FIRST_ROWS}
+    extra = {**_extra(user, grid.batch), "limit": FIRST_ROWS}
+    return {"grid_first": grid_payload_json(grid, extra, limit=FIRST_ROWS), "grid_more": total >= FIRST_ROWS}
 
 
 def _extra(user: User, batch: Batch) -> dict[str, Any]:

@@ -271,3 +271,17 @@ def test_the_batch_page_costs_the_same_queries_for_10_or_300_documents(client, e
         return len(captured.captured_queries)
 
     assert count(small) == count(large)
+
+
+def test_the_batch_page_reads_the_project_setup_and_people_once(client, eli):
+    batch = Batch.objects.create(project_id=RIVERSIDE, name="large", created_by=eli)
+    _fill(batch, 300)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(f"/batches/{batch.pk}/")
+    assert page.status_code == 200 and "Submit to Procore" in page.content.decode()
+    tables = [
+        q["sql"].split(" FROM ", 1)[-1].split()[0] for q in captured.captured_queries if q["sql"].startswith("SELECT")
+    ]
+    for table in ['"mirror_pdmfield"', '"mirror_pdmvalue"', '"mirror_uploadrule"', '"mirror_projectperson"']:
+        assert tables.count(table) == 1, table
+    assert len(captured.captured_queries) <= 22

@@ -75,6 +75,10 @@ def sheet_infos(documents: Iterable[StagedDocument], schema: Schema | None) -> d
     return infos
 
 
+# batch_summary of a batch of which nothing was read.
+NOTHING_READ: dict[str, Any] = {"reading": 0, "conflicted": 0, "splits_waiting": [], "zips_refused": []}
+
+
 def batch_summary(batch: Any) -> dict[str, Any]:
     """Counts for the batch page: documents being read, with conflicts, splits waiting, zips refused."""
     from .review import conflicts

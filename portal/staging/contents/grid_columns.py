@@ -18,13 +18,23 @@ SHEET = "sheet"
 PART = 1000
 
 
+def any_read(context: GridContext) -> bool:
+    """Whether anything of the batch was read (asked once per request: the columns, the rows and the
+    batch page's summary all want to know)."""
+    if "contents:any" not in context.cache:
+        context.cache["contents:any"] = DocumentContents.objects.filter(document__batch=context.batch).exists()
+    return bool(context.cache["contents:any"])
+
+
 class ContentsColumns:
     def columns(self, context: GridContext) -> list[GridColumn]:
-        if not DocumentContents.objects.filter(document__batch=context.batch).exists():
+        if not any_read(context):
             return []  # nothing was read for this batch: no column of empty pictures
         return [GridColumn(SHEET, "Sheet", "image", width=76, help="Page 1 of the document, as read")]
 
     def fill(self, context: GridContext, rows: list[dict[str, Any]]) -> None:
+        if not any_read(context):
+            return
         query = DocumentContents.objects.filter(document__batch=context.batch)
         if len(rows) <= PART:  # some of the batch's rows: read only theirs
             query = query.filter(document_id__in=[row["id"] for row in rows])

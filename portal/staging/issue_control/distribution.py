@@ -11,14 +11,15 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from portal.mirror.models import Project
-from portal.mirror.people import Person, project_people
+from portal.mirror.people import People, Person, project_people
 
 from ..models import Batch, Recipient
 
 
-def choices(project: Project) -> list[Person]:
-    """Project people with an e-mail address; `id` (the Procore user id) is what the form sends."""
-    return [p for p in project_people(project).people if p.email]
+def choices(project: Project, people: People | None = None) -> list[Person]:
+    """Project people with an e-mail address; `id` (the Procore user id) is what the form sends.
+    `people`: the project's people when the caller has read them already."""
+    return [p for p in (people or project_people(project)).people if p.email]
 
 
 def set_recipients(batch: Batch, ids: Iterable[str]) -> list[Recipient]:

@@ -81,13 +81,14 @@ def folder_calls(documents: Iterable[tuple[str, int]], *, new_folder: bool) -> i
     return calls + FOLDER_PER_BATCH + (2 if new_folder else 0)
 
 
-def calls_for_batch(batch: Batch) -> int:
-    """Calls a batch needs if every document were submitted now."""
+def calls_for_batch(batch: Batch, count: int | None = None) -> int:
+    """Calls a batch needs if every document were submitted now (`count`: its documents, when the
+    caller has counted them already)."""
     documents = batch.documents.all()
     if batch.target == Batch.Target.FOLDER:
         sizes = documents.values_list("size", flat=True)
         return folder_calls(((PENDING, size) for size in sizes), new_folder=bool(batch.new_folder_name))
-    return calls_at_steps({PENDING: documents.count()})
+    return calls_at_steps({PENDING: documents.count() if count is None else count})
 
 
 def calls_left(submission: Submission) -> int:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 
+from portal.mirror.people import People
 from portal.staging.issue_control import distribution
 from portal.staging.models import Batch, Transmittal
 
@@ -21,11 +22,12 @@ def issue_panel(batch: Batch) -> dict[str, Any]:
 
 
 @register.inclusion_tag("staging/issue_control/_distribution.html")
-def distribution_picker(batch: Batch) -> dict[str, Any]:
-    """Inside the Submit form: project people to send the transmittal to."""
+def distribution_picker(batch: Batch, people: People | None = None) -> dict[str, Any]:
+    """Inside the Submit form: project people to send the transmittal to (`people`: the project's
+    people, when the page has read them already)."""
     return {
         "batch": batch,
-        "people": distribution.choices(batch.project),
+        "people": distribution.choices(batch.project, people),
         "chosen": distribution.chosen_ids(batch),
     }
 
