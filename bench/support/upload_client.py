@@ -1,6 +1,7 @@
 """A Python client speaking exactly the batch page's upload calls (static/portal/upload.js with
-Uppy's S3 multipart plugin): start, sign parts 20 at a time, PUT each part to its signed URL,
-list the parts storage holds (to resume), complete, and ask what became of the file.
+Uppy's S3 multipart plugin): start (the files added together, many a request), sign parts 20 at a
+time, PUT each part to its signed URL, list the parts storage holds (to resume), complete, and ask
+what became of the file.
 
 Used by bench/uploads.py and the process-layout tests, over real HTTP.
 """
@@ -93,12 +94,32 @@ class UploadClient:
             raise UploadRefused(data.get("error") or answer.status_code)
         return data
 
-    def start(self, name: str, size: int, content_type: str = "application/pdf") -> Upload:
-        part_size = part_size_for(size, self.configured_part)
-        data = self._call("POST", self.base, {"name": name, "size": size, "type": content_type, "partSize": part_size})
+    def _describe(self, name: str, size: int, content_type: str) -> dict:
+        return {"name": name, "size": size, "type": content_type, "partSize": part_size_for(size, self.configured_part)}
+
+    @staticmethod
+    def _upload(data: dict, size: int) -> Upload:
         upload = Upload(data["id"], data["key"], size, data["partSize"])
         upload.urls.update({p["number"]: p for p in data["parts"]})
         return upload
+
+    def start(self, name: str, size: int, content_type: str = "application/pdf") -> Upload:
+        return self._upload(self._call("POST", self.base, self._describe(name, size, content_type)), size)
+
+    def start_many(self, files: list[tuple[str, int]], content_type: str = "application/pdf") -> list[Upload]:
+        """Start files added together as the page does (upload.js `startFiles`): the first six in one
+        request, so sending begins at once, then up to 100 a request."""
+        uploads: list[Upload] = []
+        at, take = 0, 6
+        while at < len(files):
+            chunk = files[at : at + take]
+            data = self._call("POST", self.base, {"files": [self._describe(n, s, content_type) for n, s in chunk]})
+            for (name, size), answer in zip(chunk, data["files"], strict=True):
+                if not answer["ok"]:
+                    raise UploadRefused(f"{name}: {answer['error']}")
+                uploads.append(self._upload(answer, size))
+            at, take = at + take, 100
+        return uploads
 
     def signed(self, upload: Upload, number: int) -> dict:
         if number not in upload.urls:
@@ -128,7 +149,9 @@ class UploadClient:
         return self._call("POST", f"{self.base}{upload.key}/complete/", {"parts": parts})
 
     def send(self, name: str, handle: Source, size: int, content_type: str = "application/pdf") -> Upload:
-        upload = self.start(name, size, content_type)
+        return self.send_started(self.start(name, size, content_type), handle)
+
+    def send_started(self, upload: Upload, handle: Source) -> Upload:
         for number in range(1, upload.part_count + 1):
             self.put_part(upload, number, handle)
         self.complete(upload)

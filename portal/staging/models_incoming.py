@@ -14,7 +14,7 @@ from django.db import models
 class IncomingFile(models.Model):
     class State(models.TextChoices):
         OPEN = "open", "Uploading"  # parts are arriving in storage
-        COMPLETING = "completing", "Completing"  # one web process is completing it in storage
+        COMPLETING = "completing", "Completing"  # sent whole; the worker joins the parts in storage
         CHECKING = "checking", "Checking"  # stored; the worker hashes and records it
         ADDED = "added", "Added"  # a staged document now
         REFUSED = "refused", "Refused"  # not added; `message` says why; nothing kept

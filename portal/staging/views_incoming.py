@@ -58,38 +58,57 @@ def _incoming(request: AuthenticatedRequest, batch_id: int, incoming_id: int) ->
     return incoming
 
 
-@login_required
-@require_POST
-def create(request: AuthenticatedRequest, batch_id: int) -> JsonResponse:
-    batch = _batch(request, batch_id)
-    data = _json(request)
+def _file_to_start(data: dict[str, Any]) -> service.FileToStart | None:
     try:
         size = int(str(data.get("size", "")))
         part_size = int(data["partSize"]) if data.get("partSize") else None
     except (TypeError, ValueError):
-        return _refused("The file's size did not arrive. Add it again.")
+        return None
+    return service.FileToStart(str(data.get("name") or ""), size, str(data.get("type") or ""), part_size)
+
+
+def _started(answer: IncomingFile | UploadRefused | None, name: str) -> dict[str, Any]:
+    if answer is None:
+        return {"ok": False, "name": name, "error": "The file's size did not arrive. Add it again."}
+    if isinstance(answer, UploadRefused):
+        return {"ok": False, "name": name, "error": str(answer)}
+    return {
+        "ok": True,
+        "id": answer.pk,
+        "key": str(answer.pk),
+        "uploadId": answer.upload_id,
+        "name": answer.file_name,
+        "partSize": answer.part_size,
+        "parts": service.first_parts(answer),
+    }
+
+
+@login_required
+@require_POST
+def create(request: AuthenticatedRequest, batch_id: int) -> JsonResponse:
+    """Start uploads: one file's fields, or `{"files": [...]}` for many (the page sends what the
+    person added at once, up to START_AT_ONCE a request); a list answers with one entry per file."""
+    batch = _batch(request, batch_id)
+    data = _json(request)
+    many = data.get("files")
+    if many is not None and (not isinstance(many, list) or not all(isinstance(f, dict) for f in many)):
+        return _refused("Say which files to start.")
+    if many is not None and len(many) > service.START_AT_ONCE:
+        return _refused(f"Start at most {service.START_AT_ONCE} files a request.")
+    asked = many if many is not None else [data]
+    specs = [_file_to_start(f) for f in asked]
     try:
-        incoming = service.start(
-            batch,
-            request.user,
-            name=str(data.get("name") or ""),
-            size=size,
-            content_type=str(data.get("type") or ""),
-            part_size=part_size,
-        )
-    except (UploadRefused, BatchLocked) as exc:
+        answers = iter(service.start_many(batch, request.user, [s for s in specs if s is not None]))
+    except BatchLocked as exc:
         return _refused(str(exc))
-    return JsonResponse(
-        {
-            "ok": True,
-            "id": incoming.pk,
-            "key": str(incoming.pk),
-            "uploadId": incoming.upload_id,
-            "name": incoming.file_name,
-            "partSize": incoming.part_size,
-            "parts": service.first_parts(incoming),
-        }
-    )
+    started = [
+        _started(next(answers) if spec else None, str(f.get("name") or ""))
+        for f, spec in zip(asked, specs, strict=True)
+    ]
+    if many is not None:
+        return JsonResponse({"ok": True, "files": started})
+    only = started[0]
+    return JsonResponse(only) if only["ok"] else _refused(only["error"])
 
 
 @login_required
@@ -123,7 +142,7 @@ def complete(request: AuthenticatedRequest, batch_id: int, incoming_id: int) -> 
     if not isinstance(listed, list) or not all(isinstance(p, dict) for p in listed):
         return _refused("Say which parts make the file.")
     try:
-        incoming = service.complete(incoming, listed)
+        incoming = service.hand_over(incoming, listed)
     except UploadRefused as exc:
         return _refused(str(exc))
     return JsonResponse({"ok": True, **service.status(incoming)})
@@ -144,7 +163,7 @@ def states(request: AuthenticatedRequest, batch_id: int) -> JsonResponse:
     ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.strip().isdigit()][:200]
     rows = IncomingFile.objects.filter(batch=batch, created_by=request.user, pk__in=ids).select_related("document")
     files = [service.status(row) for row in rows]
-    waiting = records_waiting_for_queue(row.pk for row in rows if row.state == IncomingFile.State.CHECKING)
+    waiting = records_waiting_for_queue(row.pk for row in rows if row.state in service.WITH_THE_WORKER)
     for answer in files:
         if answer["id"] in waiting:
             answer["waiting"] = "sent; it will be checked when the task queue is back (it cannot be reached now)"

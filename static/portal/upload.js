@@ -1,8 +1,10 @@
 // Adding files to a batch. Uppy (static/vendor/uppy-5.2.4) sends each file in parts through the
-// portal's upload protocol (portal/staging/views_incoming.py): the portal starts a multipart upload,
-// signs each part, and completes it; the parts go straight to object storage (or, on local disk, to
-// the portal). Golden Retriever keeps the files in the browser, so after a reload or a dropped
-// connection sending carries on from the last part storage holds. This file only draws the list.
+// portal's upload protocol (portal/staging/views_incoming.py): the portal starts a multipart upload
+// (for all the files added at once, in one request) and signs each part; the parts go straight to
+// object storage (or, on local disk, to the portal); once all are sent, a worker joins them and
+// checks the file, and this page asks what became of it. Golden Retriever keeps the files in the
+// browser, so after a reload or a dropped connection sending carries on from the last part storage
+// holds. This file only draws the list.
 (function () {
   const box = document.querySelector("[data-uploader]");
   if (!box || !window.Uppy) return;
@@ -79,6 +81,39 @@
     return promise;
   }
 
+  // Files added together are started together, up to 100 a request, as soon as they are added:
+  // when Uppy reaches a file its upload and first part URLs are waiting (a request per file would
+  // cost the web process more than everything else; the bytes go straight to storage).
+  const starts = new Map(); // Uppy file id -> promise of the portal's answer for that file
+  let startChain = Promise.resolve();
+  const describe = (file) => ({ name: file.name, size: file.size, type: file.type || "", partSize: partSizeFor(file.size) });
+  function startFiles(files) {
+    // The first few alone, so sending begins at once; then up to 100 a request.
+    for (let i = 0, take = 6; i < files.length; i += take, take = 100) {
+      const chunk = files.slice(i, i + take);
+      const answer = (startChain = startChain
+        .catch(() => {})
+        .then(() => call("POST", box.dataset.createUrl, { files: chunk.map(describe) })));
+      chunk.forEach((file, index) => {
+        const mine = answer.then((data) => data.files[index]);
+        mine.catch(() => {}); // a failed start is told when Uppy asks for the file (createMultipartUpload)
+        starts.set(file.id, mine);
+      });
+    }
+  }
+  async function started(file) {
+    const waiting = starts.get(file.id);
+    starts.delete(file.id); // used once: a retry starts the file afresh
+    const data = waiting ? await waiting : await call("POST", box.dataset.createUrl, describe(file));
+    if (!data.ok) {
+      const refused = new Error(data.error);
+      refused.refused = true;
+      refused.source = { status: 400 };
+      throw refused;
+    }
+    return data;
+  }
+
   const uppy = new Uppy({ id: "batch-" + batch, autoProceed: true });
   uppy.use(DropTarget, { target: box.querySelector("[data-dropzone]") });
   // Files are kept in the browser (IndexedDB) until sent, so a reload or a crash loses nothing; past
@@ -90,9 +125,7 @@
     limit: 6,
     getChunkSize: (data) => partSizeFor(data.size),
     async createMultipartUpload(file) {
-      const data = await call("POST", box.dataset.createUrl, {
-        name: file.name, size: file.size, type: file.type || "", partSize: partSizeFor(file.size),
-      });
+      const data = await started(file);
       remember(data.key, data.parts);
       uppy.setFileMeta(file.id, { incomingId: data.id });
       return { uploadId: data.uploadId, key: data.key };
@@ -209,6 +242,9 @@
     try { return uppy.getFile(id); } catch (e) { return null; }
   }
 
+  uppy.on("files-added", (files) => {
+    startFiles(files.filter((f) => !f.isGhost && !f.progress.uploadStarted && !f.s3Multipart));
+  });
   uppy.on("file-added", (file) => {
     setStatus(file, "waiting");
     setActions(file, [button("Cancel", "Cancel " + file.name, () => uppy.removeFile(file.id))]);
@@ -246,6 +282,12 @@
     renderSummary();
   });
   uppy.on("file-removed", (file) => {
+    const waiting = starts.get(file.id);
+    if (waiting) {
+      // Started for it, never handed to Uppy: storage forgets it now rather than at the sweep.
+      starts.delete(file.id);
+      waiting.then((data) => data.ok && call("POST", uploadUrl(data.key, "abort"), {})).catch(() => {});
+    }
     const item = rows.get(file.id);
     if (item && outcome.get(file.id) !== "added") {
       // A keyboard user who pressed Cancel keeps their place: the next file's button, else "Choose files".
@@ -334,13 +376,12 @@
 
   // --- choosing files, by mouse or keyboard -------------------------------------------------------
   function addFiles(files) {
-    Array.from(files).forEach((data) => {
-      try {
-        uppy.addFile({ name: data.name, type: data.type, data, source: "Local" });
-      } catch (error) {
-        if (!error.isRestriction) refuse(data.name, data.name + ": " + error.message);
-      }
-    });
+    // Together, so they are started together (files-added); a file Uppy already has is skipped.
+    try {
+      uppy.addFiles(Array.from(files).map((data) => ({ name: data.name, type: data.type, data, source: "Local" })));
+    } catch (error) {
+      (error.errors || [error]).forEach((e) => refuse(e.file ? e.file.name : "", e.message));
+    }
   }
   box.querySelector("[data-choose]").addEventListener("click", () => input.click());
   input.addEventListener("change", () => { addFiles(input.files); input.value = ""; });

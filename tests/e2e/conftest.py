@@ -175,6 +175,7 @@ def upload_checker():
     to run when it chooses."""
     import time
 
+    from portal.staging.incoming.service import WITH_THE_WORKER
     from portal.staging.models_incoming import IncomingFile
     from portal.staging.tasks import record_incoming
 
@@ -182,7 +183,7 @@ def upload_checker():
         deadline = time.monotonic() + timeout
         checked: set[int] = set()
         while len(checked) < expected:
-            waiting = IncomingFile.objects.filter(state=IncomingFile.State.CHECKING).exclude(pk__in=checked)
+            waiting = IncomingFile.objects.filter(state__in=WITH_THE_WORKER).exclude(pk__in=checked)
             for pk in waiting.values_list("pk", flat=True):
                 record_incoming(pk)
                 checked.add(pk)

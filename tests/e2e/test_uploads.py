@@ -72,6 +72,9 @@ def test_dropped_files_carry_on_after_a_reload_and_finish(batch_page, s3_storage
         route.continue_()
 
     page.route(f"{s3_storage.endpoint_url}/**", stalled_storage)
+    starts: list = []  # the bodies of the requests that start uploads
+    start_url = f"{page.url.rstrip('/')}/uploads/"
+    page.on("request", lambda r: r.method == "POST" and r.url == start_url and starts.append(r.post_data_json))
     page.evaluate(DROP, [list(FILES), list(FILES.values())])
     page.get_by_text("Roof Plan").first.wait_for()
 
@@ -84,6 +87,7 @@ def test_dropped_files_carry_on_after_a_reload_and_finish(batch_page, s3_storage
         if row is not None:
             held = s3.list_parts(Bucket=s3_storage.bucket, Key=row.key, UploadId=row.upload_id).get("Parts", [])
     assert len(held) == 2, "the big file never got two parts into storage"
+    assert [[f["name"] for f in body["files"]] for body in starts] == [list(FILES)]  # dropped together: one start
     assert "of 3 files added" in page.locator("[data-upload-overall]").inner_text()
     before_reload = {p["PartNumber"] for p in held}
     reloaded_at = time.monotonic()

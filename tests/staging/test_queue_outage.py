@@ -124,10 +124,10 @@ def test_work_asked_for_while_redis_is_down_runs_in_the_cluster_when_it_returns(
         headers={"Authorization": hook.secret},
     )
     assert delivered.status_code < 300, delivered.status_code
-    # An upload finishes: stored, waiting to be checked by a worker.
+    # An upload finishes: sent, waiting for a worker to complete and check it.
     uploaded = stage_upload(client, batch.pk, b"%PDF-1.4\n% outage\n")
     incoming = IncomingFile.objects.get(pk=uploaded)
-    assert incoming.state == IncomingFile.State.CHECKING
+    assert incoming.state == IncomingFile.State.COMPLETING
     (state,) = client.get(f"/batches/{batch.pk}/uploads/states/?ids={incoming.pk}").json()["files"]
     assert "it will be checked when the task queue is back" in state["waiting"]
     # A sync.

@@ -105,7 +105,9 @@ def test_it_signs_no_part_beyond_the_declared_size_and_storage_takes_no_extra_by
     assert [(p["PartNumber"], p["Size"]) for p in listed] == [(2, MiB)]
 
 
-def test_it_checks_the_stored_size_at_completion_and_keeps_nothing_over_the_limit(client, batch, s3_storage, settings):
+def test_the_worker_checks_the_stored_size_at_completion_and_keeps_nothing_over_the_limit(
+    client, batch, s3_storage, settings
+):
     data = content(6 * MiB)
     answer = start(client, batch, "plan.pdf", len(data)).json()
     parts = []
@@ -117,9 +119,11 @@ def test_it_checks_the_stored_size_at_completion_and_keeps_nothing_over_the_limi
     done = client.post(
         f"/batches/{batch.pk}/uploads/{answer['id']}/complete/", {"parts": parts}, content_type="application/json"
     )
-    assert done.status_code == 400 and "over the limit" in done.json()["error"]
+    assert done.json()["state"] == IncomingFile.State.COMPLETING  # sent: the worker's turn
+    record_incoming(answer["id"])
     assert stored_keys(s3_storage) == [] and open_uploads(s3_storage) == []
-    assert IncomingFile.objects.get().state == IncomingFile.State.REFUSED
+    told = client.get(f"/batches/{batch.pk}/uploads/states/?ids={answer['id']}").json()["files"][0]
+    assert told["state"] == "refused" and "over the limit" in told["error"]
     assert not StagedDocument.objects.exists()
 
 
@@ -247,3 +251,54 @@ def test_a_file_sent_to_s3_has_its_title_block_read_from_s3_once_recorded(client
     assert contents.state == DocumentContents.State.DONE
     assert contents.fields["number"] == "A-DRW-101" and contents.fields["revision"] == "C"
     assert contents.title_block_image in stored_keys(s3_storage)
+
+
+def test_the_page_starts_the_files_added_at_once_in_one_request_and_each_refusal_is_its_own(
+    client, batch, s3_storage, settings
+):
+    settings.STAGING_MAX_FILE_SIZE = 20 * MiB
+    files = [
+        {"name": "A-DRW-101_Plan_Rev A.pdf", "size": 1000, "type": "application/pdf"},
+        {"name": "empty.pdf", "size": 0},
+        {"name": "A-DRW-102_Big_Rev A.pdf", "size": 12 * MiB, "type": "application/pdf", "partSize": 5 * MiB},
+        {"name": "huge.pdf", "size": 20 * MiB + 1},
+        {"name": "no size.pdf"},
+    ]
+    answer = client.post(f"/batches/{batch.pk}/uploads/", {"files": files}, content_type="application/json").json()
+    assert answer["ok"]
+    started, empty, big, huge, unsized = answer["files"]
+    assert started["ok"] and len(started["parts"]) == 1 and big["ok"] and len(big["parts"]) == 3
+    assert (empty["ok"], empty["name"], empty["error"]) == (
+        False,
+        "empty.pdf",
+        "empty.pdf is empty (0 bytes). Nothing was added.",
+    )
+    assert not huge["ok"] and "over the limit" in huge["error"]
+    assert not unsized["ok"] and unsized["error"] == "The file's size did not arrive. Add it again."
+    assert sorted(u["UploadId"] for u in open_uploads(s3_storage)) == sorted([started["uploadId"], big["uploadId"]])
+    assert IncomingFile.objects.count() == 2
+    # Each file of the list goes on as one started alone would.
+    put = requests.put(started["parts"][0]["url"], data=content(1000), timeout=30)
+    assert put.status_code == 200
+    too_many = client.post(
+        f"/batches/{batch.pk}/uploads/", {"files": [files[0]] * 101}, content_type="application/json"
+    )
+    assert too_many.status_code == 400 and too_many.json()["error"] == "Start at most 100 files a request."
+
+
+def test_the_worker_refuses_a_file_whose_parts_storage_does_not_hold_whole(client, batch, s3_storage):
+    data = content(6 * MiB)
+    answer = start(client, batch, "half.pdf", len(data)).json()
+    first = requests.put(answer["parts"][0]["url"], data=data[: 5 * MiB], timeout=30)
+    # The browser says both parts are there; storage holds only the first.
+    claimed = [{"PartNumber": 1, "ETag": first.headers["ETag"]}, {"PartNumber": 2, "ETag": '"made-up"'}]
+    done = client.post(
+        f"/batches/{batch.pk}/uploads/{answer['id']}/complete/", {"parts": claimed}, content_type="application/json"
+    )
+    assert done.json()["ok"]
+    record_incoming(answer["id"])
+    told = client.get(f"/batches/{batch.pk}/uploads/states/?ids={answer['id']}").json()["files"][0]
+    assert told["state"] == "refused"
+    assert told["error"] == "half.pdf did not arrive whole in storage. Nothing was added; add it again."
+    assert stored_keys(s3_storage) == [] and open_uploads(s3_storage) == []
+    assert not StagedDocument.objects.exists()

@@ -7,12 +7,15 @@ Limits come before bytes:
   fixes the part size: the file's parts and each part's exact length follow from the two;
 - **sign** signs only those parts, each for its exact length (storage refuses any other), so no
   byte beyond the declared size can ever be stored;
-- **complete** reads the stored size back from storage: a file of another size, or over the
-  limit, is removed and refused.
+- **complete** (the worker's first step) joins the parts in storage and reads the stored size
+  back: a file of another size, or over the limit, is removed and refused.
 
-A refusal is a sentence for the person, and nothing is kept. A completed file is hashed (SHA-256)
-and typed by the worker, streaming from storage (`record`), which then adds it to the batch —
-or refuses it as a copy of a file already there.
+A page adds many files at once, so **start** takes many in one request. The web process only
+hands a sent file to the worker (`hand_over`): joining parts and reading sizes are storage calls
+that cost a web process more than the rest of the protocol together. The worker then completes
+the file in storage, hashes (SHA-256) and types it streaming from storage (`record`), and adds it
+to the batch — or refuses it, as over the limit or as a copy of a file already there; the page
+hears which from its poll. A refusal is a sentence for the person, and nothing is kept.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -38,6 +42,9 @@ MIN_PART = 5 * 1024**2  # S3: every part but the last at least 5 MiB
 MAX_PART = 5 * 1024**3  # S3: at most 5 GiB a part
 MAX_PARTS = 10_000
 SIGN_AT_ONCE = 20  # part URLs handed out per request
+START_AT_ONCE = 100  # files started per request
+# Sent, and waiting for the worker to complete (join the parts), hash and record it.
+WITH_THE_WORKER = {IncomingFile.State.COMPLETING, IncomingFile.State.CHECKING}
 
 
 def part_size_for(size: int) -> int:
@@ -53,35 +60,66 @@ def max_part_size() -> int:
     return part_size_for(max_file_size())
 
 
+@dataclass(frozen=True)
+class FileToStart:
+    """What the browser declares of a file before sending it."""
+
+    name: str
+    size: int
+    content_type: str = ""
+    part_size: int | None = None
+
+
 def start(batch: Batch, user: User, *, name: str, size: int, content_type: str, part_size: int | None) -> IncomingFile:
     """Begin a multipart upload of one file into `batch`; refuses with a sentence."""
+    (started,) = start_many(batch, user, [FileToStart(name, size, content_type, part_size)])
+    if isinstance(started, UploadRefused):
+        raise started
+    return started
+
+
+def start_many(batch: Batch, user: User, files: list[FileToStart]) -> list[IncomingFile | UploadRefused]:
+    """Begin a multipart upload for each file (one row insert for all); each answer is the upload
+    or the refusal of that file. Raises BatchLocked when the batch takes no file at all."""
     ensure_editable(batch)
-    clean = clean_file_name(name)
+    store = backend()
+    answers: list[IncomingFile | UploadRefused] = []
+    for spec in files:
+        try:
+            answers.append(_new_upload(batch, user, spec, store))
+        except UploadRefused as exc:
+            answers.append(exc)
+    IncomingFile.objects.bulk_create([a for a in answers if isinstance(a, IncomingFile)])
+    return answers
+
+
+def _new_upload(batch: Batch, user: User, spec: FileToStart, store) -> IncomingFile:
+    clean = clean_file_name(spec.name)
+    size = spec.size
     if size <= 0:
         raise UploadRefused(f"{clean.name} is empty (0 bytes). Nothing was added.")
     if size > max_file_size():
         raise UploadRefused(over_limit(clean.name, size))
-    part_size = int(part_size or part_size_for(size))
+    part_size = int(spec.part_size or part_size_for(size))
     if size > part_size and not (MIN_PART <= part_size <= MAX_PART and math.ceil(size / part_size) <= MAX_PARTS):
         raise UploadRefused(
             f"{clean.name} cannot be sent in parts of {part_size} bytes. Reload the page and try again."
         )
     key = staged_key(batch)
-    upload_id = backend().create(key, content_type)
     notes = (
         [f"Renamed to “{clean.name}”: file names cannot contain folders or special characters."]
         if clean.changed
         else []
     )
-    return IncomingFile.objects.create(
+    return IncomingFile(
         batch=batch,
         created_by=user,
         file_name=clean.name,
-        declared_type=(content_type or "")[:150],
+        declared_type=(spec.content_type or "")[:150],
         size=size,
         part_size=part_size,
         key=key,
-        upload_id=upload_id,
+        upload_id=store.create(key, spec.content_type),
         notes=notes,
     )
 
@@ -143,49 +181,64 @@ def _refuse(incoming: IncomingFile, message: str) -> None:
     incoming.state, incoming.message = IncomingFile.State.REFUSED, message
 
 
-def complete(incoming: IncomingFile, listed: list[dict]) -> IncomingFile:
-    """Join the parts in storage, check the stored size, and hand the file to the worker.
+def hand_over(incoming: IncomingFile, listed: list[dict]) -> IncomingFile:
+    """The browser sent every part: the file goes to the worker, which completes it in storage.
 
     Safe to call twice (a lost answer retried, or another web process): only the caller whose
-    conditional UPDATE moved the row from OPEN completes it; the others get its current state."""
+    conditional UPDATE moved the row from OPEN queues it; the others get its current state."""
+    numbers = [int(p.get("PartNumber", 0)) for p in listed]
+    if incoming.state == IncomingFile.State.OPEN and numbers != list(range(1, incoming.part_count + 1)):
+        raise UploadRefused(f"{incoming.file_name} is not complete yet: some of its parts are missing.")
+    try:
+        ensure_editable(incoming.batch)
+    except BatchLocked as exc:
+        if incoming.state == IncomingFile.State.OPEN:
+            _refuse(incoming, f"{incoming.file_name} was not added: {exc}")
+            raise UploadRefused(incoming.message) from exc
     claimed = IncomingFile.objects.filter(pk=incoming.pk, state=IncomingFile.State.OPEN).update(
         state=IncomingFile.State.COMPLETING, updated_at=timezone.now()
     )
     if not claimed:
         incoming.refresh_from_db()
         return incoming
-    try:
-        ensure_editable(incoming.batch)
-    except BatchLocked as exc:
-        _refuse(incoming, f"{incoming.file_name} was not added: {exc}")
-        raise UploadRefused(incoming.message) from exc
-    numbers = [int(p.get("PartNumber", 0)) for p in listed]
-    if numbers != list(range(1, incoming.part_count + 1)):
-        IncomingFile.objects.filter(pk=incoming.pk).update(state=IncomingFile.State.OPEN)
-        incoming.state = IncomingFile.State.OPEN
-        raise UploadRefused(f"{incoming.file_name} is not complete yet: some of its parts are missing.")
-    try:
-        stored = backend().complete(incoming.key, incoming.upload_id, listed)
-    except StorageRefused as exc:
-        log.info("Completing upload %s failed: %s", incoming.pk, exc)
-        _refuse(
-            incoming, f"{incoming.file_name} could not be put together in storage. Nothing was added; add it again."
-        )
-        raise UploadRefused(incoming.message) from exc
-    if stored != incoming.size or stored > max_file_size() or stored == 0:
-        message = (
-            over_limit(incoming.file_name, stored)
-            if stored > max_file_size()
-            else f"{incoming.file_name} arrived with {stored} bytes instead of {incoming.size}. Nothing was added."
-        )
-        _refuse(incoming, message)
-        raise UploadRefused(message)
-    IncomingFile.objects.filter(pk=incoming.pk).update(state=IncomingFile.State.CHECKING, updated_at=timezone.now())
-    incoming.state = IncomingFile.State.CHECKING
+    incoming.state = IncomingFile.State.COMPLETING
     from ..tasks import queue_record
 
     transaction.on_commit(lambda: queue_record(incoming))
     return incoming
+
+
+def complete(incoming: IncomingFile) -> bool:
+    """Worker: join the parts storage holds and check the stored size; False when refused.
+
+    The row is locked meanwhile, so a task run twice completes the file once."""
+    with transaction.atomic():
+        row = IncomingFile.objects.select_for_update().filter(pk=incoming.pk).first()
+        if row is None or row.state != IncomingFile.State.COMPLETING:
+            return row is not None and row.state == IncomingFile.State.CHECKING
+        store = backend()
+        try:
+            parts = store.list_parts(row.key, row.upload_id)
+            expected = [(n, row.part_length(n)) for n in range(1, row.part_count + 1)]
+            if [(int(p["PartNumber"]), int(p["Size"])) for p in parts] != expected:
+                log.info("Upload %s holds parts %s, not %s", row.pk, parts, expected)
+                _refuse(row, f"{row.file_name} did not arrive whole in storage. Nothing was added; add it again.")
+                return False
+            stored = store.complete(row.key, row.upload_id, parts)
+        except StorageRefused as exc:
+            log.info("Completing upload %s failed: %s", row.pk, exc)
+            _refuse(row, f"{row.file_name} could not be put together in storage. Nothing was added; add it again.")
+            return False
+        if stored != row.size or stored > max_file_size() or stored == 0:
+            _refuse(
+                row,
+                over_limit(row.file_name, stored)
+                if stored > max_file_size()
+                else f"{row.file_name} arrived with {stored} bytes instead of {row.size}. Nothing was added.",
+            )
+            return False
+        IncomingFile.objects.filter(pk=row.pk).update(state=IncomingFile.State.CHECKING, updated_at=timezone.now())
+    return True
 
 
 def cancel(incoming: IncomingFile) -> None:
@@ -216,7 +269,10 @@ def record(incoming_id: int) -> IncomingFile | None:
     incoming = (
         IncomingFile.objects.select_related("batch", "batch__project", "created_by").filter(pk=incoming_id).first()
     )
-    if incoming is None or incoming.state != IncomingFile.State.CHECKING:
+    if incoming is None or incoming.state not in {IncomingFile.State.COMPLETING, IncomingFile.State.CHECKING}:
+        return incoming
+    if not complete(incoming):
+        incoming.refresh_from_db()
         return incoming
     digest, size = hash_stored(incoming.key)
     mime_type = mime_type_of(incoming.file_name, incoming.declared_type)

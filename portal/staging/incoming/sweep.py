@@ -1,12 +1,13 @@
 """The scheduled sweep of staged-file storage (`portal.staging.tasks.sweep_uploads`, hourly).
 
-- An upload not finished within STAGING_UPLOAD_EXPIRY_HOURS is aborted: storage drops its parts.
+- An upload not sent whole within STAGING_UPLOAD_EXPIRY_HOURS is aborted: storage drops its parts.
 - A multipart upload storage holds that no row knows (its row went with a deleted batch, or the
   web process died between starting it and saving the row) is aborted after the same time.
 - A stored file no staged document and no upload in progress refers to — the files of a batch
   deleted with its project, say — is removed after an hour's grace; so are the pictures read
   from a document that is gone (`previews/<project>/<batch>/<document>/…`).
-- A file still "checking" after ten minutes (its task was lost with a broker) is queued again.
+- A file sent but still with the worker after ten minutes (its task was lost with a broker) is
+  queued again.
 - Rows of finished uploads are kept a week, so the page can still say what became of a file.
 """
 
@@ -20,6 +21,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from ..models import IncomingFile, StagedDocument
+from .service import WITH_THE_WORKER
 from .storage import backend
 
 log = logging.getLogger(__name__)
@@ -44,9 +46,7 @@ def sweep_storage(now: datetime | None = None) -> SweepResult:
     store = backend()
     result = SweepResult()
 
-    for incoming in IncomingFile.objects.filter(
-        state__in=[IncomingFile.State.OPEN, IncomingFile.State.COMPLETING], updated_at__lt=expired_before
-    ):
+    for incoming in IncomingFile.objects.filter(state=IncomingFile.State.OPEN, updated_at__lt=expired_before):
         store.abort(incoming.key, incoming.upload_id)
         store.delete(incoming.key)
         IncomingFile.objects.filter(pk=incoming.pk).update(
@@ -76,7 +76,7 @@ def sweep_storage(now: datetime | None = None) -> SweepResult:
 
     from ..tasks import queue_record
 
-    for incoming in IncomingFile.objects.filter(state=IncomingFile.State.CHECKING, updated_at__lt=now - CHECKING_RETRY):
+    for incoming in IncomingFile.objects.filter(state__in=WITH_THE_WORKER, updated_at__lt=now - CHECKING_RETRY):
         queue_record(incoming)
     IncomingFile.objects.exclude(state__in=IN_PROGRESS).filter(updated_at__lt=now - KEEP_FINISHED).delete()
     return result
