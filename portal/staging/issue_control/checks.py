@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from portal.accounts.models import User
 from portal.mirror.models import Revision
@@ -178,16 +178,18 @@ class Container:
         return self.revisions[-1] if self.revisions else None
 
 
+def _container_keys(schema: Schema, document: StagedDocument) -> set[tuple[str, str]]:
+    key = match_key(schema, document.metadata or {})
+    return {(key, f) for f in format_keys(document.file_name, document.mime_type)}
+
+
 def containers_for(schema: Schema, project, documents: Iterable[StagedDocument]) -> dict[int, Container]:
     """Each PDM document's container in the mirror (its revisions, oldest first), keyed like
     Procore's match criteria; documents with no revision yet are absent."""
     documents = list(documents)
     if not documents:
         return {}
-    keys = {
-        d.pk: {(match_key(schema, d.metadata or {}), f) for f in format_keys(d.file_name, d.mime_type)}
-        for d in documents
-    }
+    keys = {d.pk: _container_keys(schema, d) for d in documents}
     number_field = schema.fields_by_name.get("number")
     name_field = schema.fields_by_name.get("name")
     naming = {f.name for f in schema.naming_fields}
@@ -209,7 +211,7 @@ def containers_for(schema: Schema, project, documents: Iterable[StagedDocument])
 
 
 def _pdm_findings(
-    batch: Batch, documents: list[StagedDocument], schema: Schema
+    batch: Batch, documents: list[StagedDocument], schema: Schema, ids: Iterable[int] | QuerySet
 ) -> tuple[revision_order.ProjectSequences, list[Finding]]:
     project = batch.project
     type_field = schema.fields_by_name.get("type")
@@ -221,8 +223,7 @@ def _pdm_findings(
     current_ids = [c.current["procore_id"] for c in containers.values() if c.current]
     hashes = hash_of_revision(project, current_ids)
     compares = {
-        c.document_id: c
-        for c in SheetCompare.objects.filter(document_id__in=[d.pk for d in documents], state=SheetCompare.State.DONE)
+        c.document_id: c for c in SheetCompare.objects.filter(document_id__in=ids, state=SheetCompare.State.DONE)
     }
     rules = {r.id: r for r in schema.rules}
     revision_field = schema.fields_by_name.get("revision")
@@ -288,17 +289,24 @@ def check_batch(
 ) -> Report:
     """Every warning on the batch's documents still to be sent, with the decisions taken; worded
     for `viewer` (what they may not see of other batches is not named)."""
-    rows = documents if documents is not None else batch.documents.filter(state__in=OPEN_STATES).only(*FIELDS)
+    open_documents = batch.documents.filter(state__in=OPEN_STATES)
+    whole = documents is None
+    rows = open_documents.only(*FIELDS) if documents is None else documents
     documents = [d for d in rows if d.state in OPEN_STATES]
-    for document in documents:
-        document.batch = batch
+    if not whole:  # read through batch.documents, each has its batch already
+        for document in documents:
+            document.batch = batch
     if not documents:
         return Report(None)
     schema = load_schema(batch.project) if batch.target == Batch.Target.DOCUMENT_MANAGEMENT else None
+    # For the whole batch, what is looked up by the documents' hashes and ids is asked with a
+    # subquery: a list of thousands of values costs more to build and send than the lookup itself.
+    hashes: Iterable[str] | QuerySet = open_documents.values("sha256") if whole else {d.sha256 for d in documents}
+    ids: Iterable[int] | QuerySet = open_documents.values("pk") if whole else [d.pk for d in documents]
     labels = {d.pk: document_label(d, schema) for d in documents}
-    ledger = entries_by_hash(batch.project, [d.sha256 for d in documents])
+    ledger = entries_by_hash(batch.project, hashes)
     others = list(
-        StagedDocument.objects.filter(batch__project=batch.project, sha256__in={d.sha256 for d in documents})
+        StagedDocument.objects.filter(batch__project=batch.project, sha256__in=hashes)
         .exclude(batch=batch)
         .filter(state__in=OPEN_STATES, batch__state__in=[Batch.State.DRAFT, Batch.State.FAILED])
         .select_related("batch", "batch__created_by")
@@ -326,13 +334,11 @@ def check_batch(
         findings += _staged_findings(document, labels[document.pk], other_labels, visible)
     sequence = None
     if schema is not None:
-        sequence, pdm = _pdm_findings(batch, documents, schema)
+        sequence, pdm = _pdm_findings(batch, documents, schema, ids)
         findings += pdm
     decisions = {
         (decision.document_id, decision.kind, decision.subject): decision
-        for decision in IssueDecision.objects.filter(document_id__in=[d.pk for d in documents]).select_related(
-            "decided_by"
-        )
+        for decision in IssueDecision.objects.filter(document_id__in=ids).select_related("decided_by")
     }
     for finding in findings:
         finding.decision = decisions.get((finding.document.pk, finding.kind, finding.subject))

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -172,13 +174,17 @@ def _label(values) -> str:
     return str(first.get("label") or "") if isinstance(first, dict) else str(first)
 
 
-def entries_by_hash(project: Project, hashes: Iterable[str]) -> dict[str, list[LedgerEntry]]:
-    """Ledger entries of the project for these hashes, oldest issue first."""
-    wanted = sorted({h for h in hashes if h})
+def entries_by_hash(project: Project, hashes: Iterable[str] | QuerySet) -> dict[str, list[LedgerEntry]]:
+    """Ledger entries of the project for these hashes (or a subquery of them), oldest issue first."""
     found: dict[str, list[LedgerEntry]] = {}
-    for start in range(0, len(wanted), 500):
-        rows = LedgerEntry.objects.filter(project=project, sha256__in=wanted[start : start + 500]).order_by(
-            "issued_at", "id"
+    if isinstance(hashes, QuerySet):
+        chunks: list[Any] = [hashes]
+    else:
+        wanted = sorted({h for h in hashes if h})
+        chunks = [wanted[start : start + 500] for start in range(0, len(wanted), 500)]
+    for chunk in chunks:
+        rows = (
+            LedgerEntry.objects.filter(project=project, sha256__in=chunk).exclude(sha256="").order_by("issued_at", "id")
         )
         for entry in rows:
             found.setdefault(entry.sha256, []).append(entry)

@@ -4,6 +4,8 @@ was issued or staged before says so (against the live sandbox, through the real 
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from portal.staging import services
 from portal.staging.issue_control import checks
@@ -241,3 +243,22 @@ def test_the_ledger_spans_people_and_batches_and_administrators_read_it(eli_at_r
     assert admin.post(change, {"number": "X-1"}).status_code == 403
     entry.refresh_from_db()
     assert entry.number == "A-DRW-608"
+
+
+def test_checking_a_whole_batch_asks_by_subquery_not_by_a_list_of_its_documents(eli_at_riverside, stage):
+    user, project = eli_at_riverside
+    first = services.create_batch(project, user, name="Monday set")
+    second = services.create_batch(project, user, name="Tuesday set")
+    name, values = drawing(621)
+    stage(first, name, values, b"%PDF-1.4 sheet 621")
+    counts = []
+    for n in range(3):
+        stage(second, *drawing(630 + n), f"%PDF-1.4 sheet {630 + n}".encode())
+        with CaptureQueriesContext(connection) as captured:
+            report = checks.check_batch(second)
+        counts.append(len(captured.captured_queries))
+        hashes = set(second.documents.values_list("sha256", flat=True))
+        assert not any(h in q["sql"] for q in captured.captured_queries for h in hashes)
+    assert report.findings == [] and counts[0] == counts[-1]
+    stage(second, name, values, b"%PDF-1.4 sheet 621")  # the same file as the Monday set's
+    assert kinds(checks.check_batch(second)) == {name: [checks.STAGED_ELSEWHERE]}
