@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 
 from portal.procore.pdm import USER_VARIANTS
@@ -45,6 +47,17 @@ class FolderView:
     sort: str
 
 
+def _folder_and_parents(folder_id: int) -> RawSQL:
+    """The ids of a folder and of the folders above it (at most 100 levels), as a subquery."""
+    table = connection.ops.quote_name(Folder._meta.db_table)
+    return RawSQL(
+        f"WITH RECURSIVE line(id, parent_id, depth) AS (SELECT id, parent_id, 0 FROM {table} WHERE id = %s "
+        f"UNION ALL SELECT f.id, f.parent_id, line.depth + 1 FROM {table} f JOIN line ON f.id = line.parent_id "
+        "WHERE line.depth < 100) SELECT id FROM line",
+        (folder_id,),
+    )
+
+
 def folder_view(
     project: Project | None,
     folder_id: int | None,
@@ -60,13 +73,15 @@ def folder_view(
     scope = {"project": project} if project is not None else {"company": company, "project": None}
     columns = ("id", "parent_id", "name", "name_with_path")
     in_scope = Folder.objects.filter(**scope).only(*columns)
-    current = in_scope.filter(pk=folder_id).first() if folder_id else None
+    # The folder and its parents in one query (a recursive one: folders nest a few deep).
+    line = {f.pk: f for f in in_scope.filter(pk__in=_folder_and_parents(folder_id))} if folder_id else {}
+    current = line.get(folder_id) if folder_id else None
 
     breadcrumbs: list[Folder] = []
     walker = current
-    while walker is not None and len(breadcrumbs) < 100:  # one query a level: folders nest a few deep
+    while walker is not None and len(breadcrumbs) < 100:
         breadcrumbs.insert(0, walker)
-        walker = in_scope.filter(pk=walker.parent_id).first() if walker.parent_id is not None else None
+        walker = line.get(walker.parent_id) if walker.parent_id is not None else None
 
     files: QuerySet[File] = File.objects.filter(**scope)
     subfolders: list[Folder] = []

@@ -149,6 +149,36 @@ def test_the_documents_page_costs_the_same_queries_for_10_or_2000_files(sandbox,
     assert _queries(client, f"/projects/{small.id}/{path}") == _queries(client, f"/projects/{large.id}/{path}")
 
 
+def test_a_folder_five_levels_down_shows_its_path_in_the_queries_of_a_top_folder(sandbox):
+    user = portal_user(sandbox, ELI)
+    project = _mirror_project_with(10, 1, user)
+    company = project.company
+    parent = None
+    line = []
+    for depth in range(5):
+        parent = Folder.objects.create(
+            id=900_000 + depth,
+            company=company,
+            project=project,
+            parent_id=parent.id if parent else None,
+            name=f"Level {depth}",
+        )
+        line.append(parent)
+    elsewhere = _mirror_project_with(11, 1, user)
+    Folder.objects.create(id=999_999, company=company, project=elsewhere, parent_id=line[-1].id, name="Not here")
+    client = Client()
+    client.force_login(user)
+    client.get("/projects/0/")  # warm the session
+    page = client.get(f"/projects/{project.id}/?folder={line[-1].id}").content.decode()
+    crumbs = page.split('class="breadcrumbs"', 1)[1].split("</p>", 1)[0]
+    assert [f"?folder={f.id}" in crumbs for f in line] == [True] * 5
+    assert crumbs.index("Level 0") < crumbs.index("Level 3") < crumbs.index("Level 4")
+    assert client.get(f"/projects/{project.id}/?folder=999999").content.decode().count("Not here") == 0
+    assert _queries(client, f"/projects/{project.id}/?folder={line[-1].id}") == _queries(
+        client, f"/projects/{project.id}/?folder={line[0].id}"
+    )
+
+
 def test_the_sync_panel_follows_a_running_sync_and_reloads_the_page_when_it_ends(synced_project):
     eli = synced_project(ELI, RIVERSIDE)
     run = start_sync(eli.project, eli.user)  # queued: no worker has taken it yet
