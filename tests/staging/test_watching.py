@@ -17,6 +17,7 @@ from django.utils import timezone
 from portal.mirror.models import Company, Project
 from portal.staging import services
 from portal.staging.models import Batch, StagedDocument, Submission
+from portal.staging.pipeline import costs
 from portal.staging.pipeline import progress as live
 from tests.staging.schemas import fid, make_schema, vid
 from tests.staging.test_validation import complete, no_duplicates_schema
@@ -300,3 +301,18 @@ def test_the_progress_page_shows_a_page_of_rows_and_its_poll_answers_for_that_pa
     body = delta.content.decode()
     assert body.count('id="document-') == 1 and f'id="document-{ids[150]}"' in body  # not page 1's row
     assert f'hx-get="{url}?page=2"' in body
+
+
+def test_the_calls_left_of_a_companys_submissions_are_counted_in_one_query(batch):
+    submissions = [sending(batch, 30)]
+    for n, step in enumerate(["pending", "uploaded"]):
+        other = Batch.objects.create(project=batch.project, name=f"Other {n}")
+        submission = sending(other, 120 + n)
+        StagedDocument.objects.filter(batch=other, position__lt=50).update(step=step)
+        submissions.append(submission)
+    submissions = list(Submission.objects.filter(pk__in=[s.pk for s in submissions]).select_related("batch"))
+    with CaptureQueriesContext(connection) as captured:
+        left = costs.calls_left_each(submissions)
+    assert len(captured.captured_queries) == 1
+    assert left == {s.pk: costs.calls_left(s) for s in submissions}
+    assert len(set(left.values())) == 3
