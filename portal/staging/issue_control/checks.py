@@ -178,18 +178,26 @@ class Container:
         return self.revisions[-1] if self.revisions else None
 
 
-def _container_keys(schema: Schema, document: StagedDocument) -> set[tuple[str, str]]:
-    key = match_key(schema, document.metadata or {})
-    return {(key, f) for f in format_keys(document.file_name, document.mime_type)}
+def _match_keys(schema: Schema, document: StagedDocument) -> tuple[str, tuple[str, ...]]:
+    """A document's match key and its file format keys (schema.py's match criteria)."""
+    return match_key(schema, document.metadata or {}), format_keys(document.file_name, document.mime_type)
 
 
-def containers_for(schema: Schema, project, documents: Iterable[StagedDocument]) -> dict[int, Container]:
+def containers_for(
+    schema: Schema,
+    project,
+    documents: Iterable[StagedDocument],
+    known_keys: Mapping[int, tuple[str, tuple[str, ...]]] | None = None,
+) -> dict[int, Container]:
     """Each PDM document's container in the mirror (its revisions, oldest first), keyed like
-    Procore's match criteria; documents with no revision yet are absent."""
+    Procore's match criteria; documents with no revision yet are absent. `known_keys`: each
+    document's _match_keys, when the caller has worked them out already."""
     documents = list(documents)
     if not documents:
         return {}
-    keys = {d.pk: _container_keys(schema, d) for d in documents}
+    if known_keys is None:
+        known_keys = {d.pk: _match_keys(schema, d) for d in documents}
+    keys = {d.pk: {(known_keys[d.pk][0], f) for f in known_keys[d.pk][1]} for d in documents}
     number_field = schema.fields_by_name.get("number")
     name_field = schema.fields_by_name.get("name")
     naming = {f.name for f in schema.naming_fields}
@@ -219,7 +227,8 @@ def _pdm_findings(
         Revision.objects.filter(project=project).exclude(revision="").values_list("type_value_id", "revision"),
         {v.id: v.label for v in schema.values_by_field.get(type_field.id, [])} if type_field else {},
     )
-    containers = containers_for(schema, project, documents)
+    matched = {d.pk: _match_keys(schema, d) for d in documents}
+    containers = containers_for(schema, project, documents, matched)
     current_ids = [c.current["procore_id"] for c in containers.values() if c.current]
     hashes = hash_of_revision(project, current_ids)
     compares = {
@@ -264,8 +273,8 @@ def _pdm_findings(
         revision = (metadata.get(revision_field.id) or [""])[0] if revision_field else ""
         if not revision:
             continue
-        formats = format_keys(document.file_name, document.mime_type)
-        key = (match_key(schema, metadata), formats[0] if formats else "")
+        key_of_match, formats = matched[document.pk]
+        key = (key_of_match, formats[0] if formats else "")
         history = [r["revision"] for r in (container.revisions if container else []) if r["revision"]]
         type_id = ((metadata.get(type_field.id) or [""])[0] if type_field else "") or ""
         result = revision_order.check_order(
