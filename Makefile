@@ -57,9 +57,13 @@ demo: install
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/python manage.py runserver --noreload $(DEMO_ADDR)
 
-## make test: the whole suite (unit, integration against the live sandbox, browser tests).
+## make test: the whole suite (unit, integration against the live sandbox, browser tests), in
+## TEST_WORKERS processes (pytest-xdist; each has its own test database, live server and S3 server,
+## and runs whole files). Most of the suite waits on servers, browsers and worker processes, so
+## more processes than cores pays; TEST_WORKERS=0 runs it in this process alone.
+TEST_WORKERS ?= 3
 test: install check-browser
-	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/python -m pytest
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## make test-fast: the fast layer, to run on every change: no live server, no browser, no
 ## production processes (the markers come from the fixtures a test uses; see conftest.py).

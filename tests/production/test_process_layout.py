@@ -163,7 +163,7 @@ class Deployment(Sandbox):
                 os.killpg(process.pid, signal.SIGTERM)
         for process in self.processes:
             try:
-                process.wait(15)
+                process.wait(3)  # the test is over: a qcluster finishing a task need not be waited for
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
         with psycopg.connect(self.admin_url, autocommit=True) as conn:

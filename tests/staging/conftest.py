@@ -80,10 +80,12 @@ def free_port() -> int:
 
 
 def stop_process_group(process: subprocess.Popen) -> None:
+    """End a test's process and its children: the test is over, so a qcluster still finishing a
+    task (it waits for it on SIGTERM, up to its timeout) is killed after a short grace."""
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
         try:
-            process.wait(20)
+            process.wait(3)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(10)
