@@ -46,10 +46,9 @@ class SubmitEstimate:
         return f"{self.limits.spike_limit} calls per 10 s" if self.limits.spike_limit else ""
 
 
-def _others(company_id: int, exclude: int | None) -> list[Submission]:
+def _unfinished(company_id: int) -> list[Submission]:
+    """Every queued or running submission of the company, oldest first (one query)."""
     rows = Submission.objects.filter(batch__project__company_id=company_id, state__in=UNFINISHED)
-    if exclude is not None:
-        rows = rows.exclude(pk=exclude)
     return list(rows.select_related("batch").order_by("created_at", "id"))
 
 
@@ -62,14 +61,16 @@ def estimate(batch: Batch, documents: int | None = None) -> SubmitEstimate:
     """The estimate for sending `batch` now, or for the rest of its submission under way
     (`documents`: how many the batch has, when the caller has counted them already)."""
     company_id = batch.project.company_id
-    current = batch.submissions.filter(state__in=UNFINISHED).first()
+    unfinished = _unfinished(company_id)
+    mine = [s for s in unfinished if s.batch_id == batch.pk]
+    current = mine[-1] if mine else None  # the latest, should the batch have two
     if current is not None:
         calls = costs.calls_left(current)
-        others = _others(company_id, current.pk)
+        others = [o for o in unfinished if o.pk != current.pk]
         ahead = [o for o in others if (o.created_at, o.pk) < (current.created_at, current.pk)]
     else:
         calls = costs.calls_for_batch(batch, documents)
-        others = _others(company_id, None)
+        others = unfinished
         ahead = others
     left = costs.calls_left_each(others)
     limits = limits_for(company_id)
