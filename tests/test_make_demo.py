@@ -10,8 +10,11 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
+# `make demo` itself: the product's own processes (migrate, seed, runserver, qcluster).
+pytestmark = pytest.mark.deploy
 ROOT = Path(__file__).resolve().parents[1]
 
 

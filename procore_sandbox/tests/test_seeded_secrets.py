@@ -21,6 +21,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(autouse=True)
+def small_world(settings):
+    settings.SANDBOX_SEED_LARGE = False  # the 10,000-file project has no secrets of its own
+
+
 def app_secrets() -> dict[str, str]:
     return dict(App.objects.values_list("client_id", "client_secret"))
 
