@@ -312,7 +312,6 @@ def check_batch(
     # subquery: a list of thousands of values costs more to build and send than the lookup itself.
     hashes: Iterable[str] | QuerySet = open_documents.values("sha256") if whole else {d.sha256 for d in documents}
     ids: Iterable[int] | QuerySet = open_documents.values("pk") if whole else [d.pk for d in documents]
-    labels = {d.pk: document_label(d, schema) for d in documents}
     ledger = entries_by_hash(batch.project, hashes)
     others = list(
         StagedDocument.objects.filter(batch__project=batch.project, sha256__in=hashes)
@@ -339,8 +338,12 @@ def check_batch(
     )
     findings: list[Finding] = []
     for document in documents:
-        findings += _ledger_findings(document, labels[document.pk], ledger.get(document.sha256, []))
-        findings += _staged_findings(document, labels[document.pk], other_labels, visible)
+        entries = ledger.get(document.sha256, [])
+        if not entries and document.sha256 not in other_labels:
+            continue  # nothing issued or staged elsewhere: its label is not needed
+        label = document_label(document, schema)
+        findings += _ledger_findings(document, label, entries)
+        findings += _staged_findings(document, label, other_labels, visible)
     sequence = None
     if schema is not None:
         sequence, pdm = _pdm_findings(batch, documents, schema, ids)
