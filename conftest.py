@@ -32,9 +32,19 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{marker}: {meaning} (added from the fixtures a test uses)")
 
 
+# The order files start in under `make test`'s processes: the layers whose files take longest
+# first, so no process is left running a long file alone at the end.
+FIRST = ["deploy", "e2e", "live"]
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank: dict[str, int] = {}
     for item in items:
         used = set(getattr(item, "fixturenames", ()))
         for marker, (fixtures, _) in LAYERS.items():
             if used & fixtures:
                 item.add_marker(marker)
+        mine = min((FIRST.index(m) for m in FIRST if item.get_closest_marker(m)), default=len(FIRST))
+        rank[item.nodeid.split("::")[0]] = min(rank.get(item.nodeid.split("::")[0], mine), mine)
+    # Whole files move (a file's tests keep their order and run in one process); sorted is stable.
+    items.sort(key=lambda item: rank[item.nodeid.split("::")[0]])
