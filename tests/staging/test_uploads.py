@@ -302,3 +302,30 @@ def test_the_worker_refuses_a_file_whose_parts_storage_does_not_hold_whole(clien
     assert told["error"] == "half.pdf did not arrive whole in storage. Nothing was added; add it again."
     assert stored_keys(s3_storage) == [] and open_uploads(s3_storage) == []
     assert not StagedDocument.objects.exists()
+
+
+def test_a_file_joined_in_storage_by_a_worker_that_died_before_saying_so_is_still_added(client, batch, s3_storage):
+    data = content(6 * MiB)
+    answer = start(client, batch, "joined.pdf", len(data)).json()
+    parts = []
+    for part in answer["parts"]:
+        put = requests.put(
+            part["url"], data=data[(part["number"] - 1) * 5 * MiB : part["number"] * 5 * MiB], timeout=30
+        )
+        parts.append({"PartNumber": part["number"], "ETag": put.headers["ETag"]})
+    client.post(
+        f"/batches/{batch.pk}/uploads/{answer['id']}/complete/", {"parts": parts}, content_type="application/json"
+    )
+    # The first worker joined the parts in storage, then died before its transaction committed.
+    incoming = IncomingFile.objects.get()
+    s3_storage.client().complete_multipart_upload(
+        Bucket=s3_storage.bucket, Key=incoming.key, UploadId=incoming.upload_id, MultipartUpload={"Parts": parts}
+    )
+    assert incoming.state == IncomingFile.State.COMPLETING
+    record_incoming(incoming.pk)
+    document = StagedDocument.objects.get()
+    assert (document.file_name, document.size, document.sha256) == (
+        "joined.pdf",
+        len(data),
+        hashlib.sha256(data).hexdigest(),
+    )

@@ -219,16 +219,26 @@ def complete(incoming: IncomingFile) -> bool:
         store = backend()
         try:
             parts = store.list_parts(row.key, row.upload_id)
+        except StorageRefused as exc:
+            # No such upload: an earlier run may have joined the parts and stopped before saying so.
+            joined = store.stored_size(row.key)
+            if joined is None:
+                log.info("Completing upload %s failed: %s", row.pk, exc)
+                _refuse(row, f"{row.file_name} could not be put together in storage. Nothing was added; add it again.")
+                return False
+            stored = joined
+        else:
             expected = [(n, row.part_length(n)) for n in range(1, row.part_count + 1)]
             if [(int(p["PartNumber"]), int(p["Size"])) for p in parts] != expected:
                 log.info("Upload %s holds parts %s, not %s", row.pk, parts, expected)
                 _refuse(row, f"{row.file_name} did not arrive whole in storage. Nothing was added; add it again.")
                 return False
-            stored = store.complete(row.key, row.upload_id, parts)
-        except StorageRefused as exc:
-            log.info("Completing upload %s failed: %s", row.pk, exc)
-            _refuse(row, f"{row.file_name} could not be put together in storage. Nothing was added; add it again.")
-            return False
+            try:
+                stored = store.complete(row.key, row.upload_id, parts)
+            except StorageRefused as exc:
+                log.info("Completing upload %s failed: %s", row.pk, exc)
+                _refuse(row, f"{row.file_name} could not be put together in storage. Nothing was added; add it again.")
+                return False
         if stored != row.size or stored > max_file_size() or stored == 0:
             _refuse(
                 row,

@@ -178,6 +178,15 @@ class S3Multipart:
         except ClientError as exc:
             raise StorageRefused(str(exc)) from exc
 
+    def stored_size(self, key: str) -> int | None:
+        """The size of the joined file at `key`, or None when storage holds none."""
+        from botocore.exceptions import ClientError
+
+        try:
+            return int(self.client.head_object(Bucket=self.bucket, Key=key)["ContentLength"])
+        except ClientError:
+            return None
+
     def abort(self, key: str, upload_id: str) -> None:
         from botocore.exceptions import ClientError
 
@@ -348,6 +357,9 @@ class LocalMultipart:
                     shutil.copyfileobj(part, out, CHUNK)
         shutil.rmtree(folder, ignore_errors=True)
         return target.stat().st_size
+
+    def stored_size(self, key: str) -> int | None:
+        return default_storage.size(key) if default_storage.exists(key) else None
 
     def abort(self, key: str, upload_id: str) -> None:
         if upload_id.isalnum():
