@@ -160,10 +160,12 @@ class SeaweedS3:
             return False
 
     def stop(self) -> None:
+        """Its data is thrown away with it, so it gets a moment to stop (weed takes 15 s or more
+        to stop its master, volume, filer and S3 parts in turn) and is then killed."""
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
-                self.process.wait(15)
+                self.process.wait(2)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(5)
