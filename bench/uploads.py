@@ -4,10 +4,9 @@ With S3 storage (a real SeaweedFS on loopback), 200 files of mixed sizes (2 GiB 
 1 GiB file are uploaded with exactly the batch page's calls (bench/support/upload_client.py: start
 the files added together, many a request; sign parts 20 at a time, PUT each part to storage, list
 parts to resume, hand the sent file to the worker, ask what became of the files), six at a time
-as the page does. Half-way through the big file its connection is
-dropped in the middle of a part; a fresh client (as after a reload) lists what storage holds and
-sends only the rest. The worker (a qcluster) joins each file's parts, hashes it from storage and
-adds it.
+as the page does. Half-way through the big file its connection is dropped in the middle of a
+part; a fresh client (as after a reload) lists what storage holds and sends only the rest. The
+worker (a qcluster) joins each file's parts, hashes it from storage and adds it.
 
 The web process measured is a gunicorn (one process, eight threads) that serves only the portal,
 as on a host of its own: the harness's own server also plays Procore (the sandbox), whose work is
