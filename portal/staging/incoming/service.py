@@ -186,15 +186,16 @@ def hand_over(incoming: IncomingFile, listed: list[dict]) -> IncomingFile:
 
     Safe to call twice (a lost answer retried, or another web process): only the caller whose
     conditional UPDATE moved the row from OPEN queues it; the others get its current state."""
+    if incoming.state != IncomingFile.State.OPEN:
+        return incoming
     numbers = [int(p.get("PartNumber", 0)) for p in listed]
-    if incoming.state == IncomingFile.State.OPEN and numbers != list(range(1, incoming.part_count + 1)):
+    if numbers != list(range(1, incoming.part_count + 1)):
         raise UploadRefused(f"{incoming.file_name} is not complete yet: some of its parts are missing.")
     try:
         ensure_editable(incoming.batch)
     except BatchLocked as exc:
-        if incoming.state == IncomingFile.State.OPEN:
-            _refuse(incoming, f"{incoming.file_name} was not added: {exc}")
-            raise UploadRefused(incoming.message) from exc
+        _refuse(incoming, f"{incoming.file_name} was not added: {exc}")
+        raise UploadRefused(incoming.message) from exc
     claimed = IncomingFile.objects.filter(pk=incoming.pk, state=IncomingFile.State.OPEN).update(
         state=IncomingFile.State.COMPLETING, updated_at=timezone.now()
     )
