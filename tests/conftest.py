@@ -38,6 +38,15 @@ SNAPSHOT_MAX_AGE = 30 * 60
 
 
 @pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty cache: what one test's pages remembered (how many tasks wait
+    for the broker, a progress answer) is not another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def database_broker(monkeypatch):
     """Tasks queued inside a test go to django-q2's ORM broker, where the test can see them in the
     database whatever REDIS_URL says; the Redis broker is exercised end to end by

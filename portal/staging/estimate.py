@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from portal.caching import shared
 from portal.throttle import clock
 from portal.throttle.estimate import Limits, first_below, limits_for, seconds_for, shared_calls
 
@@ -20,6 +21,7 @@ from .pipeline import costs, settle
 
 UNFINISHED = [Submission.State.QUEUED, Submission.State.RUNNING]
 HOURLY_CAVEAT_AFTER = 600  # seconds: a shorter send does not come near an hourly limit
+SHARED_FOR = 3  # seconds a page's estimate is reused by everyone looking at the batch
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,13 @@ def estimate(batch: Batch, documents: int | None = None) -> SubmitEstimate:
     )
 
 
+def shared_estimate(batch: Batch, documents: int | None = None) -> SubmitEstimate:
+    """The estimate as pages show it: worked out at most once every SHARED_FOR seconds for the
+    batch as it stands (its state and size), not once per person and poll watching it."""
+    key = f"staging:estimate:{batch.pk}:{batch.state}:{documents}"
+    return shared(key, lambda: estimate(batch, documents), SHARED_FOR)
+
+
 def estimate_context(batch: Batch, documents: int | None = None) -> dict:
     """What templates/staging/_estimate.html needs."""
-    return {"batch": batch, "estimate": estimate(batch, documents)}
+    return {"batch": batch, "estimate": shared_estimate(batch, documents)}

@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from portal.accounts.http import AuthenticatedRequest
+from portal.caching import shared
 
 from .access import get_batch_for_user
-from .estimate import SubmitEstimate, estimate_context
 from .estimate import estimate as estimate_of
+from .estimate import estimate_context
 from .issue_control import checks, distribution
 from .models import Batch, StagedDocument, Submission
 from .pipeline import control as submitting
 from .pipeline import progress as live
 from .schema import load_schema
 
-ESTIMATE_FOR = 3  # seconds a progress poll's estimate is reused
+DELTA_FOR = 5  # seconds one progress step's answer is shared by the run's watchers
 
 
 @login_required
@@ -85,13 +88,13 @@ def _page_number(request: AuthenticatedRequest) -> int:
     return int(raw) if raw.isdigit() and int(raw) > 0 else 1
 
 
-def _context(batch: Batch, report: dict, estimate: SubmitEstimate | None = None) -> dict:
+def _context(batch: Batch, report: dict) -> dict:
     return {
         "batch": batch,
         "project": batch.project,
         "report": report,
         "statuses": _statuses(batch, report),
-        **({"batch": batch, "estimate": estimate} if estimate is not None else estimate_context(batch)),
+        **estimate_context(batch),
     }
 
 
@@ -121,16 +124,28 @@ def _live(request: AuthenticatedRequest, batch: Batch, number: int) -> HttpRespo
         return HttpResponseClientRefresh()  # the page as it now is (documents came or went)
     if seen == snap.etag:
         return _not_modified(snap.etag)
-    changed = live.on_page(live.documents(batch, live.changed_since(seen)), batch, number)
-    report = live.report(batch, snap, list(changed))
-    # Every watcher's poll redraws the summary when a document moves: the estimate in it is
-    # worked out once a few seconds per process, not once per watcher and poll.
-    estimate = cache.get_or_set(f"staging:estimate:{batch.pk}", lambda: estimate_of(batch), ESTIMATE_FOR)
-    context = {**_context(batch, report, estimate), "page_number": number}
-    response = render(request, "staging/_progress_delta.html", context)
+    response = HttpResponse(_delta(request, batch, snap, seen, number))
     response["ETag"] = snap.etag
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _delta(request: AuthenticatedRequest, batch: Batch, snap: live.Snapshot, seen: str, number: int) -> str:
+    """What changed between the watcher's last answer (`seen`) and now (`snap`). Everyone watching
+    the run asks for the same step from one state to the next, so while it is sent (no row then
+    offers a form, which would carry the person's CSRF token) the answer is rendered once and
+    shared for a few seconds."""
+
+    def render_delta() -> str:
+        changed = live.on_page(live.documents(batch, live.changed_since(seen)), batch, number)
+        report = live.report(batch, snap, list(changed))
+        context = {**_context(batch, report), "page_number": number}
+        return render_to_string("staging/_progress_delta.html", context, request)
+
+    if batch.state != Batch.State.SUBMITTING:
+        return render_delta()
+    step = hashlib.blake2b(f"{seen}|{snap.etag}".encode(), digest_size=16).hexdigest()
+    return shared(f"staging:progress-delta:{batch.pk}:{number}:{step}", render_delta, DELTA_FOR)
 
 
 @login_required

@@ -20,6 +20,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from portal.caching import forget, shared
+
 from .models import DeferredTask
 
 log = logging.getLogger(__name__)
@@ -53,8 +55,19 @@ def deferred_among(task_names: Iterable[str]) -> set[str]:
     return set(DeferredTask.objects.filter(task_name__in=list(task_names)).values_list("task_name", flat=True))
 
 
+# Every page asks for the banner: the count is read again at most this often (seconds), and at
+# once after this process recorded or handed over a task.
+WAITING_FOR = 2
+WAITING_KEY = "tasking:waiting"
+
+
 def waiting_count() -> int:
-    return DeferredTask.objects.count()
+    """How many tasks wait for the broker (for the banner every page shows while it is down)."""
+    return shared(WAITING_KEY, DeferredTask.objects.count, WAITING_FOR)
+
+
+def _forget_waiting() -> None:
+    forget(WAITING_KEY)
 
 
 def _defer(func: str, args: list, task_name: str, exc: Exception) -> None:
@@ -68,6 +81,7 @@ def _defer(func: str, args: list, task_name: str, exc: Exception) -> None:
             )
     except Exception:  # noqa: BLE001 - the database is away too: the work's own backstop must find it
         log.exception("Could not record the refused task %s either", task_name)
+    _forget_waiting()
 
 
 def hand_over_deferred(limit: int = 500) -> int:
@@ -91,5 +105,6 @@ def hand_over_deferred(limit: int = 500) -> int:
         DeferredTask.objects.filter(pk=row.pk, claimed_until=claim).delete()
         handed += 1
     if handed:
+        _forget_waiting()
         log.info("Handed %s deferred task(s) to the task queue", handed)
     return handed
