@@ -317,7 +317,8 @@ def delete_batch(batch: Batch, user: User) -> None:
 def batch_counts(batches: Iterable[Batch]) -> dict[int, dict[str, int]]:
     """Documents per state for each batch, in one query."""
     counts: dict[int, dict[str, int]] = {}
-    rows = StagedDocument.objects.filter(batch__in=list(batches)).values("batch_id", "state").annotate(n=Count("id"))
+    # COUNT(*), not COUNT(id): the (batch, state) index alone answers it.
+    rows = StagedDocument.objects.filter(batch__in=list(batches)).values("batch_id", "state").annotate(n=Count("*"))
     for row in rows:
         counts.setdefault(row["batch_id"], {})[row["state"]] = row["n"]
     return counts
