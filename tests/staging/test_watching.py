@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -316,3 +317,66 @@ def test_the_calls_left_of_a_companys_submissions_are_counted_in_one_query(batch
     assert len(captured.captured_queries) == 1
     assert left == {s.pk: costs.calls_left(s) for s in submissions}
     assert len(set(left.values())) == 3
+
+
+def test_everyone_watching_a_run_gets_one_rendering_of_each_step(person_client, riverside_person, stage):
+    batch = stage([f"A-DRW-{n:04}_Plan_Rev B.pdf" for n in range(30)])
+    sending_existing(batch)
+    StagedDocument.objects.filter(batch=batch).update(updated_at=timezone.now() - timedelta(minutes=5))
+    last = batch.documents.order_by("position").last()
+    StagedDocument.objects.filter(pk=last.pk).update(updated_at=timezone.now() - timedelta(minutes=1))
+    url = f"/batches/{batch.pk}/progress/"
+    cursor = live.snapshot(batch).etag  # only `last` is within the cursor's overlap
+    moved = list(batch.documents.order_by("position")[:3])
+    StagedDocument.objects.filter(pk__in=[d.pk for d in moved]).update(step="uploaded", updated_at=timezone.now())
+    other_tab = Client()
+    other_tab.force_login(riverside_person)
+    htmx = {"HX-Request": "true", "If-None-Match": cursor}
+
+    with CaptureQueriesContext(connection) as first_watcher:
+        first = person_client.get(url, headers=htmx)
+    with CaptureQueriesContext(connection) as second_watcher:
+        second = other_tab.get(url, headers=htmx)
+
+    assert first.status_code == second.status_code == 200 and first["ETag"] == second["ETag"] != cursor
+    assert first.content == second.content and first.content.decode().count('id="document-') == 4
+    read_rows = [q["sql"] for q in second_watcher.captured_queries if '"staging_stageddocument"."file_name"' in q["sql"]]
+    assert not read_rows, "the second watcher's answer was rendered again"
+    assert len(second_watcher.captured_queries) < len(first_watcher.captured_queries)
+
+    # The next step is new: it is read and rendered again, for whoever asks first.
+    StagedDocument.objects.filter(pk=moved[0].pk).update(step="completed", updated_at=timezone.now())
+    third = other_tab.get(url, headers={"HX-Request": "true", "If-None-Match": second["ETag"]})
+    assert third.status_code == 200 and third.content.decode().count('id="document-') >= 1
+    assert third["ETag"] != second["ETag"]
+
+
+def test_a_finished_runs_rows_with_forms_are_never_shared(person_client, stage):
+    """Rows of a stopped run offer Retry forms, which carry the person's own CSRF token."""
+    batch = stage([f"A-DRW-{n:04}_Plan_Rev B.pdf" for n in range(3)])
+    sending_existing(batch)
+    Batch.objects.filter(pk=batch.pk).update(state=Batch.State.FAILED)
+    StagedDocument.objects.filter(batch=batch).update(state=StagedDocument.State.FAILED, message="Procore said no")
+    cursor = live.snapshot(batch).etag
+    StagedDocument.objects.filter(batch=batch).update(updated_at=timezone.now() + timedelta(seconds=1))
+    htmx = {"HX-Request": "true", "If-None-Match": cursor}
+    answers = [person_client.get(f"/batches/{batch.pk}/progress/", headers=htmx) for _ in range(2)]
+    assert all(a.status_code == 200 and "Retry" in a.content.decode() for a in answers)
+    with CaptureQueriesContext(connection) as again:
+        person_client.get(f"/batches/{batch.pk}/progress/", headers=htmx)
+    assert any('"staging_stageddocument"."file_name"' in q["sql"] for q in again.captured_queries)
+
+
+def test_the_creator_of_a_batch_is_let_in_with_one_query_and_not_once_out_of_its_project(
+    person_client, riverside_person, stage
+):
+    from portal.mirror.models import Membership
+    from portal.staging.access import get_batch_for_user
+
+    batch = stage(["A-DRW-0001_Plan_Rev B.pdf"])
+    with CaptureQueriesContext(connection) as asked:
+        assert get_batch_for_user(riverside_person, batch.pk) == batch
+    assert len(asked.captured_queries) == 1
+    Membership.objects.filter(user=riverside_person, project_id=batch.project_id).delete()  # left the project
+    assert person_client.get(f"/batches/{batch.pk}/").status_code == 404
+    assert person_client.get(f"/batches/{batch.pk}/progress/").status_code == 404
