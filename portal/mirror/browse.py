@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
+from django.utils.functional import cached_property
 
 from portal.procore.pdm import USER_VARIANTS
 
@@ -35,6 +36,32 @@ FILE_SORTS = {
     "-size": "-size",
 }
 PAGE_SIZE = 50
+SEARCH_PAGES_AHEAD = 10  # a search counts its matches only this many pages past the one shown
+
+
+class SearchPaginator(Paginator):
+    """Pages of a search that counts its matches only as far as the pages near the one shown: a
+    broad term ("pdf") in a 10,000-file project does not count every file on every page. The
+    pager then reads "Page 1 of 11+"; the next pages count further as they are reached."""
+
+    def __init__(self, object_list: QuerySet, per_page: int, number: int | str) -> None:
+        super().__init__(object_list, per_page)
+        self.matches = object_list
+        wanted = int(number) if str(number).isdigit() else 1
+        self.limit = (max(1, wanted) + SEARCH_PAGES_AHEAD) * per_page
+
+    @cached_property
+    def _matches(self) -> int:
+        return self.matches.order_by()[: self.limit + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._matches, self.limit)
+
+    @property
+    def more(self) -> bool:
+        """There are matches past the ones counted."""
+        return self._matches > self.limit
 
 
 @dataclass
@@ -100,7 +127,8 @@ def folder_view(
     files = files.order_by(FILE_SORTS[sort], "id").only(
         "id", "name", "name_with_path", "size", "file_type", "latest_version_number", "procore_updated_at"
     )
-    return FolderView(current, breadcrumbs, subfolders, Paginator(files, PAGE_SIZE).get_page(page), search, sort)
+    pages = SearchPaginator(files, PAGE_SIZE, page) if search else Paginator(files, PAGE_SIZE)
+    return FolderView(current, breadcrumbs, subfolders, pages.get_page(page), search, sort)
 
 
 FIELD_TYPES = {

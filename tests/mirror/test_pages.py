@@ -196,3 +196,20 @@ def test_the_sync_panel_follows_a_running_sync_and_reloads_the_page_when_it_ends
     assert ended["HX-Refresh"] == "true"
     assert eli.client.get(status_url).json()["finished"] is True  # anyone else still gets JSON
     assert "hx-get" not in eli.client.get(f"/projects/{RIVERSIDE}/setup/").content.decode()
+
+
+def test_a_broad_search_counts_its_matches_only_as_far_as_the_pages_near_the_one_shown(eli_client):
+    project = Project.objects.get(pk=RIVERSIDE)
+    File.objects.bulk_create(
+        File(id=9_000_000 + n, company_id=project.company_id, project=project, name=f"Broad-{n:04}.pdf")
+        for n in range(600)
+    )
+    first = eli_client.get(f"/projects/{RIVERSIDE}/", {"q": "broad-"}).content.decode()
+    assert "Page 1 of 11+ · 550+ items" in first  # 11 pages counted of 12; more past them
+    assert first.count('data-file-id="9') == 50 and 'data-file-id="9000000"' in first
+
+    last = eli_client.get(f"/projects/{RIVERSIDE}/", {"q": "broad-", "page": 12}).content.decode()
+    assert "Page 12 of 12 · 600 items" in last and 'data-file-id="9000599"' in last  # every match reachable
+
+    few = eli_client.get(f"/projects/{RIVERSIDE}/", {"q": "broad-05"}).content.decode()
+    assert "Page 1 of 2 · 100 items" in few
