@@ -340,7 +340,9 @@ def test_everyone_watching_a_run_gets_one_rendering_of_each_step(person_client, 
 
     assert first.status_code == second.status_code == 200 and first["ETag"] == second["ETag"] != cursor
     assert first.content == second.content and first.content.decode().count('id="document-') == 4
-    read_rows = [q["sql"] for q in second_watcher.captured_queries if '"staging_stageddocument"."file_name"' in q["sql"]]
+    read_rows = [
+        q["sql"] for q in second_watcher.captured_queries if '"staging_stageddocument"."file_name"' in q["sql"]
+    ]
     assert not read_rows, "the second watcher's answer was rendered again"
     assert len(second_watcher.captured_queries) < len(first_watcher.captured_queries)
 
