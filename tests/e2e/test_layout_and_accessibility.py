@@ -77,3 +77,32 @@ def test_a_finished_progress_page_fits_a_phone_and_passes_axe(signed_in_as, sand
     assert page.locator("td[data-cell=revision] a").count() == 2  # links, not ids
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert axe(page) == [], "the finished progress page at 390 px"
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1440x900", "390x844"])
+def test_a_broad_searchs_pager_reads_as_counted_so_far_and_pages_on_by_keyboard(
+    signed_in_as, sandbox, axe, screenshots, viewport
+):
+    from portal.mirror.models import File
+
+    page = signed_in_as(ELI, viewport)
+    project = Project.objects.get(pk=2305)
+    File.objects.bulk_create(
+        File(id=9_100_000 + n, company_id=project.company_id, project=project, name=f"Broad-{n:04}.pdf")
+        for n in range(600)
+    )
+    page.goto(f"{sandbox.portal_url}/projects/{project.pk}/?q=broad-")
+    pager = page.get_by_role("navigation", name="Pages")
+    assert "Page 1 of 11+ · 550+ items" in pager.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    assert axe(page) == [], f"a broad search at {viewport['width']} px"
+    page.screenshot(path=str(screenshots / f"search-pager-{viewport['width']}.png"), full_page=True)
+    next_link = pager.get_by_role("link", name="Next")
+    for _ in range(400):  # Tab from the top of the page to the pager's Next link
+        page.keyboard.press("Tab")
+        if next_link.evaluate("el => el === document.activeElement"):
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_url("**page=2")
+    assert "Page 2 of 12 · 600 items" in page.get_by_role("navigation", name="Pages").inner_text()
+    assert page.get_by_text("Broad-0050.pdf").first.is_visible()
