@@ -17,8 +17,8 @@ from portal.accounts.http import AuthenticatedRequest
 from portal.caching import shared
 
 from .access import get_batch_for_user
+from .estimate import SubmitEstimate, estimate_context
 from .estimate import estimate as estimate_of
-from .estimate import estimate_context
 from .issue_control import checks, distribution
 from .models import Batch, StagedDocument, Submission
 from .pipeline import control as submitting
@@ -88,13 +88,13 @@ def _page_number(request: AuthenticatedRequest) -> int:
     return int(raw) if raw.isdigit() and int(raw) > 0 else 1
 
 
-def _context(batch: Batch, report: dict) -> dict:
+def _context(batch: Batch, report: dict, estimate: SubmitEstimate | None = None) -> dict:
     return {
         "batch": batch,
         "project": batch.project,
         "report": report,
         "statuses": _statuses(batch, report),
-        **estimate_context(batch),
+        **({"estimate": estimate} if estimate is not None else estimate_context(batch)),
     }
 
 
@@ -139,7 +139,9 @@ def _delta(request: AuthenticatedRequest, batch: Batch, snap: live.Snapshot, see
     def render_delta() -> str:
         changed = live.on_page(live.documents(batch, live.changed_since(seen)), batch, number)
         report = live.report(batch, snap, list(changed))
-        context = {**_context(batch, report), "page_number": number}
+        # Worked out with the step's rows (once per step, like them): a kept estimate could be
+        # older than the step, and the watchers' next polls are 304s until the next one.
+        context = {**_context(batch, report, estimate_of(batch)), "page_number": number}
         return render_to_string("staging/_progress_delta.html", context, request)
 
     if batch.state != Batch.State.SUBMITTING:
