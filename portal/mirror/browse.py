@@ -46,22 +46,23 @@ class SearchPaginator(Paginator):
 
     def __init__(self, object_list: QuerySet, per_page: int, number: int | str) -> None:
         super().__init__(object_list, per_page)
-        self.matches = object_list
+        self.matching = object_list
         wanted = int(number) if str(number).isdigit() else 1
         self.limit = (max(1, wanted) + SEARCH_PAGES_AHEAD) * per_page
 
     @cached_property
-    def _matches(self) -> int:
-        return self.matches.order_by()[: self.limit + 1].count()
+    def counted(self) -> int:
+        """Matches counted, at most one past the limit (which says there are more)."""
+        return self.matching.order_by()[: self.limit + 1].count()
 
     @cached_property
     def count(self) -> int:
-        return min(self._matches, self.limit)
+        return min(self.counted, self.limit)
 
     @property
     def more(self) -> bool:
         """There are matches past the ones counted."""
-        return self._matches > self.limit
+        return self.counted > self.limit
 
 
 @dataclass
