@@ -217,29 +217,9 @@ def complete(incoming: IncomingFile) -> bool:
         row = IncomingFile.objects.select_for_update().filter(pk=incoming.pk).first()
         if row is None or row.state != IncomingFile.State.COMPLETING:
             return row is not None and row.state == IncomingFile.State.CHECKING
-        store = backend()
-        try:
-            parts = store.list_parts(row.key, row.upload_id)
-        except StorageRefused as exc:
-            # No such upload: an earlier run may have joined the parts and stopped before saying so.
-            joined = store.stored_size(row.key)
-            if joined is None:
-                log.info("Completing upload %s failed: %s", row.pk, exc)
-                _refuse(row, f"{row.file_name} could not be put together in storage. Nothing was added; add it again.")
-                return False
-            stored = joined
-        else:
-            expected = [(n, row.part_length(n)) for n in range(1, row.part_count + 1)]
-            if [(int(p["PartNumber"]), int(p["Size"])) for p in parts] != expected:
-                log.info("Upload %s holds parts %s, not %s", row.pk, parts, expected)
-                _refuse(row, f"{row.file_name} did not arrive whole in storage. Nothing was added; add it again.")
-                return False
-            try:
-                stored = store.complete(row.key, row.upload_id, parts)
-            except StorageRefused as exc:
-                log.info("Completing upload %s failed: %s", row.pk, exc)
-                _refuse(row, f"{row.file_name} could not be put together in storage. Nothing was added; add it again.")
-                return False
+        stored = _joined_size(row)
+        if stored is None:
+            return False
         if stored != row.size or stored > max_file_size() or stored == 0:
             _refuse(
                 row,
@@ -250,6 +230,35 @@ def complete(incoming: IncomingFile) -> bool:
             return False
         IncomingFile.objects.filter(pk=row.pk).update(state=IncomingFile.State.CHECKING, updated_at=timezone.now())
     return True
+
+
+def _joined_size(row: IncomingFile) -> int | None:
+    """Join the parts storage holds for `row` and read the stored size back; None when refused
+    (the row then says why)."""
+    store = backend()
+    try:
+        parts = store.list_parts(row.key, row.upload_id)
+    except StorageRefused as exc:
+        # No such upload: an earlier run may have joined the parts and stopped before saying so.
+        joined = store.stored_size(row.key)
+        if joined is None:
+            _not_joined(row, exc)
+        return joined
+    expected = [(n, row.part_length(n)) for n in range(1, row.part_count + 1)]
+    if [(int(p["PartNumber"]), int(p["Size"])) for p in parts] != expected:
+        log.info("Upload %s holds parts %s, not %s", row.pk, parts, expected)
+        _refuse(row, f"{row.file_name} did not arrive whole in storage. Nothing was added; add it again.")
+        return None
+    try:
+        return store.complete(row.key, row.upload_id, parts)
+    except StorageRefused as exc:
+        _not_joined(row, exc)
+        return None
+
+
+def _not_joined(row: IncomingFile, exc: StorageRefused) -> None:
+    log.info("Completing upload %s failed: %s", row.pk, exc)
+    _refuse(row, f"{row.file_name} could not be put together in storage. Nothing was added; add it again.")
 
 
 def cancel(incoming: IncomingFile) -> None:
