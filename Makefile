@@ -62,13 +62,19 @@ demo: install
 ## and runs whole files). Most of the suite waits on servers, browsers and worker processes, so
 ## more processes than cores pays; TEST_WORKERS=0 runs it in this process alone.
 TEST_WORKERS ?= 3
+# pytest keeps the test modules it has rewritten (for its assertion messages) in __pycache__
+# (gitignored) even where the environment sets PYTHONDONTWRITEBYTECODE: rewriting the suite again
+# costs every test process about 5 s.
+PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest
 test: install check-browser
-	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PYTEST) -n $(TEST_WORKERS) --dist loadfile
 
 ## make test-fast: the fast layer, to run on every change: no live server, no browser, no
-## production processes (the markers come from the fixtures a test uses; see conftest.py).
+## production processes (the markers come from the fixtures a test uses; see conftest.py). It keeps
+## its test database between runs and only applies new migrations (--reuse-db); after editing a
+## migration, `make test-fast PYTEST_ADDOPTS=--create-db` builds it again.
 test-fast: install
-	$(BIN)/python -m pytest -m "not live and not e2e and not deploy"
+	$(PYTEST) --reuse-db -m "not live and not e2e and not deploy"
 
 check-browser:
 	@test -x $(CHROMIUM) || { \

@@ -27,7 +27,31 @@ LAYERS = {
 }
 
 
+def _flush_by_deleting() -> None:
+    """Empty tables between transactional tests with DELETE, not Django's TRUNCATE.
+
+    PostgreSQL's TRUNCATE gives each of the ~90 tables and their indexes new files: about 0.5 s
+    for every test on a live server, even with the tables nearly empty, where DELETE takes 30 ms.
+    Django's foreign keys are DEFERRABLE INITIALLY DEFERRED and the flush runs in one transaction,
+    so the order of the deletes does not matter. Content types and permissions stay: the flush's
+    post_migrate would only create the same rows again. Resetting sequences keeps Django's flush.
+    """
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate = DatabaseOperations.sql_flush
+    kept = {"django_content_type", "auth_permission"}
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences:
+            return truncate(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        delete = style.SQL_KEYWORD("DELETE FROM")
+        return [f"{delete} {style.SQL_FIELD(self.quote_name(table))};" for table in tables if table not in kept]
+
+    DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    _flush_by_deleting()
     for marker, (_, meaning) in LAYERS.items():
         config.addinivalue_line("markers", f"{marker}: {meaning} (added from the fixtures a test uses)")
 
