@@ -72,9 +72,11 @@ test: install check-browser
 ## make test-fast: the fast layer, to run on every change: no live server, no browser, no
 ## production processes (the markers come from the fixtures a test uses; see conftest.py). It keeps
 ## its test database between runs and only applies new migrations (--reuse-db); after editing a
-## migration, `make test-fast PYTEST_ADDOPTS=--create-db` builds it again.
+## migration, `make test-fast PYTEST_ADDOPTS=--create-db` builds it again. Its tests keep the CPU
+## busy, so it runs in one process per core (TEST_FAST_WORKERS=0: in this process alone).
+TEST_FAST_WORKERS ?= auto
 test-fast: install
-	$(PYTEST) --reuse-db -m "not live and not e2e and not deploy"
+	$(PYTEST) -n $(TEST_FAST_WORKERS) --dist loadfile --reuse-db -m "not live and not e2e and not deploy"
 
 check-browser:
 	@test -x $(CHROMIUM) || { \
