@@ -50,6 +50,16 @@ def _flush_by_deleting() -> None:
     DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """A test database kept from an earlier run (`make test-fast` reuses it) starts empty, as a new
+    one would, even if that run was stopped in the middle of a test that commits."""
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, reset_sequences=False, verbosity=0)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     _flush_by_deleting()
     for marker, (_, meaning) in LAYERS.items():

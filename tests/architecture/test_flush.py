@@ -1,0 +1,37 @@
+"""The flush between transactional tests (root conftest.py deletes instead of truncating): rows
+that reference each other are all gone for the next test, whatever order the tables come in, and
+the rows post_migrate makes are there. The two tests run in this order (a file keeps its order and
+its process under `make test`)."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+
+from portal.accounts.models import User
+from portal.mirror.models import Company, Membership, Project
+from portal.staging.models import Batch
+from portal.webhooks.models import ProcessingQueue
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+COMPANY = 990_001
+
+
+def test_a_transactional_test_leaves_rows_that_reference_each_other():
+    company = Company.objects.create(id=COMPANY, name="Flush Builders")
+    project = Project.objects.create(id=990_002, company=company, name="Flush Tower")
+    user = User.objects.create(username="flush", email="flush@example.com")
+    Membership.objects.create(user=user, project=project)
+    Batch.objects.create(project=project, name="Left behind", created_by=user)
+    assert Batch.objects.filter(project__company_id=COMPANY).count() == 1
+
+
+def test_the_next_one_finds_them_gone_and_what_post_migrate_makes_in_place():
+    assert not Company.objects.filter(id=COMPANY).exists()
+    assert not Project.objects.exists() and not Batch.objects.exists() and not Membership.objects.exists()
+    assert not User.objects.filter(username="flush").exists()
+    assert ContentType.objects.filter(app_label="staging", model="batch").exists()
+    assert Permission.objects.filter(codename="change_batch").exists()
+    assert ProcessingQueue.objects.exists()  # the webhooks app's post_migrate makes its queue row again
