@@ -71,8 +71,8 @@ test: install check-browser
 
 ## make test-fast: the fast layer, to run on every change: no live server, no browser, no
 ## production processes (the markers come from the fixtures a test uses; see conftest.py). It keeps
-## its test database between runs and only applies new migrations (--reuse-db); after editing a
-## migration, `make test-fast PYTEST_ADDOPTS=--create-db` builds it again. Its tests keep the CPU
+## its test databases between runs, flushed as each run starts, and only applies new migrations
+## (--reuse-db); after editing a migration, `make test-fast PYTEST_ADDOPTS=--create-db` builds them again. Its tests keep the CPU
 ## busy, so it runs in one process per core (TEST_FAST_WORKERS=0: in this process alone).
 TEST_FAST_WORKERS ?= auto
 test-fast: install

@@ -52,8 +52,8 @@ def _flush_by_deleting() -> None:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """A test database kept from an earlier run (`make test-fast` reuses it) starts empty, as a new
-    one would, even if that run was stopped in the middle of a test that commits."""
+    """A test database kept from an earlier run (`make test-fast` reuses it) starts flushed, as every
+    test that commits leaves it, even if that run was stopped in the middle of such a test."""
     from django.core.management import call_command
 
     with django_db_blocker.unblock():
