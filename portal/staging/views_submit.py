@@ -17,7 +17,7 @@ from portal.accounts.http import AuthenticatedRequest
 from portal.caching import shared
 
 from .access import get_batch_for_user
-from .estimate import SubmitEstimate, estimate_context
+from .estimate import SubmitEstimate, estimate_context, shared_estimate
 from .estimate import estimate as estimate_of
 from .issue_control import checks, distribution
 from .models import Batch, StagedDocument, Submission
@@ -79,7 +79,9 @@ def progress(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     page = Paginator(live.documents(batch), live.PAGE_SIZE).get_page(number)
     report = live.report(batch, live.snapshot(batch), list(page.object_list))
     return render(
-        request, "staging/progress.html", {**_context(batch, report), "page": page, "page_number": page.number}
+        request,
+        "staging/progress.html",
+        {**_context(batch, report, shared_estimate(batch)), "page": page, "page_number": page.number},
     )
 
 
@@ -88,13 +90,13 @@ def _page_number(request: AuthenticatedRequest) -> int:
     return int(raw) if raw.isdigit() and int(raw) > 0 else 1
 
 
-def _context(batch: Batch, report: dict, estimate: SubmitEstimate | None = None) -> dict:
+def _context(batch: Batch, report: dict, estimate: SubmitEstimate) -> dict:
     return {
         "batch": batch,
         "project": batch.project,
         "report": report,
         "statuses": _statuses(batch, report),
-        **({"estimate": estimate} if estimate is not None else estimate_context(batch)),
+        "estimate": estimate,
     }
 
 
