@@ -59,15 +59,16 @@ demo: install
 
 ## make test: the whole suite (unit, integration against the live sandbox, browser tests), in
 ## TEST_WORKERS processes (pytest-xdist; each has its own test database, live server and S3 server,
-## and runs whole files). Most of the suite waits on servers, browsers and worker processes, so
-## more processes than cores pays; TEST_WORKERS=0 runs it in this process alone.
-TEST_WORKERS ?= 3
+## and runs whole files). Much of the suite waits on servers, browsers, worker processes and real
+## clock windows, so more processes than cores pays: with five, the waiting files run beside the
+## busy ones and two cores stay busy to the end; TEST_WORKERS=0 runs it in this process alone.
+TEST_WORKERS ?= 5
 # pytest keeps the test modules it has rewritten (for its assertion messages) in __pycache__
 # (gitignored) even where the environment sets PYTHONDONTWRITEBYTECODE: rewriting the suite again
 # costs every test process about 5 s.
 PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest
 test: install check-browser
-	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PYTEST) -n $(TEST_WORKERS) --dist loadfile
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PYTEST) -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 ## make test-fast: the fast layer, to run on every change: no live server, no browser, no
 ## production processes (the markers come from the fixtures a test uses; see conftest.py). It keeps

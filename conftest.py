@@ -12,6 +12,7 @@ The rest is the fast layer, `make test-fast` (`pytest -m "not live and not e2e a
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 
@@ -33,21 +34,43 @@ def _flush_by_deleting() -> None:
     PostgreSQL's TRUNCATE gives each of the ~90 tables and their indexes new files: about 0.5 s
     for every test on a live server, even with the tables nearly empty, where DELETE takes 30 ms.
     Django's foreign keys are DEFERRABLE INITIALLY DEFERRED and the flush runs in one transaction,
-    so the order of the deletes does not matter. Content types and permissions stay: the flush's
-    post_migrate would only create the same rows again. Resetting sequences keeps Django's flush.
+    so the order of the deletes does not matter. Content types and permissions stay, so the
+    flush's post_migrate skips the two receivers that would only look for them again (a twelfth
+    of a live test's CPU); the others (e.g. the webhook queue's row) run. Resetting sequences
+    keeps Django's flush, and the whole post_migrate.
     """
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.contenttypes.management import create_contenttypes
+    from django.core.management.commands import flush
     from django.db.backends.postgresql.operations import DatabaseOperations
+    from django.db.models.signals import post_migrate
 
     truncate = DatabaseOperations.sql_flush
+    emit = flush.emit_post_migrate_signal  # type: ignore[attr-defined]
     kept = {"django_content_type", "auth_permission"}
+    last = {"kept": False}
 
     def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        last["kept"] = not reset_sequences
         if reset_sequences:
             return truncate(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
         delete = style.SQL_KEYWORD("DELETE FROM")
         return [f"{delete} {style.SQL_FIELD(self.quote_name(table))};" for table in tables if table not in kept]
 
+    def emit_post_migrate(verbosity, interactive, db, **kwargs):
+        if not last["kept"]:
+            return emit(verbosity, interactive, db, **kwargs)
+        uid = "django.contrib.auth.management.create_permissions"
+        post_migrate.disconnect(create_permissions, dispatch_uid=uid)
+        post_migrate.disconnect(create_contenttypes)
+        try:
+            return emit(verbosity, interactive, db, **kwargs)
+        finally:
+            post_migrate.connect(create_permissions, dispatch_uid=uid)
+            post_migrate.connect(create_contenttypes)
+
     DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
+    flush.emit_post_migrate_signal = emit_post_migrate  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="session")
@@ -61,14 +84,25 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
     _flush_by_deleting()
+    # Static files in tests come from the apps' folders (the live server's handler finds them), not
+    # from what a `collectstatic` left in the checkout: WhiteNoise would read that whole folder each
+    # time a test client loads the middleware (a tenth of a live test's CPU).
+    settings.STATIC_ROOT = os.path.join(tempfile.gettempdir(), "portal-tests-no-collected-static")
     for marker, (_, meaning) in LAYERS.items():
         config.addinivalue_line("markers", f"{marker}: {meaning} (added from the fixtures a test uses)")
+    config.addinivalue_line(
+        "markers", "slow: waits on real time by design (processes, leases, clock windows); its file starts first"
+    )
 
 
-# The order files start in under `make test`'s processes: the layers whose files take longest
-# first, so no process is left running a long file alone at the end.
-FIRST = ["deploy", "e2e", "live"]
+# The order files start in under `make test`'s processes: the files that take longest first, so
+# no process is left running a long file alone at the end while the others have finished (the
+# Makefile turns off xdist's own reordering, which starts the files with the most tests first and
+# so left the one-test files that wait longest to the end).
+FIRST = ["deploy", "e2e", "slow", "live"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -53,6 +53,7 @@ class SeaweedS3:
         self.secret_key = secrets.token_urlsafe(24)
         self.process: subprocess.Popen | None = None
         self.port = 0
+        self._client: Any = None
 
     @property
     def endpoint_url(self) -> str:
@@ -76,7 +77,7 @@ class SeaweedS3:
             )
         )
         master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc = _free_ports(8)
-        self.port = s3
+        self.port, self._client = s3, None
         log = open(self.root / "weed.log", "wb")  # noqa: SIM115 — lives as long as the server
         self.process = subprocess.Popen(
             [
@@ -119,6 +120,13 @@ class SeaweedS3:
         raise RuntimeError(f"SeaweedFS did not start within {timeout} s: see {self.root / 'weed.log'}")
 
     def client(self) -> Any:
+        """One boto3 client for the server's life (clients are thread-safe): a new session reads
+        botocore's JSON models again, about 0.1 s of CPU each time."""
+        if self._client is None:
+            self._client = self._new_client()
+        return self._client
+
+    def _new_client(self) -> Any:
         import boto3
         from botocore.config import Config
 

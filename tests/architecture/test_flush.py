@@ -5,6 +5,8 @@ its process under `make test`)."""
 
 from __future__ import annotations
 
+import weakref
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
@@ -35,3 +37,13 @@ def test_the_next_one_finds_them_gone_and_what_post_migrate_makes_in_place():
     assert ContentType.objects.filter(app_label="staging", model="batch").exists()
     assert Permission.objects.filter(codename="change_batch").exists()
     assert ProcessingQueue.objects.exists()  # the webhooks app's post_migrate makes its queue row again
+
+
+def test_the_flush_gives_back_the_receivers_it_skips():
+    """A migrate after the flushes still makes content types and permissions."""
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.contenttypes.management import create_contenttypes
+    from django.db.models.signals import post_migrate
+
+    receivers = [entry[1]() if isinstance(entry[1], weakref.ref) else entry[1] for entry in post_migrate.receivers]
+    assert create_permissions in receivers and create_contenttypes in receivers

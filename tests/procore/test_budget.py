@@ -18,7 +18,7 @@ from portal.throttle.models import Budget
 from procore_sandbox.limits import ratelimit
 from procore_sandbox.models import RateWindow
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = ROOT / "tests" / "procore" / "worker.py"

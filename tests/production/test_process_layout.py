@@ -33,10 +33,13 @@ from tests.flows import csrf_from, sign_in
 ROOT = Path(__file__).resolve().parents[2]
 RIVERSIDE = 2305
 
-pytestmark = pytest.mark.skipif(
-    not (os.environ.get("DATABASE_URL", "").startswith("postgres") and os.environ.get("REDIS_URL")),
-    reason="needs PostgreSQL and Redis (DATABASE_URL and REDIS_URL), as CI provides",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not (os.environ.get("DATABASE_URL", "").startswith("postgres") and os.environ.get("REDIS_URL")),
+        reason="needs PostgreSQL and Redis (DATABASE_URL and REDIS_URL), as CI provides",
+    ),
+    pytest.mark.slow,
+]
 
 
 def free_port() -> int:

@@ -20,7 +20,7 @@ from portal.staging.models import Batch, StagedDocument, Submission
 from procore_sandbox.models import DocumentRevision
 from tests.staging.submitting import drawing, fast_pipeline, make_batch
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 def wait_for(predicate, timeout: float, what: str):

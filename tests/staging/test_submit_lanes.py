@@ -20,7 +20,7 @@ from procore_sandbox.testing import DANA
 from tests.flows import sign_in
 from tests.staging.submitting import drawing, fast_pipeline, make_batch, submit
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 NORTHWIND = "8089"
 

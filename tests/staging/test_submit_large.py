@@ -15,7 +15,7 @@ from procore_sandbox.models import DocumentRevision, FileUpload
 from procore_sandbox.pdm import switches as pdm_switches
 from tests.staging.submitting import drawing, fast_pipeline, make_batch, run_task, submit
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 SIZE = 300 * 1024 * 1024
 

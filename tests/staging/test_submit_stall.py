@@ -18,7 +18,7 @@ from procore_sandbox.models import DocumentRevision, DocumentUpload
 from procore_sandbox.pdm import switches as pdm_switches
 from tests.staging.submitting import drawing, make_batch
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 def wait_for(predicate, timeout: float, what: str):

@@ -16,7 +16,7 @@ from portal.webhooks.models import Delivery
 from portal.webhooks.processing import drain
 from tests.webhooks.deliveries import NORTHWIND, RIVERSIDE
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 CASES = 1000
 
