@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections import Counter
 
 import pytest
 
@@ -94,25 +95,37 @@ def pytest_configure(config: pytest.Config) -> None:
     for marker, (_, meaning) in LAYERS.items():
         config.addinivalue_line("markers", f"{marker}: {meaning} (added from the fixtures a test uses)")
     config.addinivalue_line(
-        "markers", "slow: waits on real time by design (processes, leases, clock windows); its file starts first"
+        "markers", "slow: its file takes 20 s or more by design (real processes and clock windows, long simulations)"
     )
 
 
-# The order files start in under `make test`'s processes: the files that take longest first, so
-# no process is left running a long file alone at the end while the others have finished (the
-# Makefile turns off xdist's own reordering, which starts the files with the most tests first and
-# so left the one-test files that wait longest to the end).
+# The order files start in under `make test`'s processes, so that no process is left running a long
+# file alone at the end while the others have finished: the production processes' and the browser's
+# files first, then the slow ones (all of these in the order they are found), then the rest with
+# the files of most tests first and the smallest at the end. The Makefile turns xdist's own
+# reordering off: it sorts every file by its number of tests alone, which left the one-test files
+# that wait longest (a killed worker, the fuzzed receiver) to the end.
 FIRST = ["deploy", "e2e", "slow", "live"]
+BY_SIZE = {"live", None}  # the tiers whose files start largest first
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     rank: dict[str, int] = {}
+    size: Counter[str] = Counter()
     for item in items:
         used = set(getattr(item, "fixturenames", ()))
         for marker, (fixtures, _) in LAYERS.items():
             if used & fixtures:
                 item.add_marker(marker)
+        path = item.nodeid.split("::")[0]
         mine = min((FIRST.index(m) for m in FIRST if item.get_closest_marker(m)), default=len(FIRST))
-        rank[item.nodeid.split("::")[0]] = min(rank.get(item.nodeid.split("::")[0], mine), mine)
+        rank[path] = min(rank.get(path, mine), mine)
+        size[path] += 1
+
+    def order(item: pytest.Item) -> tuple[int, int]:
+        path = item.nodeid.split("::")[0]
+        tier = FIRST[rank[path]] if rank[path] < len(FIRST) else None
+        return rank[path], -size[path] if tier in BY_SIZE else 0
+
     # Whole files move (a file's tests keep their order and run in one process); sorted is stable.
-    items.sort(key=lambda item: rank[item.nodeid.split("::")[0]])
+    items.sort(key=order)

@@ -13,7 +13,7 @@ from portal.throttle.lanes import Lane, Ticket
 from portal.throttle.models import Budget, Flow, HourlyUsage
 from tests.throttle.simulation import KEY, Caller, Server, Simulation
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 START = 1_800_000_000.0  # a multiple of 10 and of 3600
 
