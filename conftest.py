@@ -77,11 +77,30 @@ def _flush_by_deleting() -> None:
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """A test database kept from an earlier run (`make test-fast` reuses it) starts flushed, as every
-    test that commits leaves it, even if that run was stopped in the middle of such a test."""
+    test that commits leaves it, even if that run was stopped in the middle of such a test.
+
+    On PostgreSQL a commit to the test database does not wait for its WAL to reach the disk
+    (`synchronous_commit = off`, for this database only): a crash could lose the last commits of a
+    database that is thrown away anyway, and every test on a live server commits hundreds of times."""
     from django.core.management import call_command
+    from django.db import connection
 
     with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                name = connection.ops.quote_name(connection.settings_dict["NAME"])
+                cursor.execute(f"ALTER DATABASE {name} SET synchronous_commit = off")
+                cursor.execute("SET synchronous_commit = off")
         call_command("flush", interactive=False, reset_sequences=False, verbosity=0)
+    yield
+    if connection.vendor == "postgresql":
+        # A connection a live server's thread or a test's process still holds would make dropping
+        # the test database fail ("being accessed by other users") and leave it on the server.
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
 
 
 def pytest_configure(config: pytest.Config) -> None:

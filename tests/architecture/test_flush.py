@@ -1,7 +1,8 @@
-"""The flush between transactional tests (root conftest.py deletes instead of truncating): rows
-that reference each other are all gone for the next test, whatever order the tables come in, and
-the rows post_migrate makes are there. The two tests run in this order (a file keeps its order and
-its process under `make test`)."""
+"""The test database as root conftest.py prepares it: the flush between transactional tests
+(it deletes instead of truncating) leaves none of the rows that reference each other for the next
+test, whatever order the tables come in, and the rows post_migrate makes are there; its receivers
+stay connected; commits do not wait for the disk. The first two tests run in this order (a file
+keeps its order and its process under `make test`)."""
 
 from __future__ import annotations
 
@@ -47,3 +48,14 @@ def test_the_flush_gives_back_the_receivers_it_skips():
 
     receivers = [entry[1]() if isinstance(entry[1], weakref.ref) else entry[1] for entry in post_migrate.receivers]
     assert create_permissions in receivers and create_contenttypes in receivers
+
+
+def test_the_test_database_does_not_wait_for_its_wal():
+    """Root conftest.py's django_db_setup: commits to a throwaway database need not reach the disk."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "off"
