@@ -125,7 +125,6 @@ def pytest_configure(config: pytest.Config) -> None:
 # reordering off: it sorts every file by its number of tests alone, which left the one-test files
 # that wait longest (a killed worker, the fuzzed receiver) to the end.
 FIRST = ["deploy", "e2e", "slow", "live"]
-BY_SIZE = {"live", None}  # the tiers whose files start largest first
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -143,8 +142,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
     def order(item: pytest.Item) -> tuple[int, int]:
         path = item.nodeid.split("::")[0]
-        tier = FIRST[rank[path]] if rank[path] < len(FIRST) else None
-        return rank[path], -size[path] if tier in BY_SIZE else 0
+        by_size = rank[path] >= FIRST.index("live")  # live and the rest: the largest files first
+        return rank[path], -size[path] if by_size else 0
 
     # Whole files move (a file's tests keep their order and run in one process); sorted is stable.
     items.sort(key=order)
